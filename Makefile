@@ -7,7 +7,7 @@ ETL := $(VENV)/bin/etl
 ENV ?= dev
 ARGS ?=
 
-.PHONY: install run test lint bench package plan deploy destroy smoke dashboard clean
+.PHONY: install tools run test lint bench package plan deploy destroy smoke dashboard clean
 
 # The virtualenv is rebuilt when pyproject.toml (the one place versions are pinned) changes.
 $(VENV)/.installed: pyproject.toml
@@ -18,10 +18,18 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Node tools the tests run (Jenkinsfile linter, AWS provider schema), pinned in tests/tools.
+tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js 20+" >&2; exit 1; }
+	cd tests/tools && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+tools: tests/tools/node_modules/.installed
+
 run: install
 	$(ETL) run $(ARGS)
 
-test: install
+test: install tools
 	$(PY) -m pytest $(ARGS)
 
 clean:
