@@ -100,6 +100,8 @@ LOAD_JOB_GRANTS: tuple[Grant, ...] = (
     ("s3:GetObject", BUCKET, "staged/"),
     ("s3:PutObject", BUCKET, "failures/"),
     ("dynamodb:BatchWriteItem", DAILY, ""),
+    # A batch DynamoDB refuses as a whole is retried item by item to isolate the bad record.
+    ("dynamodb:PutItem", DAILY, ""),
 )
 
 # botocore operation names whose IAM action differs from "<service>:<Operation>".

@@ -1,0 +1,281 @@
+"""All AWS access of the Lambda functions: S3, DynamoDB, SQS and SNS, thin and typed.
+
+Everything above this module works on plain values; everything here is a direct boto3 call.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from covid_etl.records import DailyRecord
+
+_client_lock = threading.Lock()
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+LOCK_KEY = "LOCK"
+RUN_KEY_PREFIX = "RUN#"
+
+
+@cache
+def _cached_client(service: str) -> Any:
+    return boto3.client(service)
+
+
+def client(service: str) -> Any:
+    # boto3's default session is not safe to create clients from in parallel threads.
+    with _client_lock:
+        return _cached_client(service)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (the local runner calls this when it switches embedded AWS)."""
+    _cached_client.cache_clear()
+
+
+# --- S3 -------------------------------------------------------------------------------
+
+
+def get_object(bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None when it does not exist."""
+    try:
+        return client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            return None
+        raise
+
+
+def put_object(bucket: str, key: str, body: bytes, content_type: str = "text/csv") -> None:
+    client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+
+def presigned_url(bucket: str, key: str, expires_seconds: int) -> str:
+    return client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_seconds
+    )
+
+
+# --- DynamoDB: items ------------------------------------------------------------------
+
+
+def to_item(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in value.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+# --- DynamoDB: the run lock and run records --------------------------------------------
+
+
+class LockHeld(Exception):
+    def __init__(self, holder: dict[str, Any]):
+        super().__init__(f"lock held by run {holder.get('run_id')}")
+        self.holder = holder
+
+
+def acquire_lock(table: str, run_id: str, since: str, now_epoch: int, lease_seconds: int) -> None:
+    """Conditional write: free, or held by an expired lease (a crashed run), or already ours."""
+    try:
+        client("dynamodb").put_item(
+            TableName=table,
+            Item=to_item(
+                {
+                    "pk": LOCK_KEY,
+                    "run_id": run_id,
+                    "since": since,
+                    "expires_at": now_epoch + lease_seconds,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR run_id = :me",
+            ExpressionAttributeValues={":now": {"N": str(now_epoch)}, ":me": {"S": run_id}},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        holder = client("dynamodb").get_item(
+            TableName=table, Key={"pk": {"S": LOCK_KEY}}, ConsistentRead=True
+        )
+        raise LockHeld(from_item(holder.get("Item", {}))) from None
+
+
+def release_lock(table: str, run_id: str) -> bool:
+    """Release the lock if this run holds it; True when it did."""
+    try:
+        client("dynamodb").delete_item(
+            TableName=table,
+            Key={"pk": {"S": LOCK_KEY}},
+            ConditionExpression="run_id = :me",
+            ExpressionAttributeValues={":me": {"S": run_id}},
+        )
+        return True
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def put_run(table: str, run: dict[str, Any]) -> None:
+    item = {"pk": RUN_KEY_PREFIX + run["run_id"], **run}
+    client("dynamodb").put_item(TableName=table, Item=to_item(item))
+
+
+def update_run(table: str, run_id: str, fields: dict[str, Any]) -> None:
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if not fields:
+        return
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":v{i}": _serializer.serialize(_to_dynamo(v)) for i, v in enumerate(fields.values())}
+    client("dynamodb").update_item(
+        TableName=table,
+        Key={"pk": {"S": RUN_KEY_PREFIX + run_id}},
+        UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+
+
+def get_run(table: str, run_id: str) -> dict[str, Any] | None:
+    item = client("dynamodb").get_item(
+        TableName=table, Key={"pk": {"S": RUN_KEY_PREFIX + run_id}}, ConsistentRead=True
+    ).get("Item")
+    return from_item(item) if item else None
+
+
+def scan(table: str) -> Iterator[dict[str, Any]]:
+    for page in client("dynamodb").get_paginator("scan").paginate(TableName=table):
+        yield from (from_item(item) for item in page["Items"])
+
+
+def scan_runs(table: str) -> list[dict[str, Any]]:
+    return [item for item in scan(table) if item["pk"].startswith(RUN_KEY_PREFIX)]
+
+
+# --- DynamoDB: the loaded table ---------------------------------------------------------
+
+
+def _record(value: dict[str, Any]) -> DailyRecord:
+    return DailyRecord(
+        date=date.fromisoformat(value["date"]),
+        cases=int(value["cases"]),
+        deaths=int(value["deaths"]),
+        recovered=int(value["recovered"]),
+    )
+
+
+def batch_get_records(table: str, days: Iterable[date]) -> dict[date, DailyRecord]:
+    """The loaded records of these days (100 keys per request, unprocessed keys retried)."""
+    keys = [{"date": {"S": d.isoformat()}} for d in sorted(set(days))]
+    found: dict[date, DailyRecord] = {}
+    for start in range(0, len(keys), 100):
+        request = {table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+        while request:
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                record = _record(from_item(item))
+                found[record.date] = record
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def scan_records(table: str) -> list[DailyRecord]:
+    return sorted(_record(item) for item in scan(table))
+
+
+# --- SQS: the retry queue -------------------------------------------------------------
+
+
+def receive_all(queue_url: str, visibility_seconds: int, limit: int = 10_000) -> list[dict]:
+    """Drain what is visible now; messages stay in the queue, hidden, until deleted."""
+    messages: list[dict] = []
+    while len(messages) < limit:
+        batch = client("sqs").receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=visibility_seconds,
+            WaitTimeSeconds=0,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        ).get("Messages", [])
+        if not batch:
+            break
+        messages.extend(batch)
+    return messages
+
+
+def send_messages(queue_url: str, bodies: list[dict[str, Any]]) -> None:
+    for start in range(0, len(bodies), 10):
+        entries = [
+            {"Id": str(i), "MessageBody": json.dumps(body, sort_keys=True)}
+            for i, body in enumerate(bodies[start : start + 10])
+        ]
+        response = client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries)
+        if response.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(response['Failed'])} messages: {response['Failed']}")
+
+
+def delete_messages(queue_url: str, receipt_handles: list[str]) -> None:
+    for start in range(0, len(receipt_handles), 10):
+        entries = [
+            {"Id": str(i), "ReceiptHandle": handle}
+            for i, handle in enumerate(receipt_handles[start : start + 10])
+        ]
+        client("sqs").delete_message_batch(QueueUrl=queue_url, Entries=entries)
+
+
+def make_visible(queue_url: str, receipt_handles: list[str]) -> None:
+    """Give messages back to the queue now, so the next run receives them (and counts it)."""
+    for start in range(0, len(receipt_handles), 10):
+        entries = [
+            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+            for i, handle in enumerate(receipt_handles[start : start + 10])
+        ]
+        client("sqs").change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
+
+
+def queue_depth(queue_url: str) -> int:
+    attributes = client("sqs").get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+# --- SNS --------------------------------------------------------------------------------
+
+
+def publish(topic_arn: str, subject: str, message: str) -> None:
+    client("sns").publish(TopicArn=topic_arn, Subject=subject[:100], Message=message)

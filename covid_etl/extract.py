@@ -1,0 +1,88 @@
+"""HTTP download of one source: timeouts, bounded retries with backoff, conditional GET."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class SourceUnavailable(Exception):
+    """The upstream did not deliver the file, even after retries."""
+
+    def __init__(self, source: str, url: str, problem: str):
+        super().__init__(f"source {source}: {problem} ({url})")
+        self.source = source
+        self.url = url
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Download:
+    status: int  # 200, or 304 when the ETag still matches
+    body: bytes | None
+    etag: str | None
+
+
+def download(
+    source: str,
+    url: str,
+    *,
+    etag: str | None,
+    timeout_seconds: float,
+    retries: int,
+    backoff_seconds: float,
+) -> Download:
+    """GET ``url``; on 304 (If-None-Match matched) the body is None: the source is unchanged."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff_seconds,
+        backoff_max=30,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    headers = {"User-Agent": "covid-etl/0.1", "Accept-Encoding": "gzip"}
+    if etag:
+        headers["If-None-Match"] = etag
+    with requests.Session() as session:
+        session.mount("http://", HTTPAdapter(max_retries=retry))
+        session.mount("https://", HTTPAdapter(max_retries=retry))
+        try:
+            response = session.get(url, headers=headers, timeout=timeout_seconds)
+            body = response.content
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise SourceUnavailable(source, url, f"truncated download: {_root(exc)}") from None
+        except requests.exceptions.RetryError as exc:
+            raise SourceUnavailable(
+                source, url, f"gave up after {retries} retries: {_root(exc)}"
+            ) from None
+        except requests.exceptions.Timeout:
+            raise SourceUnavailable(
+                source, url, f"timed out after {retries} retries ({timeout_seconds:g} s each)"
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise SourceUnavailable(
+                source, url, f"connection failed after {retries} retries: {_root(exc)}"
+            ) from None
+    if response.status_code == 304:
+        return Download(status=304, body=None, etag=etag)
+    if response.status_code != 200:
+        raise SourceUnavailable(
+            source, url, f"HTTP {response.status_code} {response.reason} after {retries} retries"
+        )
+    return Download(status=200, body=body, etag=response.headers.get("ETag"))
+
+
+def _root(exc: BaseException) -> str:
+    while exc.__cause__ is not None or (exc.args and isinstance(exc.args[0], BaseException)):
+        exc = exc.__cause__ or exc.args[0]
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,110 @@
+"""What every Lambda handler shares: event validation, settings, JSON logs with the run id.
+
+A handler module is a schema and one line: ``handler = lambda_handler(SCHEMA, steps.some_step)``.
+Exceptions propagate: their class name becomes the Step Functions error name (RunInProgress,
+SourceUnusable, SourceUnavailable, ...), which the state machine's Retry and Catch match on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from covid_etl.settings import Settings
+
+LOGGER_NAME = "covid_etl"
+
+
+class InvalidEvent(Exception):
+    """The handler's input does not match its schema: a bug in the state machine definition."""
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; extra fields passed as ``extra={"fields": {...}}``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def logger() -> logging.Logger:
+    log = logging.getLogger(LOGGER_NAME)
+    if not log.handlers:
+        stream = logging.StreamHandler(sys.stdout)
+        stream.setFormatter(JsonFormatter())
+        log.addHandler(stream)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log
+
+
+JsonFormatter.converter = time.gmtime  # timestamps in UTC, like CloudWatch
+
+
+def run_id_of(event: dict[str, Any]) -> str | None:
+    if isinstance(event.get("run_id"), str):
+        return event["run_id"]
+    run = event.get("run")
+    return run.get("run_id") if isinstance(run, dict) else None
+
+
+def lambda_handler(
+    schema: dict[str, Any], step: Callable[..., dict[str, Any]], *, whole_event: bool = False
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Build a Lambda entry point that validates the event and calls ``step(settings, ...)``.
+
+    The event's top-level fields become keyword arguments, or, with ``whole_event``, the event is
+    passed as one ``state`` argument (for steps that read the whole state machine payload).
+    """
+    validator = Draft202012Validator(schema)
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        function = getattr(context, "function_name", step.__name__)
+        fields = {"function": function, "run_id": run_id_of(event)}
+        log = logger()
+        errors = sorted(validator.iter_errors(event), key=lambda e: list(e.path))
+        if errors:
+            problems = "; ".join(f"{'/'.join(map(str, e.path)) or 'event'}: {e.message}" for e in errors)
+            log.error("invalid event", extra={"fields": fields})
+            raise InvalidEvent(f"{step.__name__}: {problems}")
+        started = time.perf_counter()
+        log.info("start", extra={"fields": fields})
+        try:
+            settings = Settings.from_env()
+            result = step(settings, event) if whole_event else step(settings, **event)
+        except Exception as exc:
+            log.error(
+                f"{type(exc).__name__}: {exc}",
+                extra={"fields": {**fields, "error_type": type(exc).__name__}},
+            )
+            raise
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        log.info("done", extra={"fields": {**fields, "duration_ms": duration_ms, "result": result}})
+        return result
+
+    return handler
+
+
+RUN_ID = {"type": "string", "minLength": 1, "maxLength": 80}
+
+
+def schema(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    """An object schema requiring every listed property unless ``required`` says otherwise."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+    }

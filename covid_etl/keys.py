@@ -1,0 +1,42 @@
+"""Where each step's data lives in the data bucket: derived from the run id, never passed around."""
+
+from __future__ import annotations
+
+SNAPSHOT = "snapshot/daily.csv"
+DASHBOARD = "dashboard/index.html"
+
+
+def raw(run_id: str, source: str) -> str:
+    return f"raw/{run_id}/{source}.csv"
+
+
+def valid(run_id: str, source: str) -> str:
+    return f"staged/{run_id}/{source}.valid.csv"
+
+
+def rejects(run_id: str, source: str) -> str:
+    return f"rejects/{run_id}/{source}.csv"
+
+
+def daily(run_id: str) -> str:
+    return f"staged/{run_id}/daily.csv"
+
+
+def retries(run_id: str) -> str:
+    return f"staged/{run_id}/retries.json"
+
+
+def delta(run_id: str) -> str:
+    return f"staged/{run_id}/delta.csv"
+
+
+def outcome(run_id: str) -> str:
+    return f"staged/{run_id}/outcome.csv"
+
+
+def failures(run_id: str) -> str:
+    return f"failures/{run_id}.csv"
+
+
+def source_state(source: str) -> str:
+    return f"state/sources/{source}.json"

@@ -1,0 +1,137 @@
+"""The daily record, its CSV form, the join of the two sources and the diff against the snapshot.
+
+Pure functions: staged files, snapshots and deltas are all the same small CSV layout.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from covid_etl.sources import SourceRow, SourceUnusable
+
+RECORD_FIELDS = ("date", "cases", "deaths", "recovered")
+
+NEW, REVISED, RETRY = "new", "revised", "retry"
+
+
+@dataclass(frozen=True, order=True)
+class DailyRecord:
+    date: date
+    cases: int
+    deaths: int
+    recovered: int
+
+    def as_row(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_row(cls, row: dict[str, str]) -> DailyRecord:
+        return cls(
+            date=date.fromisoformat(row["date"]),
+            cases=int(row["cases"]),
+            deaths=int(row["deaths"]),
+            recovered=int(row["recovered"]),
+        )
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    records: list[DailyRecord]
+    nyt_only: int
+    jhu_only: int
+
+
+def join_sources(nyt: list[SourceRow], jhu: list[SourceRow]) -> JoinResult:
+    """Inner join on date: NYT gives cases and deaths (authoritative), JHU gives recovered."""
+    recovered = {row.date: row.values["recovered"] for row in jhu}
+    records = [
+        DailyRecord(row.date, row.values["cases"], row.values["deaths"], recovered[row.date])
+        for row in nyt
+        if row.date in recovered
+    ]
+    if nyt and jhu and not records:
+        raise SourceUnusable(
+            "nyt+jhu",
+            f"the sources share no day (nyt {nyt[0].date}..{nyt[-1].date}, "
+            f"jhu {jhu[0].date}..{jhu[-1].date})",
+        )
+    return JoinResult(
+        records=sorted(records),
+        nyt_only=len(nyt) - len(records),
+        jhu_only=len(jhu) - len(records),
+    )
+
+
+def in_window(records: list[DailyRecord], start: date | None, end: date | None) -> list[DailyRecord]:
+    return [r for r in records if (start is None or r.date >= start) and (end is None or r.date <= end)]
+
+
+@dataclass(frozen=True)
+class Change:
+    record: DailyRecord
+    kind: str  # NEW | REVISED | RETRY
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: list[Change]
+    unchanged: int
+    retried: int  # retry records today's sources do not supersede
+    superseded: int  # retry records replaced by today's row for the same day
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+
+def plan_delta(
+    staged: list[DailyRecord],
+    snapshot: dict[date, DailyRecord],
+    retries: list[DailyRecord],
+) -> Plan:
+    """What to write: staged days that are new or differ from the snapshot, plus retries.
+
+    Today's changed row wins over a queued retry of the same day: it is at least as fresh.
+    An unchanged day does not: the snapshot counts queued days as handed over, so the queued
+    record may be the only way that day reaches the table.
+    """
+    changes: list[Change] = []
+    unchanged = 0
+    for record in staged:
+        known = snapshot.get(record.date)
+        if known is None:
+            changes.append(Change(record, NEW))
+        elif known != record:
+            changes.append(Change(record, REVISED))
+        else:
+            unchanged += 1
+    changed_days = {c.record.date for c in changes}
+    retried = [r for r in {r.date: r for r in retries}.values() if r.date not in changed_days]
+    changes.extend(Change(r, RETRY) for r in sorted(retried))
+    return Plan(
+        changes=changes,
+        unchanged=unchanged,
+        retried=len(retried),
+        superseded=len(retries) - len(retried),
+    )
+
+
+def to_csv(records: list[DailyRecord], extra: dict[str, list[str]] | None = None) -> bytes:
+    """Records as CSV; ``extra`` adds columns (name -> one value per record)."""
+    extra = extra or {}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*RECORD_FIELDS, *extra])
+    for i, record in enumerate(records):
+        writer.writerow([*record.as_row().values(), *(values[i] for values in extra.values())])
+    return out.getvalue().encode()
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode())))
+
+
+def records_from_csv(data: bytes) -> list[DailyRecord]:
+    return [DailyRecord.from_row(row) for row in read_csv(data)]

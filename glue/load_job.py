@@ -1,0 +1,127 @@
+"""Glue Python-shell job: batch-write a run's staged delta into the DynamoDB table.
+
+Arguments come the way Glue passes them (``--name value``); Glue's own extra arguments are
+ignored. Plain Python + boto3 only, so the same file runs unchanged on AWS and locally.
+
+- 25 items per BatchWriteItem; unprocessed items and throttling are retried with exponential
+  backoff and jitter, up to --max_attempts.
+- A batch DynamoDB refuses as a whole (one bad item fails all 25) is written item by item, so
+  one poison record cannot take 24 good ones down with it.
+- What still fails is written to --failures_key (always written, header-only when all loaded):
+  the pipeline reconciles against the table and queues those records for retry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import random
+import sys
+import time
+from datetime import datetime, timezone  # noqa: UP017 - Glue Python shell runs Python 3.9
+
+import boto3
+from botocore.exceptions import ClientError
+
+BATCH_SIZE = 25
+THROTTLING = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False)
+    for name in ("run_id", "data_bucket", "daily_table", "delta_key", "failures_key"):
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--max_attempts", type=int, default=8)
+    parser.add_argument("--base_delay_seconds", type=float, default=0.1)
+    args, _glue_arguments = parser.parse_known_args(argv)
+    return args
+
+
+def to_item(row: dict[str, str], run_id: str, loaded_at: str) -> dict:
+    return {
+        "date": {"S": row["date"]},
+        "cases": {"N": str(int(row["cases"]))},
+        "deaths": {"N": str(int(row["deaths"]))},
+        "recovered": {"N": str(int(row["recovered"]))},
+        "run_id": {"S": run_id},
+        "loaded_at": {"S": loaded_at},
+    }
+
+
+def write_batches(
+    dynamodb, table: str, items: list[dict], max_attempts: int, base_delay: float
+) -> dict[str, str]:
+    """Write all items; return {date: error} for those that could not be written."""
+    failed: dict[str, str] = {}
+    for start in range(0, len(items), BATCH_SIZE):
+        pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_SIZE]]
+        attempt = 0
+        while pending:
+            attempt += 1
+            try:
+                response = dynamodb.batch_write_item(RequestItems={table: pending})
+                pending = response.get("UnprocessedItems", {}).get(table, [])
+                reason = "unprocessed (throttled)"
+            except ClientError as exc:
+                code = exc.response["Error"]["Code"]
+                if code not in THROTTLING:
+                    failed.update(write_one_by_one(dynamodb, table, pending))
+                    break
+                reason = f"{code}: {exc.response['Error'].get('Message', '')}"
+            if pending and attempt >= max_attempts:
+                for request in pending:
+                    date = request["PutRequest"]["Item"]["date"]["S"]
+                    failed[date] = f"{reason} after {attempt} attempts"
+                break
+            if pending:
+                time.sleep(random.uniform(0, base_delay * 2**attempt))
+    return failed
+
+
+def write_one_by_one(dynamodb, table: str, requests: list[dict]) -> dict[str, str]:
+    failed = {}
+    for request in requests:
+        item = request["PutRequest"]["Item"]
+        try:
+            dynamodb.put_item(TableName=table, Item=item)
+        except ClientError as exc:
+            failed[item["date"]["S"]] = f"{exc.response['Error']['Code']}: {exc}"
+    return failed
+
+
+def main(argv: list[str]) -> dict:
+    args = parse_args(argv)
+    s3 = boto3.client("s3")
+    dynamodb = boto3.client("dynamodb")
+    delta = s3.get_object(Bucket=args.data_bucket, Key=args.delta_key)["Body"].read().decode()
+    rows = list(csv.DictReader(io.StringIO(delta)))
+    loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    items = [to_item(row, args.run_id, loaded_at) for row in rows]
+    failed = write_batches(
+        dynamodb, args.daily_table, items, args.max_attempts, args.base_delay_seconds
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "cases", "deaths", "recovered", "error"])
+    for row in rows:
+        if row["date"] in failed:
+            writer.writerow([row["date"], row["cases"], row["deaths"], row["recovered"], failed[row["date"]]])
+    s3.put_object(
+        Bucket=args.data_bucket, Key=args.failures_key, Body=out.getvalue().encode(),
+        ContentType="text/csv",
+    )
+    summary = {"run_id": args.run_id, "records": len(rows), "written": len(rows) - len(failed),
+               "failed": len(failed)}
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,14 @@
+"""Extract: download one source (timeouts, retries, ETag) to raw/<run>/<source>.csv."""
+
+from covid_etl import steps
+from covid_etl.handler import RUN_ID, lambda_handler, schema
+
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "source": {"enum": ["nyt", "jhu"]},
+        "url": {"type": "string", "pattern": "^(https?)://"},
+    }
+)
+
+handler = lambda_handler(SCHEMA, steps.extract_source)

@@ -1,0 +1,8 @@
+"""PlanLoad: diff against the snapshot (new / revised / unchanged) plus retries -> delta.csv."""
+
+from covid_etl import steps
+from covid_etl.handler import RUN_ID, lambda_handler, schema
+
+SCHEMA = schema({"run_id": RUN_ID})
+
+handler = lambda_handler(SCHEMA, steps.plan_load)

@@ -1,0 +1,16 @@
+"""RecordPreLoad: the counts so far into the run record."""
+
+from covid_etl import steps
+from covid_etl.handler import RUN_ID, lambda_handler, schema
+
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "sources": {"type": "object", "required": ["nyt", "jhu"]},
+        "transform": {"type": "object", "required": ["joined", "matched", "dropped_by_join"]},
+        "retries": {"type": "object", "required": ["received"]},
+        "plan": {"type": "object", "required": ["new", "revised", "unchanged", "retried", "delta"]},
+    }
+)
+
+handler = lambda_handler(SCHEMA, steps.record_pre_load)
