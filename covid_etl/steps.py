@@ -432,6 +432,7 @@ def _end_run(
         settings.runs_table,
         run_id,
         {
+            "run_id": run_id,
             "status": status,
             "finished_at": _iso(finished),
             "duration_seconds": round((finished - _parse_time(started)).total_seconds(), 3)

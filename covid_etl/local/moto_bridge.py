@@ -1,0 +1,254 @@
+"""The one bridge between moto and the real code: what moto cannot do by itself, done here.
+
+moto runs the real statemachine.asl.json in its Step Functions interpreter, but
+- without Docker it cannot run a Lambda handler: ``before-call.lambda.Invoke`` is answered
+  here by importing lambdas/<name>/handler.py and calling it in-process; an exception becomes
+  a Lambda function error (``FunctionError: Unhandled``), so Retry/Catch behave as on AWS;
+- it never runs a Glue script: ``before-call.glue.StartJobRun`` runs glue/load_job.py in-process
+  and ``before-call.glue.GetJobRun`` reports how it ended;
+- keeping SQS messages between local runs would reset their receive count: ``dump_messages``
+  and ``restore_message`` read and set it on moto's message objects (the only use of moto
+  internals, hence the exact moto pin).
+
+It also records every AWS call each handler and the Glue job make (for the least-privilege
+check) and injects the faults the tests and ``etl run --fault`` ask for.
+
+The hooks are registered on boto3's default session: moto's interpreter and our code create
+their clients from it. Register after entering ``mock_aws`` and after the session exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import threading
+import traceback
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.response import StreamingBody
+
+from covid_etl.handler import logger
+from covid_etl.naming import FUNCTIONS, Names
+from covid_etl.permissions import iam_action
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOAD_JOB = "load_job"
+
+
+class InjectedFault(Exception):
+    """Raised where a fault was injected."""
+
+
+@dataclass
+class LoadFaults:
+    """Faults of the Glue load job and its DynamoDB writes."""
+
+    fail: bool = False  # the job run ends FAILED before writing anything
+    throttle_batches: int = 0  # the first N BatchWriteItem calls are throttled (transient)
+    unprocessed_days: set[str] = field(default_factory=set)  # these days are never written
+
+
+@dataclass
+class _JobRun:
+    state: str
+    error: str | None = None
+
+
+class Bridge:
+    def __init__(
+        self,
+        names: Names,
+        load_job_arguments: dict[str, str],
+        raise_in: set[str] | None = None,
+        load_faults: LoadFaults | None = None,
+    ):
+        self._function_of = {names.function(fn): fn for fn in FUNCTIONS}
+        self._load_job_name = names.load_job
+        self._load_job_arguments = load_job_arguments
+        self.raise_in = raise_in or set()
+        self.load_faults = load_faults or LoadFaults()
+        self.calls: dict[str, set[str]] = defaultdict(set)  # function -> IAM actions used
+        self._modules: dict[str, ModuleType] = {}
+        self._job_runs: dict[str, _JobRun] = {}
+        self._current = threading.local()
+        self._lock = threading.Lock()
+        self._throttled = 0
+
+    def install(self, session: boto3.Session | None = None) -> None:
+        events = (session or boto3.DEFAULT_SESSION or boto3.setup_default_session()).events
+        events.register("before-call.lambda.Invoke", self._invoke)
+        events.register("before-call.glue.StartJobRun", self._start_job_run)
+        events.register("before-call.glue.GetJobRun", self._get_job_run)
+        events.register("before-call.dynamodb.BatchWriteItem", self._batch_write)
+        events.register("after-call.dynamodb.BatchWriteItem", self._batch_written)
+        events.register("before-call", self._record)
+
+    # --- Lambda ------------------------------------------------------------------------
+
+    def _invoke(self, params: dict, **_: Any) -> tuple[Any, dict]:
+        name = unquote(params["url_path"].split("/functions/")[1].split("/")[0]).split(":")[-1]
+        function = self._function_of[name]
+        event = json.loads(params["body"] or b"{}")
+        context = SimpleNamespace(
+            function_name=name,
+            aws_request_id=str(uuid.uuid4()),
+            get_remaining_time_in_millis=lambda: 900_000,
+        )
+        response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
+        self._current.name = function
+        try:
+            if function in self.raise_in:
+                raise InjectedFault(f"fault injected in {function}")
+            payload = self._handler(function)(event, context)
+        except Exception as exc:  # noqa: BLE001 - any handler error is a Lambda function error
+            payload = {
+                "errorMessage": str(exc),
+                "errorType": type(exc).__name__,
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            response["FunctionError"] = "Unhandled"
+        finally:
+            self._current.name = None
+        body = json.dumps(payload).encode()
+        response["Payload"] = StreamingBody(io.BytesIO(body), len(body))
+        return _http(200), response
+
+    def _handler(self, function: str) -> Any:
+        with self._lock:
+            if function not in self._modules:
+                path = REPO_ROOT / "lambdas" / function / "handler.py"
+                spec = importlib.util.spec_from_file_location(f"lambdas_{function}_handler", path)
+                assert spec and spec.loader
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                self._modules[function] = module
+        return self._modules[function].handler
+
+    # --- Glue --------------------------------------------------------------------------
+
+    def _start_job_run(self, params: dict, **_: Any) -> tuple[Any, dict]:
+        request = json.loads(params["body"])
+        if request["JobName"] != self._load_job_name:
+            raise InjectedFault(f"unknown Glue job {request['JobName']}")
+        arguments = {**self._load_job_arguments, **request.get("Arguments", {})}
+        argv = [part for key, value in arguments.items() for part in (key, value)]
+        job_run_id = f"jr_{uuid.uuid4().hex}"
+        self._current.name = LOAD_JOB
+        try:
+            if self.load_faults.fail:
+                raise InjectedFault("fault injected: the load job failed")
+            output = io.StringIO()
+            with contextlib.redirect_stdout(output):  # Glue sends it to CloudWatch; we to the log
+                _load_job_module().main(argv)
+            logger().info(output.getvalue().strip(), extra={"fields": {"function": LOAD_JOB}})
+            self._job_runs[job_run_id] = _JobRun("SUCCEEDED")
+        except Exception as exc:  # noqa: BLE001 - the job run fails, as on Glue
+            self._job_runs[job_run_id] = _JobRun("FAILED", f"{type(exc).__name__}: {exc}")
+        finally:
+            self._current.name = None
+        return _http(200), {"JobRunId": job_run_id}
+
+    def _get_job_run(self, params: dict, **_: Any) -> tuple[Any, dict]:
+        request = json.loads(params["body"])
+        run = self._job_runs[request["RunId"]]
+        job_run = {
+            "Id": request["RunId"],
+            "JobName": request["JobName"],
+            "JobRunState": run.state,
+            "Attempt": 0,
+            "ExecutionTime": 1,
+        }
+        if run.error:
+            job_run["ErrorMessage"] = run.error
+        return _http(200), {"JobRun": job_run}
+
+    # --- DynamoDB faults during the load ----------------------------------------------------
+
+    def _batch_write(self, params: dict, **_: Any) -> tuple[Any, dict] | None:
+        if getattr(self._current, "name", None) != LOAD_JOB:
+            return None
+        faults = self.load_faults
+        if self._throttled < faults.throttle_batches:
+            self._throttled += 1
+            return _http(400), {
+                "Error": {
+                    "Code": "ProvisionedThroughputExceededException",
+                    "Message": "fault injected: throttled",
+                },
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            }
+        if not faults.unprocessed_days:
+            return None
+        body = json.loads(params["body"])
+        held = {}
+        for table, requests in body["RequestItems"].items():
+            keep = [r for r in requests if _day(r) not in faults.unprocessed_days]
+            held[table] = [r for r in requests if _day(r) in faults.unprocessed_days]
+            body["RequestItems"][table] = keep
+        body["RequestItems"] = {t: r for t, r in body["RequestItems"].items() if r}
+        self._current.unprocessed = {t: r for t, r in held.items() if r}
+        if not body["RequestItems"]:
+            return _http(200), {"UnprocessedItems": self._current.unprocessed}
+        params["body"] = json.dumps(body).encode()
+        return None
+
+    def _batch_written(self, parsed: dict, **_: Any) -> None:
+        held = getattr(self._current, "unprocessed", None)
+        if held:
+            parsed.setdefault("UnprocessedItems", {}).update(held)
+            self._current.unprocessed = None
+
+    # --- Least-privilege recording ---------------------------------------------------------
+
+    def _record(self, model: Any, **_: Any) -> None:
+        function = getattr(self._current, "name", None)
+        if function:
+            service = model.service_model.signing_name
+            self.calls[function].add(iam_action(service, model.name))
+
+
+def _http(status: int) -> SimpleNamespace:
+    return SimpleNamespace(status_code=status, headers={})
+
+
+def _day(request: dict) -> str:
+    return request["PutRequest"]["Item"]["date"]["S"]
+
+
+def _load_job_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("glue_load_job", REPO_ROOT / "glue" / "load_job.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def restore_message(queue_url: str, body: str, receive_count: int) -> None:
+    """Send a message and give it back the receive count it had (moto internals)."""
+    boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
+    _moto_queue(queue_url)._messages[-1].approximate_receive_count = receive_count
+
+
+def _moto_queue(queue_url: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    region = boto3.DEFAULT_SESSION.region_name
+    return sqs_backends[DEFAULT_ACCOUNT_ID][region].queues[queue_url.rsplit("/", 1)[1]]
+
+
+def dump_messages(queue_url: str) -> list[dict[str, Any]]:
+    """Every message of a queue with its receive count, without receiving it (moto internals)."""
+    return [
+        {"body": m.body, "receive_count": m.approximate_receive_count}
+        for m in _moto_queue(queue_url)._messages
+    ]

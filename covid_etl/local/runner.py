@@ -1,0 +1,445 @@
+"""The pipeline on an embedded AWS: moto in-process, resources named as Terraform names them.
+
+``embedded_aws(state_dir)`` creates the resources (restoring what earlier local runs left in
+the state dir), installs the moto bridge, and saves the state back on exit. ``run_pipeline``
+starts one execution of the real state machine and reports each state as it finishes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from covid_etl import aws, keys
+from covid_etl.handler import LOGGER_NAME, JsonFormatter
+from covid_etl.local import moto_bridge
+from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
+from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
+from covid_etl.settings import Settings
+from covid_etl.statemachine import DEFINITION_PATH, render, template_values
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+REGION = "us-east-1"
+MOTO_CONFIG = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+DEFAULT_STATE_DIR = Path(".etl")
+RETRY_VISIBILITY_SECONDS = 900
+# Local settings: the upstream is on loopback, so short timeouts keep fault tests quick.
+LOCAL_HTTP = {"http_timeout_seconds": 1.0, "http_retries": 3, "http_backoff_seconds": 0.05}
+SCHEDULE_INPUT = "{}"
+
+
+@dataclass
+class LocalStack:
+    """The embedded AWS account: names, settings, and the bridge that runs our code."""
+
+    names: Names
+    settings: Settings
+    bridge: Bridge
+    state_dir: Path
+    outbox_queue_url: str = ""
+    state_machine_arn: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def local_names() -> Names:
+    return Names(LOCAL_ENVIRONMENT, ACCOUNT_ID, REGION)
+
+
+@contextmanager
+def embedded_aws(
+    state_dir: Path,
+    *,
+    source_urls: dict[str, str] | None = None,
+    raise_in: set[str] | None = None,
+    load_faults: LoadFaults | None = None,
+    save: bool = True,
+) -> Iterator[LocalStack]:
+    from moto import mock_aws  # the local runner only: never in a Lambda package
+
+    for variable, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        os.environ[variable] = value
+    os.environ.pop("AWS_PROFILE", None)
+    names = local_names()
+    # moto's interpreter logs every failed state with a stack dump; the run's own report says it.
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
+    with mock_aws(config=MOTO_CONFIG):
+        boto3.setup_default_session(region_name=REGION)
+        aws.reset_clients()
+        settings = _create_resources(names, source_urls or {})
+        os.environ.update(settings.as_env())
+        bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
+        bridge.install()
+        stack = LocalStack(names, settings, bridge, Path(state_dir))
+        stack.outbox_queue_url = _subscribe_outbox(names, settings)
+        stack.state_machine_arn = _create_compute(names, settings)
+        _restore(stack)
+        try:
+            yield stack
+        finally:
+            if save:
+                _save(stack)
+            aws.reset_clients()
+
+
+def load_job_arguments(settings: Settings) -> dict[str, str]:
+    """The Glue job's default arguments, as Terraform sets them."""
+    return {"--data_bucket": settings.data_bucket, "--daily_table": settings.daily_table}
+
+
+def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=names.data_bucket)
+    s3.put_bucket_versioning(
+        Bucket=names.data_bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    dynamodb = boto3.client("dynamodb")
+    for table, key in ((names.daily_table, "date"), (names.runs_table, "pk")):
+        dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            SSESpecification={"Enabled": True},
+        )
+    dynamodb.update_time_to_live(
+        TableName=names.runs_table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+    )
+    sqs = boto3.client("sqs")
+    dlq_url = sqs.create_queue(QueueName=names.retry_dlq)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    max_receives = Settings.retry_max_receives
+    retry_url = sqs.create_queue(
+        QueueName=names.retry_queue,
+        Attributes={
+            "VisibilityTimeout": str(RETRY_VISIBILITY_SECONDS),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives}
+            ),
+        },
+    )["QueueUrl"]
+    topic_arn = boto3.client("sns").create_topic(Name=names.status_topic)["TopicArn"]
+    return Settings(
+        data_bucket=names.data_bucket,
+        daily_table=names.daily_table,
+        runs_table=names.runs_table,
+        retry_queue_url=retry_url,
+        retry_dlq_url=dlq_url,
+        status_topic_arn=topic_arn,
+        nyt_url=source_urls.get("nyt", Settings.nyt_url),
+        jhu_url=source_urls.get("jhu", Settings.jhu_url),
+        load_poll_seconds=0,
+        **LOCAL_HTTP,
+    )
+
+
+def _subscribe_outbox(names: Names, settings: Settings) -> str:
+    """Locally the status email is captured by an SQS subscription instead of a mailbox."""
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=f"{names.prefix}-outbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    boto3.client("sns").subscribe(TopicArn=settings.status_topic_arn, Protocol="sqs", Endpoint=arn)
+    return url
+
+
+def _role(name: str, service: str) -> str:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    return boto3.client("iam").create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(policy)
+    )["Role"]["Arn"]
+
+
+def _create_compute(names: Names, settings: Settings) -> str:
+    """Lambda functions, the Glue job, the state machine and the schedule, as Terraform does."""
+    lambda_client = boto3.client("lambda")
+    for function in FUNCTIONS:
+        handler_path = REPO_ROOT / "lambdas" / function / "handler.py"
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("handler.py", handler_path.read_text() if handler_path.exists() else "")
+        lambda_client.create_function(
+            FunctionName=names.function(function),
+            Runtime="python3.11",
+            Role=_role(names.function(function), "lambda.amazonaws.com"),
+            Handler="handler.handler",
+            Code={"ZipFile": code.getvalue()},
+            Environment={"Variables": settings.as_env()},
+            Timeout=300,
+        )
+    s3_script = f"s3://{settings.data_bucket}/artifacts/glue/load_job.py"
+    boto3.client("glue").create_job(
+        Name=names.load_job,
+        Role=_role(names.load_job, "glue.amazonaws.com"),
+        Command={"Name": "pythonshell", "ScriptLocation": s3_script, "PythonVersion": "3.9"},
+        DefaultArguments=load_job_arguments(settings),
+        MaxCapacity=0.0625,
+    )
+    definition = render(DEFINITION_PATH.read_text(), template_values(names))
+    sfn = boto3.client("stepfunctions")
+    state_machine_arn = sfn.create_state_machine(
+        name=names.state_machine,
+        definition=definition,
+        roleArn=_role(names.state_machine, "states.amazonaws.com"),
+    )["stateMachineArn"]
+    boto3.client("scheduler").create_schedule(
+        Name=names.schedule,
+        ScheduleExpression="cron(0 6 * * ? *)",
+        ScheduleExpressionTimezone="UTC",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": state_machine_arn,
+            "RoleArn": _role(f"{names.schedule}-scheduler", "scheduler.amazonaws.com"),
+            "Input": SCHEDULE_INPUT,
+        },
+    )
+    return state_machine_arn
+
+
+# --- State kept between local runs --------------------------------------------------------
+
+
+def _save(stack: LocalStack) -> None:
+    root = stack.state_dir
+    s3_dir = root / "s3"
+    if s3_dir.exists():
+        shutil.rmtree(s3_dir)
+    s3 = boto3.client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.settings.data_bucket):
+        for obj in page.get("Contents", []):
+            path = s3_dir / obj["Key"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(aws.get_object(stack.settings.data_bucket, obj["Key"]) or b"")
+    tables = {}
+    for table in (stack.settings.daily_table, stack.settings.runs_table):
+        items = []
+        for page in boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table):
+            items.extend(page["Items"])
+        tables[table] = items
+    queues = {
+        url: moto_bridge.dump_messages(url)
+        for url in (stack.settings.retry_queue_url, stack.settings.retry_dlq_url)
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "aws-state.json").write_text(
+        json.dumps({"dynamodb": tables, "sqs": queues}, indent=1, sort_keys=True)
+    )
+    page = aws.get_object(stack.settings.data_bucket, keys.DASHBOARD)
+    if page:
+        (root / "dashboard").mkdir(exist_ok=True)
+        (root / "dashboard" / "index.html").write_bytes(page)
+
+
+def _restore(stack: LocalStack) -> None:
+    root = stack.state_dir
+    s3_dir = root / "s3"
+    if s3_dir.exists():
+        for path in sorted(p for p in s3_dir.rglob("*") if p.is_file()):
+            aws.put_object(stack.settings.data_bucket, path.relative_to(s3_dir).as_posix(), path.read_bytes())
+    state_file = root / "aws-state.json"
+    if not state_file.exists():
+        return
+    state = json.loads(state_file.read_text())
+    dynamodb = boto3.client("dynamodb")
+    for table, items in state["dynamodb"].items():
+        for item in items:
+            dynamodb.put_item(TableName=table, Item=item)
+    for url in (stack.settings.retry_queue_url, stack.settings.retry_dlq_url):
+        for message in state["sqs"].get(url, []):
+            moto_bridge.restore_message(url, message["body"], message["receive_count"])
+
+
+# --- One execution ---------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str  # the execution's: SUCCEEDED | FAILED | ...
+    error: str | None
+    cause: str | None
+    run: dict[str, Any] | None
+    email_subject: str | None
+    email_body: str | None
+
+
+def new_run_id() -> str:
+    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def run_pipeline(
+    stack: LocalStack,
+    *,
+    trigger: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    timeout_seconds: float = 600,
+) -> RunResult:
+    """Start an execution with the schedule's input (plus ``trigger``) and wait for its end."""
+    run_id = run_id or new_run_id()
+    schedule = boto3.client("scheduler").get_schedule(Name=stack.names.schedule)
+    execution_input = {**json.loads(schedule["Target"]["Input"]), **(trigger or {})}
+    log_file = stack.state_dir / "logs" / f"{run_id}.jsonl"
+    with _logs_to(log_file):
+        sfn = boto3.client("stepfunctions")
+        execution_arn = sfn.start_execution(
+            stateMachineArn=stack.state_machine_arn, name=run_id, input=json.dumps(execution_input)
+        )["executionArn"]
+        description = _wait(sfn, execution_arn, progress, timeout_seconds)
+    run = aws.get_run(stack.settings.runs_table, run_id)
+    subject, body = _read_email(stack, run_id)
+    return RunResult(
+        run_id=run_id,
+        status=description["status"],
+        error=description.get("error"),
+        cause=description.get("cause"),
+        run=run,
+        email_subject=subject,
+        email_body=body,
+    )
+
+
+@contextmanager
+def _logs_to(path: Path) -> Iterator[None]:
+    """Locally the handlers' JSON log lines go to the run's log file, not the terminal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = logging.getLogger(LOGGER_NAME)
+    saved = (list(log.handlers), log.propagate, log.level)
+    file_handler = logging.FileHandler(path)
+    file_handler.setFormatter(JsonFormatter())
+    log.handlers = [file_handler]
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        file_handler.close()
+        log.handlers, log.propagate, _ = saved
+        log.setLevel(saved[2])
+
+
+def _wait(
+    sfn: Any, execution_arn: str, progress: Callable[[str], None] | None, timeout: float
+) -> dict:
+    deadline = time.monotonic() + timeout
+    seen = 0
+    entered: dict[str, datetime] = {}
+    while True:
+        description = sfn.describe_execution(executionArn=execution_arn)
+        events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+        for event in events[seen:]:
+            if progress:
+                line = _progress_line(event, entered)
+                if line:
+                    progress(line)
+        seen = len(events)
+        if description["status"] != "RUNNING":
+            return description
+        if time.monotonic() > deadline:
+            sfn.stop_execution(executionArn=execution_arn, error="Timeout")
+            raise TimeoutError(f"execution still running after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def _progress_line(event: dict, entered: dict[str, datetime]) -> str | None:
+    kind = event["type"]
+    if kind.endswith("StateEntered"):
+        entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+        return None
+    if kind.endswith("StateExited"):
+        details = event["stateExitedEventDetails"]
+        name = details["name"]
+        seconds = (event["timestamp"] - entered.get(name, event["timestamp"])).total_seconds()
+        return f"  {name:<22} {seconds:6.2f} s  {summarize_output(name, details.get('output'))}"
+    if kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed"):
+        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+        return f"  ! {kind}: {details.get('error', '')} {_short_cause(details.get('cause', ''))}"
+    return None
+
+
+# What each state adds to the payload, and which numbers are worth a progress line.
+_RESULT_OF_STATE = {
+    "StartRun": "run", "Extract": "sources", "Transform": "transform", "CollectRetries": "retries",
+    "PlanLoad": "plan", "StartLoadJob": "load_job", "GetLoadJob": "load_job", "CheckLoad": "check",
+    "Reconcile": "reconcile", "QueueFailures": "queue", "CommitSnapshot": "snapshot",
+    "FinishRun": "finish", "FailRun": "finish", "NothingToLoad": "reconcile", "Notify": "notify",
+    "NotifyFailure": "notify", "RenderDashboard": "dashboard",
+}
+
+
+def summarize_output(state: str, output: str | None) -> str:
+    try:
+        payload = json.loads(output or "{}")
+    except ValueError:
+        return ""
+    if state.startswith("Validate") or state.startswith("Extract") and state != "Extract":
+        result = payload if "extracted" in payload else payload.get("extract", {})
+    else:
+        result = payload.get(_RESULT_OF_STATE.get(state, ""), {})
+    if state == "Extract":
+        return "  ".join(
+            f"{s}: {r.get('extracted')} rows, {r.get('rejected')} rejected" for s, r in result.items()
+        )
+    if not isinstance(result, dict):
+        return ""
+    shown = {
+        k: v
+        for k, v in result.items()
+        if isinstance(v, int | str) and not isinstance(v, bool) and not k.endswith("_key")
+        and k not in ("run_id", "url", "error", "source", "subject")
+    }
+    if state == "GetLoadJob":
+        shown = {"state": result.get("status", {}).get("state")}
+    return " ".join(f"{k}={v}" for k, v in shown.items() if v not in ("", None))
+
+
+def _short_cause(cause: str) -> str:
+    try:
+        return json.loads(cause).get("errorMessage", cause)
+    except (ValueError, AttributeError):
+        return cause
+
+
+def _read_email(stack: LocalStack, run_id: str) -> tuple[str | None, str | None]:
+    messages = aws.receive_all(stack.outbox_queue_url, visibility_seconds=30)
+    found: tuple[str | None, str | None] = (None, None)
+    for message in messages:
+        envelope = json.loads(message["Body"])
+        if run_id in envelope.get("Subject", ""):
+            found = (envelope["Subject"], envelope["Message"])
+    aws.delete_messages(stack.outbox_queue_url, [m["ReceiptHandle"] for m in messages])
+    if found[0]:
+        outbox = stack.state_dir / "outbox"
+        outbox.mkdir(parents=True, exist_ok=True)
+        (outbox / f"{run_id}.txt").write_text(f"Subject: {found[0]}\n\n{found[1]}")
+    return found
