@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import json
 import re
+import socket
+import threading
+import urllib.error
+import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -13,6 +18,7 @@ import pytest
 
 from covid_etl import dashboard
 from covid_etl.dashboard import daily_new, last_loaded_at, render_dashboard
+from covid_etl.local import dashboard_server
 
 GENERATED = "2024-05-03T06:05:00Z"
 VOID_ELEMENTS = {"meta", "br", "img", "input", "link", "hr"}
@@ -219,3 +225,46 @@ def test_a_library_that_would_close_the_inline_script_is_refused(tmp_path: Path,
             render_dashboard([], [], GENERATED)
     finally:
         dashboard._chart_js.cache_clear()
+
+
+def dashboard_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="etl")
+    dashboard_server.register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["dashboard", *argv])
+
+
+def test_etl_dashboard_without_a_page_says_to_run_first(tmp_path: Path, capsys):
+    args = dashboard_args(["--state-dir", str(tmp_path), "--port", "0"])
+    assert args.func(args) == 1
+    assert "run `etl run` first" in capsys.readouterr().err
+
+
+def test_etl_dashboard_refuses_a_busy_port_readably(tmp_path: Path, capsys):
+    (tmp_path / "dashboard").mkdir()
+    (tmp_path / "dashboard" / "index.html").write_text("<!DOCTYPE html>")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        args = dashboard_args(["--state-dir", str(tmp_path), "--port", str(busy.getsockname()[1])])
+        assert args.func(args) == 1
+    assert "is in use; pick another with --port" in capsys.readouterr().err
+
+
+def test_the_server_serves_the_page_on_loopback_only_and_uncached(tmp_path: Path):
+    page = render_dashboard([day("2020-03-01", 1)], [], GENERATED)
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    (tmp_path.parent / "secret.txt").write_text("outside")
+    with dashboard_server.make_server(tmp_path, 0) as server:
+        host, port = server.server_address[:2]
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            assert host == "127.0.0.1"
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                assert response.read().decode("utf-8") == page
+                assert response.headers["Cache-Control"] == "no-store"
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/../secret.txt", timeout=5)
+        finally:
+            server.shutdown()
+            thread.join(5)

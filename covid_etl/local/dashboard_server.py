@@ -1,0 +1,77 @@
+"""``etl dashboard``: serve the page the last local run rendered, on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PORT = 8765
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "dashboard",
+        help="serve the dashboard of the local runs on 127.0.0.1",
+        description="Serve <state-dir>/dashboard/, re-rendered after every `etl run`, "
+        "on 127.0.0.1 and print its URL. Ctrl-C stops it.",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".etl"),
+        help="where the local AWS state is kept between runs (default: .etl)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"TCP port on 127.0.0.1; 0 picks a free one (default: {DEFAULT_PORT})",
+    )
+    parser.set_defaults(func=cmd_dashboard)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def end_headers(self) -> None:
+        # Each run rewrites the page: a reload must show the newest one.
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request would bury the URL printed at start
+
+
+def make_server(directory: Path, port: int) -> ThreadingHTTPServer:
+    """A server of ``directory`` bound to 127.0.0.1 (never another interface)."""
+    return ThreadingHTTPServer(("127.0.0.1", port), partial(_Handler, directory=str(directory)))
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    directory = args.state_dir / "dashboard"
+    if not (directory / "index.html").is_file():
+        print(
+            f"error: no dashboard in {directory}/ yet: run `etl run` first "
+            f"(with the same --state-dir)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        server = make_server(directory, args.port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"error: port {args.port} is in use; pick another with --port", file=sys.stderr)
+        return 1
+    with server:
+        print(
+            f"dashboard: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
