@@ -198,7 +198,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from covid_etl.local.runner import embedded_aws
     from covid_etl.records import RECORD_FIELDS
 
-    with embedded_aws(args.state_dir, save=False) as stack:
+    with embedded_aws(args.state_dir, save=False, compute=False) as stack:
         records = aws.scan_records(stack.settings.daily_table)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(RECORD_FIELDS)
@@ -211,7 +211,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from covid_etl import aws
     from covid_etl.local.runner import embedded_aws
 
-    with embedded_aws(args.state_dir, save=False) as stack:
+    with embedded_aws(args.state_dir, save=False, compute=False) as stack:
         runs = sorted(
             aws.scan_runs(stack.settings.runs_table), key=lambda r: r.get("started_at", ""), reverse=True
         )

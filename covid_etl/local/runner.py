@@ -70,7 +70,9 @@ def embedded_aws(
     raise_in: set[str] | None = None,
     load_faults: LoadFaults | None = None,
     save: bool = True,
+    compute: bool = True,
 ) -> Iterator[LocalStack]:
+    """The embedded account; ``compute=False`` skips functions and state machine (reads only)."""
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
     for variable, value in {
@@ -93,7 +95,8 @@ def embedded_aws(
         bridge.install()
         stack = LocalStack(names, settings, bridge, Path(state_dir))
         stack.outbox_queue_url = _subscribe_outbox(names, settings)
-        stack.state_machine_arn = _create_compute(names, settings)
+        if compute:
+            stack.state_machine_arn = _create_compute(names, settings)
         _restore(stack)
         try:
             yield stack

@@ -1,0 +1,88 @@
+"""Shared fixtures: the real pipeline on the embedded AWS, and the shipped source files."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from covid_etl import aws
+from covid_etl.local.moto_bridge import LoadFaults
+from covid_etl.local.runner import LocalStack, RunResult, embedded_aws, run_pipeline
+from covid_etl.local.sources_server import DEFAULT_FILES, SourcesServer, UpstreamFaults, cut_at
+from covid_etl.records import DailyRecord
+
+NYT_BYTES = DEFAULT_FILES["nyt"].read_bytes()
+JHU_BYTES = DEFAULT_FILES["jhu"].read_bytes()
+
+
+def independent_join(nyt: bytes = NYT_BYTES, jhu: bytes = JHU_BYTES) -> list[DailyRecord]:
+    """The expected table, computed straight from the files with the csv module."""
+    recovered = {
+        row["Date"]: int(row["Recovered"])
+        for row in csv.DictReader(jhu.decode().splitlines())
+        if row["Country/Region"] == "US" and row["Province/State"] == ""
+    }
+    return [
+        DailyRecord(date.fromisoformat(r["date"]), int(r["cases"]), int(r["deaths"]), recovered[r["date"]])
+        for r in csv.DictReader(nyt.decode().splitlines())
+        if r["date"] in recovered
+    ]
+
+
+class Pipeline:
+    """One embedded AWS account and one upstream server; each ``run`` is a real execution."""
+
+    def __init__(self, stack: LocalStack, server: SourcesServer):
+        self.stack = stack
+        self.server = server
+
+    def run(
+        self,
+        *,
+        nyt: bytes = NYT_BYTES,
+        jhu: bytes = JHU_BYTES,
+        as_of: date | None = None,
+        upstream: dict[str, UpstreamFaults] | None = None,
+        raise_in: set[str] | None = None,
+        load: LoadFaults | None = None,
+    ) -> RunResult:
+        self.server.bodies = {
+            "nyt": cut_at(nyt, "nyt", as_of) if as_of else nyt,
+            "jhu": cut_at(jhu, "jhu", as_of) if as_of else jhu,
+        }
+        self.server.faults = upstream or {}
+        self.stack.bridge.raise_in = raise_in or set()
+        self.stack.bridge.load_faults = load or LoadFaults()
+        trigger = {"as_of": as_of.isoformat()} if as_of else {}
+        return run_pipeline(self.stack, trigger=trigger)
+
+    def table(self) -> list[DailyRecord]:
+        return aws.scan_records(self.stack.settings.daily_table)
+
+    def dlq_bodies(self) -> list[str]:
+        from covid_etl.local.moto_bridge import dump_messages
+
+        return [m["body"] for m in dump_messages(self.stack.settings.retry_dlq_url)]
+
+    def retry_queue(self) -> list[dict]:
+        from covid_etl.local.moto_bridge import dump_messages
+
+        return dump_messages(self.stack.settings.retry_queue_url)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    """A fresh embedded account per test module (creating the state machine costs ~3 s)."""
+    state_dir = tmp_path_factory.mktemp("state")
+    with SourcesServer() as server:
+        with embedded_aws(state_dir, source_urls=server.urls, save=False) as stack:
+            yield Pipeline(stack, server)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DEFAULT_FILES["nyt"].parent

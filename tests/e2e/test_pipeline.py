@@ -1,0 +1,64 @@
+"""The whole state machine on the embedded AWS: first load, idempotent re-run, new day, revision."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join
+
+from covid_etl.accounting import invariant_violations
+from covid_etl.naming import FUNCTIONS
+from covid_etl.permissions import LOAD_JOB_GRANTS, allowed_actions
+
+def test_first_run_loads_exactly_the_days_both_sources_share(pipeline: Pipeline) -> None:
+    expected = independent_join()
+    result = pipeline.run()
+    assert result.status == "SUCCEEDED", result.cause
+    assert pipeline.table() == expected
+    counts = result.run["counts"]
+    assert counts["inserted"] == len(expected) and counts["updated"] == 0
+    assert counts["extracted"] == len(NYT_BYTES.splitlines()) - 1 + len(expected)
+    assert invariant_violations(counts) == []
+    assert result.email_subject and "SUCCEEDED" in result.email_subject
+    assert f"inserted {len(expected)}" in result.email_body
+
+
+def test_immediate_rerun_writes_nothing(pipeline: Pipeline) -> None:
+    table_before = pipeline.table()
+    pipeline.stack.bridge.calls.clear()
+    result = pipeline.run()
+    assert result.status == "SUCCEEDED"
+    counts = result.run["counts"]
+    assert (counts["inserted"], counts["updated"], counts["queued"]) == (0, 0, 0)
+    assert counts["unchanged"] == len(table_before)
+    assert "load_job" not in pipeline.stack.bridge.calls, "no load job on an empty delta"
+    assert pipeline.table() == table_before
+    assert invariant_violations(counts) == []
+
+
+def test_a_revised_past_value_updates_one_row(pipeline: Pipeline) -> None:
+    lines = NYT_BYTES.decode().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("2020-06-01,"))
+    day, cases, deaths = lines[index].split(",")
+    lines[index] = f"{day},{int(cases) + 5},{deaths}"
+    revised = "\n".join(lines).encode()
+    result = pipeline.run(nyt=revised)
+    counts = result.run["counts"]
+    assert result.status == "SUCCEEDED"
+    assert (counts["revised"], counts["updated"], counts["inserted"]) == (1, 1, 0)
+    loaded = {r.date: r for r in pipeline.table()}
+    assert loaded[date(2020, 6, 1)].cases == int(cases) + 5
+    assert pipeline.table() == independent_join(revised, JHU_BYTES)
+    assert invariant_violations(counts) == []
+
+
+def test_every_aws_call_is_granted_to_its_function(pipeline: Pipeline) -> None:
+    """Least privilege, checked in practice: each handler called only what its role allows."""
+    calls = pipeline.stack.bridge.calls
+    assert set(calls) - {"load_job"} <= set(FUNCTIONS)
+    for function, actions in calls.items():
+        allowed = (
+            {a for a, _, _ in LOAD_JOB_GRANTS} if function == "load_job" else allowed_actions(function)
+        )
+        assert actions <= allowed, f"{function} called {sorted(actions - allowed)} not granted"
+    assert "load_job" in calls and "dynamodb:BatchWriteItem" in calls["load_job"]
