@@ -7,7 +7,7 @@ ETL := $(VENV)/bin/etl
 ENV ?= dev
 ARGS ?=
 
-.PHONY: install tools run test lint bench package plan deploy destroy smoke dashboard clean
+.PHONY: install tools browser run test lint bench package plan deploy destroy smoke dashboard clean
 
 # The virtualenv is rebuilt when pyproject.toml (the one place versions are pinned) changes.
 $(VENV)/.installed: pyproject.toml
@@ -26,10 +26,17 @@ tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/packag
 
 tools: tests/tools/node_modules/.installed
 
+# Headless Chromium for the dashboard browser test: Debian's package, never a downloaded build.
+browser:
+	@command -v chromium >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "error: chromium not found; install it" >&2; exit 1; }; \
+	  SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 run: install
 	$(ETL) run $(ARGS)
 
-test: install tools
+test: install tools browser
 	$(PY) -m pytest $(ARGS)
 
 clean:
