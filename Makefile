@@ -39,5 +39,21 @@ run: install
 test: install tools browser
 	$(PY) -m pytest $(ARGS)
 
+# Static checks: ruff (lint + format), statelint on the state machine rendered with local names
+# (statelint rejects the ${...} placeholders), npm-groovy-lint on the Jenkinsfile.
+lint: install tools
+	$(VENV)/bin/ruff check covid_etl lambdas glue tests
+	$(VENV)/bin/ruff format --check covid_etl lambdas glue tests
+	@mkdir -p build
+	$(PY) -c 'from covid_etl.naming import Names; from covid_etl.statemachine import DEFINITION_PATH, render, template_values; print(render(DEFINITION_PATH.read_text(), template_values(Names("local", "123456789012"))))' > build/statemachine.local.json
+	$(VENV)/bin/statelint build/statemachine.local.json
+	@command -v java >/dev/null || { echo "error: java not found; npm-groovy-lint needs a Java runtime (17+)" >&2; exit 1; }
+	tests/tools/node_modules/.bin/npm-groovy-lint --noserver --failon error Jenkinsfile
+
+# Run the $(ENV) stack once and check its run record; ENV=local checks the embedded AWS after
+# `make run`. AWS credentials and region come from the environment (Jenkins binds them).
+smoke: install
+	$(ETL) smoke --env $(ENV) $(ARGS)
+
 clean:
 	rm -rf $(VENV) .tools build .etl test-output
