@@ -7,7 +7,9 @@ from typing import Any
 from covid_etl.accounting import invariant_violations
 
 
-def email(run: dict[str, Any], *, dlq_depth: int, dashboard_url: str | None) -> tuple[str, str]:
+def email(
+    run: dict[str, Any], *, data_bucket: str, dlq_depth: int, dashboard_url: str | None
+) -> tuple[str, str]:
     status = run.get("status", "UNKNOWN")
     counts: dict[str, int] = run.get("counts", {})
     c = {k: int(v) for k, v in counts.items()}
@@ -34,7 +36,7 @@ def email(run: dict[str, Any], *, dlq_depth: int, dashboard_url: str | None) -> 
             f"{upstream}; {source.get('url', '')}"
         )
         if source.get("rejected"):
-            lines.append(f"  rejected rows with reasons: s3://.../{source.get('rejects_key')}")
+            lines.append(f"  rejected rows with reasons: s3://{data_bucket}/{source.get('rejects_key')}")
             for reason in source.get("reject_samples", []):
                 lines.append(f"  - {reason}")
     if counts:
@@ -54,7 +56,7 @@ def email(run: dict[str, Any], *, dlq_depth: int, dashboard_url: str | None) -> 
             )
     lines += ["", f"Dead-letter queue: {dlq_depth} record(s) that repeatedly failed to load"]
     if dlq_depth:
-        lines.append("  they are not retried any more: inspect them and redrive (etl redrive)")
+        lines.append("  they are not retried any more: inspect them, then redrive them to the retry queue")
     if dashboard_url:
         lines += ["", f"Dashboard: {dashboard_url}"]
     return subject, "\n".join(lines) + "\n"

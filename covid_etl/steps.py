@@ -455,7 +455,10 @@ def notify(settings: Settings, run_id: str) -> dict:
         settings.data_bucket, keys.DASHBOARD, settings.dashboard_url_ttl_seconds
     )
     subject, body = email(
-        run, dlq_depth=aws.queue_depth(settings.retry_dlq_url), dashboard_url=dashboard_url
+        run,
+        data_bucket=settings.data_bucket,
+        dlq_depth=aws.queue_depth(settings.retry_dlq_url),
+        dashboard_url=dashboard_url,
     )
     aws.publish(settings.status_topic_arn, subject, body)
     return {"subject": subject}
