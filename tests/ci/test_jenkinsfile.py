@@ -1,0 +1,215 @@
+"""The Jenkinsfile: it lints, and every make target and etl subcommand it calls exists.
+
+Jenkins itself cannot run here, so these checks stand in for a first build: a syntax error or a
+call to a target nobody wrote would otherwise surface only on the build server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from covid_etl.cli import build_parser
+
+REPO = Path(__file__).resolve().parents[2]
+JENKINSFILE = REPO / "Jenkinsfile"
+MAKEFILE = REPO / "Makefile"
+GROOVY_LINT = REPO / "tests" / "tools" / "node_modules" / ".bin" / "npm-groovy-lint"
+
+# The sh step's three quotings: '''...''' / """...""" (multi-line), '...', "...".
+_SH_STEP = re.compile(
+    r"""\bsh\s+(?:'''(.*?)'''|\"\"\"(.*?)\"\"\"|'([^'\n]*)'|"([^"\n]*)")""", re.DOTALL
+)
+_ANY_SH = re.compile(r"\bsh\b(?=\s*[('\"]|\s+script\s*:)")
+# A rule line "target [target...]: ..." (not a variable assignment ":=", not a recipe line).
+_RULE = re.compile(r"^([A-Za-z0-9_./-][^:=#\t]*?)\s*::?(?!=)", re.MULTILINE)
+_ETL_IN_RECIPE = re.compile(r"\$\(ETL\)\s+([A-Za-z][\w-]*)")
+
+
+# --- npm-groovy-lint ---------------------------------------------------------------------------
+
+
+def groovy_lint(path: Path) -> subprocess.CompletedProcess[str]:
+    """The Makefile's lint of the Jenkinsfile; --noserver so no CodeNarc daemon outlives it."""
+    assert GROOVY_LINT.exists(), "npm-groovy-lint is not installed: run `make tools`"
+    assert shutil.which("java"), "npm-groovy-lint needs a Java runtime (17+) on PATH"
+    return subprocess.run(
+        [str(GROOVY_LINT), "--noserver", "--failon", "error", "--output", "json", path.name],
+        check=False,
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def lint_errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    report = json.loads(result.stdout)
+    return [
+        f"{error['rule']} line {error.get('line')}: {error['msg'][:120]}"
+        for file in report["files"].values()
+        for error in file["errors"]
+        if error["severity"] == "error"
+    ]
+
+
+def test_jenkinsfile_passes_groovy_lint() -> None:
+    result = groovy_lint(JENKINSFILE)
+    assert lint_errors(result) == []
+    assert result.returncode == 0, result.stderr
+
+
+def test_groovy_lint_fails_a_jenkinsfile_with_a_syntax_error(tmp_path: Path) -> None:
+    shutil.copy(REPO / ".groovylintrc.json", tmp_path)
+    broken = tmp_path / "Jenkinsfile"
+    # Drop the closing brace of the stages block: the file no longer parses.
+    text = JENKINSFILE.read_text()
+    cut = text.index("\n    }\n\n    post {")
+    broken.write_text(text[:cut] + text[cut + len("\n    }") :])
+    result = groovy_lint(broken)
+    assert result.returncode == 1
+    assert any(error.startswith("NglParseError") for error in lint_errors(result))
+
+
+# --- The calls: make targets, etl subcommands ---------------------------------------------------
+
+
+@dataclass
+class Calls:
+    make_targets: set[str] = field(default_factory=set)
+    etl_subcommands: set[str] = field(default_factory=set)
+
+
+def sh_scripts(jenkinsfile: str) -> list[str]:
+    code = "\n".join(
+        line for line in jenkinsfile.splitlines() if not line.lstrip().startswith("//")
+    )
+    scripts = [next(g for g in m.groups() if g is not None) for m in _SH_STEP.finditer(code)]
+    # A quoting this parser does not know would hide calls from the check: refuse it instead.
+    assert len(scripts) == len(_ANY_SH.findall(code)), "an sh step this check cannot parse"
+    return scripts
+
+
+def calls_in(jenkinsfile: str) -> Calls:
+    calls = Calls()
+    for script in sh_scripts(jenkinsfile):
+        for command in re.split(r"&&|\|\||;|\n", script.replace("\\\n", " ")):
+            argv = shlex.split(command)
+            if not argv:
+                continue
+            words = [a for a in argv[1:] if not a.startswith("-") and "=" not in a]
+            if argv[0] == "make":
+                calls.make_targets.update(words)
+            elif Path(argv[0]).name == "etl" and words:
+                calls.etl_subcommands.add(words[0])
+    return calls
+
+
+def makefile_targets(makefile: str) -> set[str]:
+    return {t for m in _RULE.finditer(makefile) for t in m.group(1).split()}
+
+
+def etl_subcommands() -> set[str]:
+    parser = build_parser()
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {name for action in actions for name in action.choices}
+
+
+def missing_calls(jenkinsfile: str, makefile: str, subcommands: set[str]) -> list[str]:
+    """What the Jenkinsfile calls that does not exist (etl subcommands: also via make recipes)."""
+    calls = calls_in(jenkinsfile)
+    calls.etl_subcommands |= set(_ETL_IN_RECIPE.findall(makefile))
+    targets = makefile_targets(makefile)
+    return [f"make {t}" for t in sorted(calls.make_targets - targets)] + [
+        f"etl {c}" for c in sorted(calls.etl_subcommands - subcommands)
+    ]
+
+
+def test_the_jenkinsfile_calls_the_pipeline_stages() -> None:
+    """The parser finds the calls at all (an empty result would make the next test vacuous)."""
+    calls = calls_in(JENKINSFILE.read_text())
+    assert calls.make_targets == {
+        "install",
+        "tools",
+        "lint",
+        "test",
+        "package",
+        "bootstrap",
+        "plan",
+        "deploy",
+        "smoke",
+        "destroy",
+    }
+
+
+def test_every_make_target_and_etl_subcommand_the_jenkinsfile_calls_exists() -> None:
+    assert missing_calls(JENKINSFILE.read_text(), MAKEFILE.read_text(), etl_subcommands()) == []
+
+
+def test_calls_to_missing_targets_and_subcommands_are_reported() -> None:
+    makefile = (
+        "ETL := .venv/bin/etl\nlint test: install\n\t$(ETL) run\nsmoke:\n\t$(ETL) smoke --env x\n"
+    )
+    jenkinsfile = """
+        // sh 'make commented-out'
+        stage('Lint') { steps { sh 'make lint' } }
+        stage('Test') { steps { sh '''
+            make test ARGS="--junitxml=out.xml \\
+                --cov=covid_etl" && make smoke ENV="$ENVIRONMENT"
+        ''' } }
+        stage('Deploy') { steps { sh "make deploy-everything ENV=dev" } }
+        stage('Report') { steps { sh '.venv/bin/etl dashboard --env dev' } }
+    """
+    assert missing_calls(jenkinsfile, makefile, {"run", "smoke"}) == [
+        "make deploy-everything",
+        "etl dashboard",
+    ]
+    assert missing_calls(jenkinsfile, makefile, {"run"}) == [
+        "make deploy-everything",
+        "etl dashboard",
+        "etl smoke",
+    ]
+
+
+def test_an_sh_step_the_check_cannot_parse_fails_it() -> None:
+    with pytest.raises(AssertionError, match="cannot parse"):
+        calls_in("steps { sh(script: 'make nothing-here') }")
+
+
+# --- What the issue asks of the pipeline itself -----------------------------------------------
+
+
+def test_the_pipeline_has_the_required_options_parameters_and_approvals() -> None:
+    text = JENKINSFILE.read_text()
+    for required in (
+        "timestamps()",
+        "timeout(time:",
+        "disableConcurrentBuilds()",
+        "buildDiscarder(",
+        "choice(name: 'ENVIRONMENT'",
+        "name: 'ACTION'",
+        "name: 'RUN_SMOKE_TEST'",
+        "junit testResults:",
+        "archiveArtifacts",
+        "cleanWs()",
+        "AmazonWebServicesCredentialsBinding",
+    ):
+        assert required in text, f"Jenkinsfile lacks {required}"
+    stages = re.findall(r"stage\('([^']+)'\)", text)
+    assert stages.index("Approve apply") < stages.index("Apply") < stages.index("Smoke test")
+    destroy = text[text.index("stage('Destroy')") :]
+    assert destroy.index("input {") < destroy.index("make destroy")
+
+
+def test_no_aws_secret_in_the_jenkinsfile() -> None:
+    text = JENKINSFILE.read_text()
+    assert not re.search(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", text)
+    assert not re.search(r"AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN|ACCESS_KEY_ID)\s*=", text)
