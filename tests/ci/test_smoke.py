@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,6 +15,8 @@ import pytest
 from moto import mock_aws
 
 from covid_etl import smoke
+from covid_etl.local.runner import embedded_aws, run_pipeline
+from covid_etl.local.sources_server import SourcesServer
 from covid_etl.naming import Names
 
 ENV = "ci"
@@ -141,7 +146,7 @@ def test_missing_state_machine_is_a_setup_error(aws_env: boto3.Session) -> None:
 
 
 def test_missing_credentials_and_region_are_setup_errors(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     for variable in (
         "AWS_ACCESS_KEY_ID",
@@ -182,8 +187,31 @@ def test_command_prints_the_report_and_exits_by_outcome(
 
 
 def test_local_env_needs_a_local_run_first(
-    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = parse(["smoke", "--env", "local", "--state-dir", str(tmp_path)])
     assert args.func(args) == 2
     assert f"no local stack in {tmp_path}: run `etl run`" in capsys.readouterr().err
+
+
+@pytest.fixture
+def restored_environ() -> Iterator[None]:
+    """The embedded AWS sets its credentials and settings in os.environ: put them back after."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_local_smoke_passes_after_a_local_run(
+    tmp_path: Path, restored_environ: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SourcesServer() as server, embedded_aws(tmp_path, source_urls=server.urls) as stack:
+        assert run_pipeline(stack).status == "SUCCEEDED"
+    args = parse(["smoke", "--env", "local", "--state-dir", str(tmp_path), "--timeout", "120"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "stateMachine:covid-etl-local-daily" in out and out.endswith("smoke test PASSED\n")
+    # The smoke run is a run like any other: recorded, and kept in the local state.
+    execution = re.search(r"execution +(smoke-\S+):", out)
+    assert execution and f"RUN#{execution.group(1)}" in (tmp_path / "aws-state.json").read_text()
