@@ -213,3 +213,16 @@ def test_no_aws_secret_in_the_jenkinsfile() -> None:
     text = JENKINSFILE.read_text()
     assert not re.search(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", text)
     assert not re.search(r"AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN|ACCESS_KEY_ID)\s*=", text)
+
+
+def test_each_environment_choice_is_deployable_in_the_pipelines_region() -> None:
+    """The ENVIRONMENT choices have Terraform settings whose region is the one the steps use."""
+    text = JENKINSFILE.read_text()
+    choices = re.search(r"choice\(name: 'ENVIRONMENT', choices: \[([^\]]*)\]", text)
+    region = re.search(r"AWS_DEFAULT_REGION = '([^']+)'", text)
+    assert choices and region
+    for environment in re.findall(r"'([^']+)'", choices.group(1)):
+        tfvars = REPO / "infra" / "environments" / f"{environment}.tfvars"
+        assert tfvars.is_file(), f"no {tfvars.relative_to(REPO)} for the {environment} choice"
+        found = re.search(r'^region\s*=\s*"([^"]+)"', tfvars.read_text(), re.MULTILINE)
+        assert found and found.group(1) == region.group(1), f"{tfvars.name}: region differs"
