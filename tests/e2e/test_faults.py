@@ -1,0 +1,219 @@
+"""Upstream faults, load failures, retries, the DLQ and the run lock, on the real state machine."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join
+
+from covid_etl import aws
+from covid_etl.accounting import invariant_violations
+from covid_etl.local.moto_bridge import LoadFaults
+from covid_etl.local.sources_server import UpstreamFaults
+from covid_etl.settings import Settings
+
+NYT_LINES = NYT_BYTES.decode().split("\n")
+
+
+def revised_nyt(*days: str, bump: int = 1) -> bytes:
+    """The NYT file with these days' cases increased: a delta to load."""
+    lines = []
+    for line in NYT_LINES:
+        day, cases, deaths = line.split(",")
+        lines.append(f"{day},{int(cases) + bump},{deaths}" if day in days else line)
+    return "\n".join(lines).encode()
+
+
+@pytest.fixture(scope="module")
+def loaded(pipeline: Pipeline) -> Pipeline:
+    assert pipeline.run().status == "SUCCEEDED"
+    return pipeline
+
+
+def assert_run(result, status: str, reason: str = "") -> dict:
+    run = result.run or {}
+    assert result.status == status, (result.error, result.cause)
+    assert run.get("status") == status
+    assert reason in result.email_body, result.email_body
+    counts = run.get("counts", {})
+    if "inserted" in counts:
+        assert invariant_violations(counts) == []
+    return counts
+
+
+def test_transient_5xx_is_retried(loaded: Pipeline) -> None:
+    faults = {"nyt": UpstreamFaults(http_errors=2)}
+    result = loaded.run(nyt=revised_nyt("2020-04-01"), upstream=faults)
+    counts = assert_run(result, "SUCCEEDED")
+    assert faults["nyt"].requests == 3
+    assert counts["updated"] == 1
+
+
+def test_persistent_5xx_fails_the_run_with_source_url_and_status(loaded: Pipeline) -> None:
+    before = loaded.table()
+    faults = {"jhu": UpstreamFaults(http_errors=100)}
+    result = loaded.run(upstream=faults)
+    assert_run(result, "FAILED", "source jhu: HTTP 500")
+    assert loaded.stack.settings.jhu_url in result.email_body
+    assert faults["jhu"].requests == Settings(*["x"] * 6, http_retries=3).http_retries + 1
+    assert loaded.table() == before
+
+
+def test_transient_timeout_is_retried(loaded: Pipeline) -> None:
+    faults = {"jhu": UpstreamFaults(hangs=1, hang_seconds=1.5)}
+    assert_run(loaded.run(upstream=faults), "SUCCEEDED")
+    assert faults["jhu"].requests == 2
+
+
+def test_persistent_timeout_fails_the_run(loaded: Pipeline) -> None:
+    before = loaded.table()
+    faults = {"nyt": UpstreamFaults(hangs=100, hang_seconds=1.5)}
+    result = loaded.run(nyt=revised_nyt("2020-04-02"), upstream=faults)
+    assert_run(result, "FAILED", "source nyt: connection failed after 3 retries")
+    assert "timed out" in result.email_body
+    assert loaded.table() == before
+
+
+def test_truncated_download_fails_the_run(loaded: Pipeline) -> None:
+    before = loaded.table()
+    result = loaded.run(nyt=revised_nyt("2020-04-03"), upstream={"nyt": UpstreamFaults(truncate=True)})
+    assert_run(result, "FAILED", "source nyt: truncated download")
+    assert loaded.table() == before
+
+
+def test_unchanged_upstream_answers_304(loaded: Pipeline) -> None:
+    loaded.run()
+    result = loaded.run()
+    counts = assert_run(result, "SUCCEEDED", "unchanged upstream (HTTP 304)")
+    assert result.run["sources"]["nyt"]["http_status"] == 304
+    assert (counts["inserted"], counts["updated"]) == (0, 0)
+
+
+def test_a_handler_raising_fails_the_run_and_releases_the_lock(loaded: Pipeline) -> None:
+    before = loaded.table()
+    result = loaded.run(nyt=revised_nyt("2020-04-04"), raise_in={"plan_load"})
+    assert_run(result, "FAILED", "fault injected in plan_load")
+    assert result.run["error_type"] == "InjectedFault"
+    assert loaded.table() == before
+    assert not _lock(loaded)
+
+
+def test_throttled_writes_are_absorbed_by_the_load_jobs_retries(loaded: Pipeline) -> None:
+    result = loaded.run(nyt=revised_nyt(*[f"2020-03-{d:02d}" for d in range(1, 31)], bump=7),
+                        load=LoadFaults(throttle_batches=3))
+    counts = assert_run(result, "SUCCEEDED")
+    assert (counts["updated"], counts["queued"]) == (30, 0)
+
+
+def test_a_failed_load_queues_every_record_and_the_next_run_loads_them(loaded: Pipeline) -> None:
+    assert loaded.run().status == "SUCCEEDED"  # back to the shipped files
+    days = ["2020-07-01", "2020-07-02", "2020-07-03"]
+    source = revised_nyt(*days, bump=11)
+    result = loaded.run(nyt=source, load=LoadFaults(fail=True))
+    counts = assert_run(result, "FAILED", "load job")
+    assert (counts["updated"], counts["queued"]) == (0, 3)
+    assert "3 record(s) queued for retry" in result.run["error"]
+    assert len(loaded.retry_queue()) == 3
+    # The next run drains the queue first: the same day, the sources unchanged.
+    again = loaded.run(nyt=source)
+    counts = assert_run(again, "SUCCEEDED")
+    assert (counts["retried"], counts["updated"], counts["queued"]) == (3, 3, 0)
+    assert loaded.retry_queue() == []
+    assert loaded.table() == independent_join(source, JHU_BYTES)
+    # Idempotent: once more changes nothing and queues nothing.
+    third = loaded.run(nyt=source)
+    assert assert_run(third, "SUCCEEDED")["delta"] == 0
+    assert loaded.retry_queue() == []
+
+
+def test_unprocessed_records_are_queued_then_loaded_next_run(loaded: Pipeline) -> None:
+    assert loaded.run().status == "SUCCEEDED"  # back to the shipped files
+    source = revised_nyt("2020-08-01", "2020-08-02", bump=3)
+    result = loaded.run(nyt=source, load=LoadFaults(unprocessed_days={"2020-08-02"}))
+    counts = assert_run(result, "SUCCEEDED", "queued for retry 1")
+    assert (counts["updated"], counts["queued"]) == (1, 1)
+    [message] = loaded.retry_queue()
+    assert json.loads(message["body"])["record"]["date"] == "2020-08-02"
+    assert json.loads(message["body"])["run_id"] == result.run_id
+    counts = assert_run(loaded.run(nyt=source), "SUCCEEDED")
+    assert (counts["retried"], counts["updated"], counts["queued"]) == (1, 1, 0)
+    assert loaded.table() == independent_join(source, JHU_BYTES)
+
+
+def test_a_poison_record_ends_in_the_dlq_and_is_not_retried_forever(loaded: Pipeline) -> None:
+    assert loaded.run().status == "SUCCEEDED"  # back to the shipped files
+    source = revised_nyt("2020-09-01", bump=5)
+    poison = LoadFaults(unprocessed_days={"2020-09-01"})
+    first = loaded.run(nyt=source, load=poison)
+    assert assert_run(first, "SUCCEEDED")["queued"] == 1
+    max_receives = loaded.stack.settings.retry_max_receives
+    for _ in range(max_receives):
+        counts = assert_run(loaded.run(nyt=source, load=poison), "SUCCEEDED")
+        assert (counts["retried"], counts["queued"]) == (1, 1)
+    # The next receive moves it to the DLQ: the run sees no retry, and the email says so.
+    last = loaded.run(nyt=source, load=poison)
+    counts = assert_run(last, "SUCCEEDED", "Dead-letter queue: 1 record(s)")
+    assert (counts["retried"], counts["queued"], counts["delta"]) == (0, 0, 0)
+    assert loaded.retry_queue() == []
+    assert [json.loads(b)["record"]["date"] for b in loaded.dlq_bodies()] == ["2020-09-01"]
+
+
+def _lock(pipeline: Pipeline) -> dict | None:
+    return next(
+        (i for i in aws.scan(pipeline.stack.settings.runs_table) if i["pk"] == aws.LOCK_KEY), None
+    )
+
+
+def test_a_held_lock_stops_a_second_run_which_touches_nothing(loaded: Pipeline) -> None:
+    table = loaded.stack.settings.runs_table
+    now = int(time.time())
+    aws.acquire_lock(table, "run-crashed-earlier", "2026-01-01T06:00:00Z", now, 3600)
+    try:
+        before = loaded.table()
+        result = loaded.run(nyt=revised_nyt("2020-04-05"))
+        assert result.status == "FAILED" and result.error == "RunInProgress"
+        assert "run run-crashed-earlier in progress since 2026-01-01T06:00:00Z" in result.cause
+        assert result.run is None, "no run record, no data touched"
+        assert loaded.table() == before
+        assert _lock(loaded)["run_id"] == "run-crashed-earlier"
+    finally:
+        aws.release_lock(table, "run-crashed-earlier")
+
+
+def test_an_expired_lease_is_taken_over(loaded: Pipeline) -> None:
+    table = loaded.stack.settings.runs_table
+    aws.acquire_lock(table, "run-crashed-long-ago", "2026-01-01T06:00:00Z", int(time.time()) - 7200, 3600)
+    result = loaded.run()
+    assert_run(result, "SUCCEEDED")
+    assert _lock(loaded) is None, "released at the end"
+
+
+def test_two_executions_at_once_exactly_one_loads(loaded: Pipeline) -> None:
+    loaded.server.bodies = {"nyt": revised_nyt("2020-05-05", bump=9), "jhu": JHU_BYTES}
+    loaded.stack.bridge.load_faults = LoadFaults()
+    sfn = boto3.client("stepfunctions")
+    stamp = datetime.now(UTC).strftime("%H%M%S%f")
+    arns = [
+        sfn.start_execution(
+            stateMachineArn=loaded.stack.state_machine_arn, name=f"run-race-{stamp}-{i}", input="{}"
+        )["executionArn"]
+        for i in range(2)
+    ]
+    deadline = time.monotonic() + 60
+    while True:
+        descriptions = [sfn.describe_execution(executionArn=arn) for arn in arns]
+        if all(d["status"] != "RUNNING" for d in descriptions) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    statuses = sorted(d["status"] for d in descriptions)
+    assert statuses == ["FAILED", "SUCCEEDED"]
+    failed = next(d for d in descriptions if d["status"] == "FAILED")
+    assert failed["error"] == "RunInProgress" and "in progress since" in failed["cause"]
+    runs = [r for r in aws.scan_runs(loaded.stack.settings.runs_table) if "race" in r["run_id"]]
+    assert [r["status"] for r in runs] == ["SUCCEEDED"]
+    assert runs[0]["counts"]["updated"] == 1
+    assert _lock(loaded) is None
