@@ -1,0 +1,46 @@
+# The naming convention of covid_etl/naming.py, computed once here and passed to every module.
+# tests/infra/test_naming.py evaluates these templates and compares them with Names(...).
+locals {
+  prefix     = "${var.project}-${var.environment}"
+  account_id = data.aws_caller_identity.current.account_id
+
+  names = {
+    data_bucket   = "${local.prefix}-data-${local.account_id}"
+    daily_table   = "${local.prefix}-daily"
+    runs_table    = "${local.prefix}-runs"
+    retry_queue   = "${local.prefix}-retry"
+    retry_dlq     = "${local.prefix}-retry-dlq"
+    status_topic  = "${local.prefix}-status"
+    load_job      = "${local.prefix}-load"
+    state_machine = "${local.prefix}-daily"
+    schedule      = "${local.prefix}-daily"
+  }
+
+  # Terraform-only: the local runner starts executions itself and has no schedule.
+  schedule_dlq = "${local.prefix}-schedule-dlq"
+
+  # covid_etl.naming.FUNCTIONS: one folder lambdas/<name>/ each.
+  functions = [
+    "start_run",
+    "extract_source",
+    "validate_source",
+    "transform_sources",
+    "collect_retries",
+    "plan_load",
+    "record_pre_load",
+    "check_load",
+    "reconcile_load",
+    "queue_failures",
+    "commit_snapshot",
+    "finish_run",
+    "fail_run",
+    "render_dashboard",
+    "notify",
+  ]
+  function_names = { for fn in local.functions : fn => "${local.prefix}-${replace(fn, "_", "-")}" }
+
+  # What `make package` builds (covid_etl/packaging.py) and the Glue script.
+  build_dir   = "${path.root}/../build"
+  glue_script = "${path.root}/../glue/load_job.py"
+  definition  = "${path.root}/../statemachine.asl.json"
+}

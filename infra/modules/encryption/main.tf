@@ -1,0 +1,75 @@
+# One customer-managed key for the pipeline's data at rest: S3, DynamoDB, SQS, SNS, CloudWatch
+# Logs, Lambda environment variables and the Glue job's output.
+resource "aws_kms_key" "pipeline" {
+  description             = "${var.name_prefix}: data, queues, topic and logs of the pipeline"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.deletion_window_days
+  policy                  = data.aws_iam_policy_document.key.json
+}
+
+resource "aws_kms_alias" "pipeline" {
+  name          = "alias/${var.name_prefix}"
+  target_key_id = aws_kms_key.pipeline.key_id
+}
+
+# In a key policy, Resource "*" means "this key": the key's ARN does not exist before the key.
+data "aws_iam_policy_document" "key" {
+  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is the key itself; administration stays with the account root so the key cannot be orphaned.
+  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is the key itself; the key's users are limited by their own IAM policies.
+  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is the key itself: the key's ARN does not exist before the key.
+  # The account's IAM policies decide who uses the key (each role grants itself only what it
+  # needs); the account root keeps administration so the key can never become unmanageable.
+  statement {
+    sid       = "AccountAdministersKeyThroughIam"
+    actions   = var.account_key_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid = "CloudWatchLogsEncryptsThisAccountsLogGroups"
+    actions = [
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${var.partition}:logs:${var.region}:${var.account_id}:log-group:*"]
+    }
+  }
+
+  # CloudWatch alarms and EventBridge rules publish to the encrypted status topic.
+  statement {
+    sid       = "AlarmsAndRulesPublishToEncryptedTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}

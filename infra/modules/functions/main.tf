@@ -1,0 +1,214 @@
+# One Lambda function per folder under lambdas/ (code: build/functions/<name>.zip, made by
+# `make package`), the shared library as a layer, and one role per function.
+locals {
+  # What each handler calls: covid_etl/permissions.py FUNCTION_GRANTS, triple for triple.
+  # tests/infra/test_iam.py proves the two are equal.
+  grants = {
+    start_run = [
+      ["dynamodb:PutItem", "runs_table", ""],
+      ["dynamodb:GetItem", "runs_table", ""],
+    ]
+    extract_source = [
+      ["s3:GetObject", "bucket", "raw/"],
+      ["s3:PutObject", "bucket", "raw/"],
+      ["s3:GetObject", "bucket", "state/"],
+      ["s3:PutObject", "bucket", "state/"],
+      ["s3:ListBucket", "bucket", ""],
+    ]
+    validate_source = [
+      ["s3:GetObject", "bucket", "raw/"],
+      ["s3:PutObject", "bucket", "staged/"],
+      ["s3:PutObject", "bucket", "rejects/"],
+    ]
+    transform_sources = [
+      ["s3:GetObject", "bucket", "staged/"],
+      ["s3:PutObject", "bucket", "staged/"],
+    ]
+    collect_retries = [
+      ["sqs:ReceiveMessage", "retry_queue", ""],
+      ["s3:PutObject", "bucket", "staged/"],
+    ]
+    plan_load = [
+      ["s3:GetObject", "bucket", "staged/"],
+      ["s3:GetObject", "bucket", "snapshot/"],
+      ["s3:PutObject", "bucket", "staged/"],
+      ["s3:ListBucket", "bucket", ""],
+    ]
+    record_pre_load = [
+      ["dynamodb:UpdateItem", "runs_table", ""],
+    ]
+    check_load = [
+      ["dynamodb:UpdateItem", "runs_table", ""],
+    ]
+    reconcile_load = [
+      ["s3:GetObject", "bucket", "staged/"],
+      ["s3:GetObject", "bucket", "failures/"],
+      ["s3:PutObject", "bucket", "staged/"],
+      ["s3:ListBucket", "bucket", ""],
+      ["dynamodb:BatchGetItem", "daily_table", ""],
+    ]
+    queue_failures = [
+      ["s3:GetObject", "bucket", "staged/"],
+      ["sqs:SendMessage", "retry_queue", ""],
+      ["sqs:DeleteMessage", "retry_queue", ""],
+      ["sqs:ChangeMessageVisibility", "retry_queue", ""],
+    ]
+    commit_snapshot = [
+      ["s3:GetObject", "bucket", "staged/"],
+      ["s3:GetObject", "bucket", "snapshot/"],
+      ["s3:PutObject", "bucket", "snapshot/"],
+      ["s3:ListBucket", "bucket", ""],
+    ]
+    finish_run = [
+      ["dynamodb:GetItem", "runs_table", ""],
+      ["dynamodb:UpdateItem", "runs_table", ""],
+      ["dynamodb:DeleteItem", "runs_table", ""],
+    ]
+    fail_run = [
+      ["dynamodb:GetItem", "runs_table", ""],
+      ["dynamodb:UpdateItem", "runs_table", ""],
+      ["dynamodb:DeleteItem", "runs_table", ""],
+    ]
+    render_dashboard = [
+      ["dynamodb:Scan", "daily_table", ""],
+      ["dynamodb:Scan", "runs_table", ""],
+      ["s3:PutObject", "bucket", "dashboard/"],
+    ]
+    notify = [
+      ["dynamodb:GetItem", "runs_table", ""],
+      ["sqs:GetQueueAttributes", "retry_dlq", ""],
+      ["s3:GetObject", "bucket", "dashboard/"],
+      ["sns:Publish", "status_topic", ""],
+    ]
+  }
+
+  # Every function decrypts (its environment variables, objects, messages); those that write to
+  # the encrypted bucket, queue or topic also make data keys.
+  encrypting_actions = ["s3:PutObject", "sqs:SendMessage", "sns:Publish"]
+  key_actions = {
+    for fn, grants in local.grants : fn => (
+      anytrue([for grant in grants : contains(local.encrypting_actions, grant[0])])
+      ? ["kms:Decrypt", "kms:GenerateDataKey"]
+      : ["kms:Decrypt"]
+    )
+  }
+}
+
+module "grants" {
+  source   = "../grants"
+  for_each = local.grants
+
+  grants        = each.value
+  resource_arns = var.resource_arns
+}
+
+resource "aws_lambda_layer_version" "library" {
+  layer_name               = var.layer_name
+  description              = "covid_etl library and its pinned dependencies"
+  filename                 = "${var.package_dir}/layer.zip"
+  source_code_hash         = filebase64sha256("${var.package_dir}/layer.zip")
+  compatible_runtimes      = ["python3.11"]
+  compatible_architectures = ["x86_64"]
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = var.function_names
+
+  name              = "/aws/lambda/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = var.function_names
+
+  name               = each.value
+  description        = "Lambda ${each.value}: only the calls its handler makes"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+
+data "aws_iam_policy_document" "function" {
+  for_each = var.function_names
+
+  dynamic "statement" {
+    for_each = module.grants[each.key].statements
+    content {
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
+  }
+
+  statement {
+    sid       = "WriteOwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+
+  statement {
+    sid       = "UsePipelineKey"
+    actions   = local.key_actions[each.key]
+    resources = [var.kms_key_arn]
+  }
+
+  # X-Ray's trace actions have no resource-level permissions: "*" is the only valid resource.
+  statement {
+    sid       = "SendTraces"
+    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = var.function_names
+
+  name   = "least-privilege"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.function[each.key].json
+}
+
+resource "aws_lambda_function" "step" {
+  #checkov:skip=CKV_AWS_116:Step Functions invokes every function synchronously and retries or catches its errors; a DLQ only serves asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:The functions reach public HTTPS sources and AWS APIs only; a VPC would add a NAT gateway and no protection.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency would come out of a new account's pool of 10; the state machine runs at most two functions at once.
+  #checkov:skip=CKV_AWS_272:The zips are built reproducibly and deployed by the same reviewed pipeline; code signing would need an S3 upload path and a signer profile.
+  for_each = var.function_names
+
+  function_name    = each.value
+  description      = "covid-etl step ${each.key}"
+  role             = aws_iam_role.function[each.key].arn
+  runtime          = "python3.11"
+  architectures    = ["x86_64"]
+  handler          = "handler.handler"
+  filename         = "${var.package_dir}/functions/${each.key}.zip"
+  source_code_hash = filebase64sha256("${var.package_dir}/functions/${each.key}.zip")
+  layers           = [aws_lambda_layer_version.library.arn]
+  memory_size      = var.memory_mb
+  timeout          = var.timeout_seconds
+  kms_key_arn      = var.kms_key_arn
+
+  environment {
+    variables = var.environment_variables
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  depends_on = [aws_iam_role_policy.function]
+}

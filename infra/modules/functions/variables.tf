@@ -1,0 +1,47 @@
+variable "function_names" {
+  type        = map(string)
+  description = "Lambda function name of each step, keyed by its lambdas/ folder name."
+}
+
+variable "package_dir" {
+  type        = string
+  description = "Folder `make package` builds into: functions/<step>.zip and layer.zip."
+}
+
+variable "layer_name" {
+  type        = string
+  description = "Name of the layer holding the covid_etl library."
+}
+
+variable "resource_arns" {
+  type        = map(string)
+  description = "ARN of each resource kind the grants name: bucket, daily_table, runs_table, retry_queue, retry_dlq, status_topic."
+}
+
+variable "environment_variables" {
+  type        = map(string)
+  description = "Environment of every function (covid_etl.settings.ENVIRONMENT_VARIABLES)."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer-managed key of the environment variables, the log groups and the data the functions touch."
+}
+
+variable "memory_mb" {
+  type        = number
+  description = "Memory of each function, in MB."
+  default     = 256
+}
+
+variable "timeout_seconds" {
+  type        = number
+  description = "Timeout of each function, in seconds."
+  default     = 180
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the functions' log groups, in days."
+  default     = 365
+}

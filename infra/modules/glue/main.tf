@@ -1,0 +1,147 @@
+# The Glue Python-shell job that batch-writes a run's delta into DynamoDB (glue/load_job.py).
+# The state machine starts it with --run_id, --delta_key and --failures_key.
+locals {
+  # covid_etl/permissions.py LOAD_JOB_GRANTS, triple for triple (tests/infra/test_iam.py).
+  grants = [
+    ["s3:GetObject", "bucket", "staged/"],
+    ["s3:PutObject", "bucket", "failures/"],
+    ["dynamodb:BatchWriteItem", "daily_table", ""],
+    ["dynamodb:PutItem", "daily_table", ""],
+  ]
+
+  log_groups = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+module "grants" {
+  source = "../grants"
+
+  grants = local.grants
+  resource_arns = {
+    bucket      = var.bucket_arn
+    daily_table = var.daily_table_arn
+  }
+}
+
+resource "aws_s3_object" "script" {
+  bucket       = var.bucket_name
+  key          = var.script_key
+  source       = var.script_path
+  source_hash  = filemd5(var.script_path)
+  content_type = "text/x-python"
+  kms_key_id   = var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "glue_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["glue.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "load" {
+  name               = var.job_name
+  description        = "Glue job ${var.job_name}: read the delta, write the table and the failures"
+  assume_role_policy = data.aws_iam_policy_document.glue_trust.json
+}
+
+data "aws_iam_policy_document" "load" {
+  dynamic "statement" {
+    for_each = module.grants.statements
+    content {
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
+  }
+
+  statement {
+    sid       = "ReadOwnScript"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arn}/${var.script_key}"]
+  }
+
+  # Glue creates the job's log groups under /aws-glue/ and encrypts them with the security
+  # configuration's key (logs:AssociateKmsKey).
+  statement {
+    sid = "WriteGlueLogs"
+    actions = [
+      "logs:AssociateKmsKey",
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    resources = [local.log_groups, "${local.log_groups}:*"]
+  }
+
+  statement {
+    sid       = "UsePipelineKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "load" {
+  name   = "least-privilege"
+  role   = aws_iam_role.load.id
+  policy = data.aws_iam_policy_document.load.json
+}
+
+resource "aws_glue_security_configuration" "load" {
+  name = var.job_name
+
+  encryption_configuration {
+    cloudwatch_encryption {
+      cloudwatch_encryption_mode = "SSE-KMS"
+      kms_key_arn                = var.kms_key_arn
+    }
+
+    job_bookmarks_encryption {
+      job_bookmarks_encryption_mode = "CSE-KMS"
+      kms_key_arn                   = var.kms_key_arn
+    }
+
+    s3_encryption {
+      s3_encryption_mode = "SSE-KMS"
+      kms_key_arn        = var.kms_key_arn
+    }
+  }
+}
+
+resource "aws_glue_job" "load" {
+  name                   = var.job_name
+  description            = "Batch-write a run's delta into the daily table; failures to failures/<run>.csv"
+  role_arn               = aws_iam_role.load.arn
+  glue_version           = "3.0"
+  max_capacity           = 0.0625
+  max_retries            = 0
+  timeout                = var.timeout_minutes
+  security_configuration = aws_glue_security_configuration.load.name
+
+  command {
+    name            = "pythonshell"
+    python_version  = "3.9"
+    script_location = "s3://${var.bucket_name}/${aws_s3_object.script.key}"
+  }
+
+  default_arguments = {
+    "--job-language" = "python"
+    "--data_bucket"  = var.bucket_name
+    "--daily_table"  = var.daily_table
+  }
+
+  # One load at a time: a second run waits on the run lock long before it gets here.
+  execution_property {
+    max_concurrent_runs = 1
+  }
+
+  depends_on = [aws_iam_role_policy.load]
+}

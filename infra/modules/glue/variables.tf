@@ -1,0 +1,46 @@
+variable "job_name" {
+  type        = string
+  description = "Name of the Glue job, its role and its security configuration (<prefix>-load)."
+}
+
+variable "script_path" {
+  type        = string
+  description = "Local path of the job's script (glue/load_job.py)."
+}
+
+variable "script_key" {
+  type        = string
+  description = "Key of the script in the data bucket."
+  default     = "artifacts/glue/load_job.py"
+}
+
+variable "bucket_name" {
+  type        = string
+  description = "Data bucket: the script, the delta (staged/) and the failures (failures/)."
+}
+
+variable "bucket_arn" {
+  type        = string
+  description = "ARN of the data bucket."
+}
+
+variable "daily_table" {
+  type        = string
+  description = "Name of the table the job writes."
+}
+
+variable "daily_table_arn" {
+  type        = string
+  description = "ARN of the table the job writes."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer-managed key of the bucket, the table and the job's logs."
+}
+
+variable "timeout_minutes" {
+  type        = number
+  description = "Timeout of one job run, in minutes."
+  default     = 30
+}

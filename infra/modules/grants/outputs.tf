@@ -1,0 +1,4 @@
+output "statements" {
+  description = "IAM statements ({actions, resources}) granting exactly the given grants."
+  value       = local.statements
+}

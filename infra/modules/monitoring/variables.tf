@@ -1,0 +1,30 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of the alarm and rule names (<project>-<environment>)."
+}
+
+variable "topic_arn" {
+  type        = string
+  description = "SNS topic the alarms notify."
+}
+
+variable "state_machine_arn" {
+  type        = string
+  description = "The daily workflow whose unsuccessful executions raise an alarm."
+}
+
+variable "dlq_names" {
+  type        = list(string)
+  description = "Dead-letter queues that raise an alarm when not empty."
+}
+
+variable "load_job_name" {
+  type        = string
+  description = "The Glue load job whose failures are notified."
+}
+
+variable "period_seconds" {
+  type        = number
+  description = "Period of the alarms' metrics, in seconds."
+  default     = 300
+}

@@ -1,0 +1,31 @@
+variable "bucket_name" {
+  type        = string
+  description = "Name of the data bucket (<prefix>-data-<account id>)."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer-managed key of the bucket's default encryption."
+}
+
+variable "expiring_prefixes" {
+  type        = list(string)
+  description = "Key prefixes holding one run's files, expired after run_data_retention_days."
+  default     = ["raw/", "staged/", "rejects/", "failures/"]
+}
+
+variable "run_data_retention_days" {
+  type        = number
+  description = "Days the objects under expiring_prefixes are kept."
+}
+
+variable "noncurrent_version_retention_days" {
+  type        = number
+  description = "Days an overwritten or deleted object version is kept."
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Let `terraform destroy` delete the bucket with its objects."
+  default     = false
+}

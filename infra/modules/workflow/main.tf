@@ -1,0 +1,118 @@
+# The daily workflow: statemachine.asl.json with its ${placeholders} bound here, as
+# covid_etl.statemachine.render() binds them locally (tests/infra checks both bind the same).
+resource "aws_cloudwatch_log_group" "state_machine" {
+  # /aws/vendedlogs/ keeps CloudWatch Logs' resource policy small when it grants log delivery.
+  name              = "/aws/vendedlogs/states/${var.state_machine_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "states_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+resource "aws_iam_role" "state_machine" {
+  name               = var.state_machine_name
+  description        = "State machine ${var.state_machine_name}: invoke its functions, run its Glue job, log"
+  assume_role_policy = data.aws_iam_policy_document.states_trust.json
+}
+
+data "aws_iam_policy_document" "state_machine" {
+  statement {
+    sid       = "InvokeOwnFunctions"
+    actions   = ["lambda:InvokeFunction"]
+    resources = sort(values(var.function_arns))
+  }
+
+  # glue:startJobRun (request-response) and aws-sdk:glue:getJobRun polling.
+  statement {
+    sid       = "RunLoadJob"
+    actions   = ["glue:GetJobRun", "glue:StartJobRun"]
+    resources = [var.load_job_arn]
+  }
+
+  # Log delivery and X-Ray have no resource-level permissions: "*" is the only valid resource.
+  statement {
+    sid = "DeliverExecutionLogs"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:DescribeLogGroups",
+      "logs:DescribeResourcePolicies",
+      "logs:GetLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:UpdateLogDelivery",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "SendTraces"
+    actions = [
+      "xray:GetSamplingRules",
+      "xray:GetSamplingTargets",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name   = "least-privilege"
+  role   = aws_iam_role.state_machine.id
+  policy = data.aws_iam_policy_document.state_machine.json
+}
+
+resource "aws_sfn_state_machine" "daily" {
+  name     = var.state_machine_name
+  type     = "STANDARD"
+  role_arn = aws_iam_role.state_machine.arn
+
+  definition = templatefile(var.definition_path, {
+    start_run_arn         = var.function_arns["start_run"]
+    extract_source_arn    = var.function_arns["extract_source"]
+    validate_source_arn   = var.function_arns["validate_source"]
+    transform_sources_arn = var.function_arns["transform_sources"]
+    collect_retries_arn   = var.function_arns["collect_retries"]
+    plan_load_arn         = var.function_arns["plan_load"]
+    record_pre_load_arn   = var.function_arns["record_pre_load"]
+    check_load_arn        = var.function_arns["check_load"]
+    reconcile_load_arn    = var.function_arns["reconcile_load"]
+    queue_failures_arn    = var.function_arns["queue_failures"]
+    commit_snapshot_arn   = var.function_arns["commit_snapshot"]
+    finish_run_arn        = var.function_arns["finish_run"]
+    fail_run_arn          = var.function_arns["fail_run"]
+    render_dashboard_arn  = var.function_arns["render_dashboard"]
+    notify_arn            = var.function_arns["notify"]
+    load_job_name         = var.load_job_name
+  })
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = true
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  depends_on = [aws_iam_role_policy.state_machine]
+}

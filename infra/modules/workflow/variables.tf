@@ -1,0 +1,35 @@
+variable "state_machine_name" {
+  type        = string
+  description = "Name of the state machine and its role (<prefix>-daily)."
+}
+
+variable "definition_path" {
+  type        = string
+  description = "Path of statemachine.asl.json, the definition with $${name} placeholders."
+}
+
+variable "function_arns" {
+  type        = map(string)
+  description = "ARN of each step's Lambda function, keyed by step (covid_etl.naming.FUNCTIONS)."
+}
+
+variable "load_job_name" {
+  type        = string
+  description = "Name of the Glue load job the definition starts."
+}
+
+variable "load_job_arn" {
+  type        = string
+  description = "ARN of the Glue load job."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer-managed key of the execution log group."
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the execution logs, in days."
+  default     = 365
+}

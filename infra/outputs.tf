@@ -1,0 +1,54 @@
+output "data_bucket" {
+  description = "S3 bucket of the runs' files (raw/, staged/, rejects/, failures/, snapshot/, state/, dashboard/)."
+  value       = module.storage.bucket_name
+}
+
+output "daily_table" {
+  description = "DynamoDB table of the loaded days."
+  value       = module.tables.daily_table_name
+}
+
+output "runs_table" {
+  description = "DynamoDB table of run records and the run lock."
+  value       = module.tables.runs_table_name
+}
+
+output "retry_queue_url" {
+  description = "SQS queue of records that failed to load."
+  value       = module.queues.retry_queue_url
+}
+
+output "retry_dlq_url" {
+  description = "Dead-letter queue of the retry queue."
+  value       = module.queues.retry_dlq_url
+}
+
+output "status_topic_arn" {
+  description = "SNS topic of the status email."
+  value       = module.notifications.topic_arn
+}
+
+output "state_machine_arn" {
+  description = "The daily workflow; start an execution by hand with `aws stepfunctions start-execution`."
+  value       = module.workflow.state_machine_arn
+}
+
+output "schedule_name" {
+  description = "EventBridge Scheduler schedule that starts the daily run."
+  value       = module.schedule.schedule_name
+}
+
+output "load_job_name" {
+  description = "Glue Python-shell job that loads a run's delta into DynamoDB."
+  value       = module.glue.job_name
+}
+
+output "function_names" {
+  description = "Lambda function name of each step."
+  value       = module.functions.function_names
+}
+
+output "kms_key_arn" {
+  description = "The customer-managed key that encrypts the pipeline's data, queues, topic and logs."
+  value       = module.encryption.key_arn
+}

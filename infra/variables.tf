@@ -1,0 +1,152 @@
+variable "project" {
+  type        = string
+  description = "Project name, the first part of every resource name (covid_etl.naming.PROJECT)."
+  default     = "covid-etl"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
+    error_message = "project: 2-21 lowercase letters, digits or hyphens (it goes into S3 bucket names)."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name (dev, prod, ...), the second part of every resource name."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment: 2-10 lowercase letters or digits."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region of the whole stack."
+  default     = "us-east-1"
+}
+
+variable "notification_emails" {
+  type        = list(string)
+  description = "Addresses subscribed to the run status topic; each must confirm the email AWS sends."
+  default     = []
+}
+
+variable "schedule_expression" {
+  type        = string
+  description = "When the daily run starts: an EventBridge Scheduler cron() or rate() expression."
+  default     = "cron(0 7 * * ? *)"
+}
+
+variable "schedule_time_zone" {
+  type        = string
+  description = "IANA time zone the schedule expression is read in."
+  default     = "America/New_York"
+}
+
+variable "schedule_enabled" {
+  type        = bool
+  description = "Whether the daily schedule starts runs (false keeps it, disabled)."
+  default     = true
+}
+
+variable "run_data_retention_days" {
+  type        = number
+  description = "Days raw/, staged/, rejects/ and failures/ objects of a run are kept; snapshot/, state/ and dashboard/ are kept for good."
+  default     = 90
+}
+
+variable "noncurrent_version_retention_days" {
+  type        = number
+  description = "Days an overwritten or deleted object version of the data bucket is kept."
+  default     = 30
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the CloudWatch log groups of the functions and the state machine."
+  default     = 365
+}
+
+variable "force_destroy_data" {
+  type        = bool
+  description = "Let `terraform destroy` delete a non-empty data bucket (for throwaway environments only)."
+  default     = false
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect the DynamoDB tables against deletion (turn off before destroying an environment)."
+  default     = true
+}
+
+variable "lambda_memory_mb" {
+  type        = number
+  description = "Memory of each Lambda function, in MB."
+  default     = 256
+}
+
+variable "lambda_timeout_seconds" {
+  type        = number
+  description = "Timeout of each Lambda function, in seconds (the HTTP extract is the slowest step)."
+  default     = 180
+}
+
+variable "load_job_timeout_minutes" {
+  type        = number
+  description = "Timeout of one Glue load job run, in minutes."
+  default     = 30
+}
+
+variable "retry_max_receives" {
+  type        = number
+  description = "Receives of a failed record from the retry queue before it moves to the dead-letter queue."
+  default     = 3
+}
+
+variable "nyt_url" {
+  type        = string
+  description = "URL of the NYT us.csv (NYT_URL)."
+  default     = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
+}
+
+variable "jhu_url" {
+  type        = string
+  description = "URL of the datasets/covid-19 time-series-19-covid-combined.csv (JHU_URL)."
+  default     = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
+}
+
+variable "http_timeout_seconds" {
+  type        = number
+  description = "Connect and read timeout of one HTTP attempt (HTTP_TIMEOUT_SECONDS)."
+  default     = 20
+}
+
+variable "http_retries" {
+  type        = number
+  description = "Retries of an HTTP GET on timeouts, connection errors and 5xx (HTTP_RETRIES)."
+  default     = 4
+}
+
+variable "http_backoff_seconds" {
+  type        = number
+  description = "Backoff factor between HTTP retries (HTTP_BACKOFF_SECONDS)."
+  default     = 1
+}
+
+variable "lock_lease_seconds" {
+  type        = number
+  description = "Lease of the run lock; an expired lock is taken over (LOCK_LEASE_SECONDS)."
+  default     = 3600
+}
+
+variable "load_poll_seconds" {
+  type        = number
+  description = "Wait between two polls of the Glue load job (LOAD_POLL_SECONDS)."
+  default     = 30
+}
+
+variable "dashboard_url_ttl_seconds" {
+  type        = number
+  description = "Lifetime of the presigned dashboard link in the status email (DASHBOARD_URL_TTL_SECONDS); SigV4 allows 7 days at most."
+  default     = 604800
+}
