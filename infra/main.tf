@@ -135,4 +135,7 @@ module "monitoring" {
   # Names known at plan time: for_each keys cannot wait for the queues.
   dlq_names     = [local.names.retry_dlq, local.schedule_dlq]
   load_job_name = module.glue.job_name
+  # The operations dashboard (modules/monitoring/dashboard.tf).
+  function_names   = local.function_names
+  retry_queue_name = local.names.retry_queue
 }
