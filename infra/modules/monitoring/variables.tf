@@ -28,3 +28,13 @@ variable "period_seconds" {
   description = "Period of the alarms' metrics, in seconds."
   default     = 300
 }
+
+variable "function_names" {
+  type        = map(string)
+  description = "Deployed Lambda function name of each function in covid_etl.naming.FUNCTIONS, keyed by that name."
+}
+
+variable "retry_queue_name" {
+  type        = string
+  description = "The SQS retry queue of records that failed to load; its dead-letter queue is in dlq_names."
+}
