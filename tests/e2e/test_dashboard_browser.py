@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,8 +351,9 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
 @pytest.fixture(scope="module")
 def shown(
     dashboard_page: tuple[Path, list[dict], list[dict]], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PageState]:
-    yield view(dashboard_page[0], tmp_path_factory.mktemp("profile"), screenshot=SCREENSHOT)
+) -> PageState:
+    """The page as the browser showed it, once for the module; the screenshot is kept."""
+    return view(dashboard_page[0], tmp_path_factory.mktemp("profile"), screenshot=SCREENSHOT)
 
 
 def test_the_page_shows_every_day_the_latest_figures_and_the_runs(shown, dashboard_page):
