@@ -13,7 +13,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from covid_etl import aws, keys
+from covid_etl import aws, dashboard, keys
 from covid_etl.accounting import invariant_violations
 from covid_etl.extract import download
 from covid_etl.records import (
@@ -445,6 +445,18 @@ def _end_run(
     )
     aws.release_lock(settings.runs_table, run_id)
     return {"status": status, "error": error or "", "error_type": error_type or ""}
+
+
+def render_dashboard(settings: Settings, run_id: str) -> dict:
+    """Re-render the static dashboard page from the table and the run history."""
+    days = [
+        {"date": r.date.isoformat(), "cases": r.cases, "deaths": r.deaths, "recovered": r.recovered}
+        for r in aws.scan_records(settings.daily_table)
+    ]
+    runs = aws.scan_runs(settings.runs_table)
+    page = dashboard.render_dashboard(days, runs, generated_at=_iso(_now()))
+    aws.put_object(settings.data_bucket, keys.DASHBOARD, page.encode(), "text/html; charset=utf-8")
+    return {"days": len(days), "runs": len(runs)}
 
 
 def notify(settings: Settings, run_id: str) -> dict:
