@@ -12,6 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from covid_etl import smoke
+from covid_etl.local import dashboard_server
+
 FAULT_HELP = """\
 fault injection (--fault, repeatable):
   http500:SOURCE:N     the upstream of SOURCE (nyt|jhu) answers 500 to the next N requests
@@ -79,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     _state_dir(runs)
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
     runs.set_defaults(func=cmd_runs)
+
+    dashboard_server.register(sub)
+    smoke.register(sub)
     return parser
 
 
