@@ -59,6 +59,7 @@ def _parse_time(text: str) -> datetime:
 
 def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[str, Any]) -> dict:
     run_date = _run_date(trigger.get("as_of"))
+    started_at = _iso(_parse_time(started_at))
     sources = {NYT: settings.nyt_url, JHU: settings.jhu_url} | trigger.get("sources", {})
     now = _now()
     try:

@@ -8,7 +8,9 @@ console error or request the page makes, and keeps a screenshot in test-output/d
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
+import io
 import json
 import re
 import shutil
@@ -16,6 +18,7 @@ import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,10 @@ import pytest
 import websocket
 
 from covid_etl import dashboard
+from covid_etl.cli import main
 from covid_etl.dashboard import render_dashboard
+from covid_etl.local.runner import embedded_aws, run_pipeline
+from covid_etl.local.sources_server import DEFAULT_FILES, SourcesServer, cut_at
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "covid_etl" / "local" / "data"
@@ -278,73 +284,29 @@ def problems(
     return found
 
 
-def joined_days() -> list[dict]:
-    """The table a run loads from the shipped files: NYT cases and deaths, JHU US recoveries."""
-    with (DATA / "jhu_combined.csv").open(newline="") as f:
-        recovered = {
-            r["Date"]: int(r["Recovered"])
-            for r in csv.DictReader(f)
-            if r["Country/Region"] == "US" and r["Province/State"] == ""
-        }
-    with (DATA / "nyt_us.csv").open(newline="") as f:
-        return [
-            {"date": r["date"], "cases": int(r["cases"]), "deaths": int(r["deaths"])}
-            | {"recovered": recovered[r["date"]]}
-            for r in csv.DictReader(f)
-            if r["date"] in recovered
-        ]
-
-
-def sample_runs() -> list[dict]:
-    """A first full load, an incremental run, a failure with markup in its error, a no-op."""
-    counts = dict.fromkeys(RUN_COUNTS, 0)
-    return [
-        {
-            "run_id": "2020-10-08-first",
-            "status": "SUCCEEDED",
-            "started_at": "2020-10-08T06:00:00Z",
-            "finished_at": "2020-10-08T06:01:12Z",
-            "duration_seconds": 72.4,
-            "run_date": "2020-10-08",
-            "counts": counts | {"extracted": 1081, "inserted": 260, "rejected": 1},
-        },
-        {
-            "run_id": "2020-10-09-failed",
-            "status": "FAILED",
-            "started_at": "2020-10-09T06:00:00Z",
-            "finished_at": "2020-10-09T06:00:09Z",
-            "duration_seconds": 9.0,
-            "run_date": "2020-10-09",
-            "error": "source nyt: header <date,cases> lacks 'deaths' & cannot be used",
-            "counts": {"rejected": 0},
-        },
-        {
-            "run_id": "2020-10-10-incremental",
-            "status": "SUCCEEDED",
-            "started_at": "2020-10-10T06:00:00Z",
-            "finished_at": "2020-10-10T06:00:41Z",
-            "duration_seconds": 41.0,
-            "run_date": "2020-10-10",
-            "counts": counts | {"inserted": 1, "updated": 2, "unchanged": 258, "queued": 1},
-        },
-        {
-            "run_id": "2020-10-11-noop",
-            "status": "SUCCEEDED",
-            "started_at": "2020-10-11T06:00:00Z",
-            "finished_at": "2020-10-11T06:00:20Z",
-            "duration_seconds": 20.5,
-            "run_date": "2020-10-11",
-            "counts": counts | {"unchanged": 261},
-        },
-    ]
+def cli_output(*argv: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(argv)) == 0
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict], list[dict]]:
-    """(page, the days it was made from, the runs it was made from): swap the source here."""
-    days, runs = joined_days(), sample_runs()
-    page = tmp_path_factory.mktemp("dashboard") / "index.html"
-    page.write_text(render_dashboard(days, runs, "2020-10-11T06:00:21Z"), encoding="utf-8")
+    """The page four real local runs left (a failed one among them), with `etl export` and
+    `etl runs` read back from the same state dir."""
+    state_dir = tmp_path_factory.mktemp("state")
+    with SourcesServer() as server, embedded_aws(state_dir, source_urls=server.urls) as stack:
+        for as_of, fault in (("2020-10-06", None), ("2020-10-07", "transform_sources"),
+                             ("2020-10-07", None), ("2020-10-08", None)):
+            day = date.fromisoformat(as_of)
+            server.bodies = {s: cut_at(f.read_bytes(), s, day) for s, f in DEFAULT_FILES.items()}
+            stack.bridge.raise_in = {fault} if fault else set()
+            run_pipeline(stack, trigger={"as_of": as_of})
+    page = state_dir / "dashboard" / "index.html"
+    exported = csv.DictReader(io.StringIO(cli_output("export", "--state-dir", str(state_dir))))
+    days = [{k: (v if k == "date" else int(v)) for k, v in row.items()} for row in exported]
+    runs = [json.loads(line) for line in cli_output("runs", "--json", "--state-dir", str(state_dir)).splitlines()]
     return page, days, runs
 
 
@@ -374,7 +336,7 @@ def test_the_checks_catch_a_page_that_disagrees_with_the_data(shown, dashboard_p
     fewer_days = problems(shown, days[:-1], runs)
     assert any("days loaded 260" in p for p in fewer_days)
     assert any(p.startswith("latest figures") for p in fewer_days)
-    other_runs = problems(shown, days, runs[1:])
+    other_runs = problems(shown, days, runs[:-1])  # without the oldest run
     assert any(p.startswith("runs table") for p in other_runs)
     assert all(p.startswith("runs table") for p in other_runs)
     revised = [dict(r) for r in runs]
