@@ -1,0 +1,68 @@
+"""The join, the diff against the snapshot, and the CSV round trip."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from covid_etl.records import (
+    NEW,
+    RETRY,
+    REVISED,
+    DailyRecord,
+    join_sources,
+    plan_delta,
+    records_from_csv,
+    to_csv,
+)
+from covid_etl.sources import SourceRow, SourceUnusable
+
+D1, D2, D3 = date(2020, 3, 1), date(2020, 3, 2), date(2020, 3, 3)
+
+
+def nyt(day: date, cases: int, deaths: int = 0) -> SourceRow:
+    return SourceRow(day, {"cases": cases, "deaths": deaths})
+
+
+def jhu(day: date, recovered: int) -> SourceRow:
+    return SourceRow(day, {"recovered": recovered})
+
+
+def test_inner_join_nyt_gives_cases_jhu_gives_recovered() -> None:
+    result = join_sources([nyt(D1, 10, 1), nyt(D2, 20, 2)], [jhu(D2, 5), jhu(D3, 6)])
+    assert result.records == [DailyRecord(D2, 20, 2, 5)]
+    assert (result.nyt_only, result.jhu_only) == (1, 1)
+
+
+def test_sources_that_share_no_day_are_unusable() -> None:
+    with pytest.raises(SourceUnusable, match="share no day"):
+        join_sources([nyt(D1, 1)], [jhu(D2, 1)])
+
+
+def test_plan_new_revised_unchanged() -> None:
+    snapshot = {D1: DailyRecord(D1, 1, 0, 0), D2: DailyRecord(D2, 2, 0, 0)}
+    staged = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 3, 0, 0), DailyRecord(D3, 4, 0, 0)]
+    plan = plan_delta(staged, snapshot, [])
+    assert [(c.record.date, c.kind) for c in plan.changes] == [(D2, REVISED), (D3, NEW)]
+    assert (plan.unchanged, plan.retried, plan.superseded) == (1, 0, 0)
+
+
+def test_a_changed_row_supersedes_a_retry_of_its_day_an_unchanged_one_does_not() -> None:
+    snapshot = {D1: DailyRecord(D1, 1, 0, 0), D2: DailyRecord(D2, 2, 0, 0)}
+    staged = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 5, 0, 0)]
+    retries = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 2, 0, 0), DailyRecord(D3, 3, 0, 0)]
+    plan = plan_delta(staged, snapshot, retries)
+    assert sorted((c.record.date, c.kind) for c in plan.changes) == [
+        (D1, RETRY),
+        (D2, REVISED),
+        (D3, RETRY),
+    ]
+    assert (plan.unchanged, plan.retried, plan.superseded) == (1, 2, 1)
+
+
+def test_csv_round_trip_with_extra_columns() -> None:
+    records = [DailyRecord(D1, 1, 2, 3)]
+    data = to_csv(records, {"kind": [NEW]})
+    assert data == b"date,cases,deaths,recovered,kind\n2020-03-01,1,2,3,new\n"
+    assert records_from_csv(data) == records
