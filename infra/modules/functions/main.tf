@@ -85,12 +85,8 @@ locals {
   # Every function decrypts (its environment variables, objects, messages); those that write to
   # the encrypted bucket, queue or topic also make data keys.
   encrypting_actions = ["s3:PutObject", "sqs:SendMessage", "sns:Publish"]
-  key_actions = {
-    for fn, grants in local.grants : fn => (
-      anytrue([for grant in grants : contains(local.encrypting_actions, grant[0])])
-      ? ["kms:Decrypt", "kms:GenerateDataKey"]
-      : ["kms:Decrypt"]
-    )
+  makes_data_keys = {
+    for fn, grants in local.grants : fn => anytrue([for grant in grants : contains(local.encrypting_actions, grant[0])])
   }
 }
 
@@ -156,9 +152,18 @@ data "aws_iam_policy_document" "function" {
   }
 
   statement {
-    sid       = "UsePipelineKey"
-    actions   = local.key_actions[each.key]
+    sid       = "DecryptWithPipelineKey"
+    actions   = ["kms:Decrypt"]
     resources = [var.kms_key_arn]
+  }
+
+  dynamic "statement" {
+    for_each = local.makes_data_keys[each.key] ? ["kms"] : []
+    content {
+      sid       = "EncryptWithPipelineKey"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
   }
 
   # X-Ray's trace actions have no resource-level permissions: "*" is the only valid resource.
