@@ -151,7 +151,7 @@ class Bridge:
                 _load_job_module().main(argv)
             logger().info(output.getvalue().strip(), extra={"fields": {"function": LOAD_JOB}})
             self._job_runs[job_run_id] = _JobRun("SUCCEEDED")
-        except Exception as exc:  # noqa: BLE001 - the job run fails, as on Glue
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the job run fails, as on Glue
             self._job_runs[job_run_id] = _JobRun("FAILED", f"{type(exc).__name__}: {exc}")
         finally:
             self._current.name = None

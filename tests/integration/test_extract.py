@@ -1,0 +1,50 @@
+"""The HTTP download against a real server on 127.0.0.1: retries, timeouts, 304, truncation."""
+
+from __future__ import annotations
+
+import pytest
+
+from covid_etl.extract import SourceUnavailable, download
+from covid_etl.local.sources_server import SourcesServer, UpstreamFaults
+
+FAST = {"timeout_seconds": 0.5, "retries": 2, "backoff_seconds": 0.01}
+
+
+def test_download_then_304_with_the_etag() -> None:
+    with SourcesServer() as server:
+        first = download("nyt", server.urls["nyt"], etag=None, **FAST)
+        assert first.status == 200 and first.body.startswith(b"date,cases,deaths") and first.etag
+        again = download("nyt", server.urls["nyt"], etag=first.etag, **FAST)
+        assert (again.status, again.body) == (304, None)
+
+
+def test_5xx_is_retried_then_reported_with_the_url() -> None:
+    transient = {"jhu": UpstreamFaults(http_errors=2)}
+    with SourcesServer(faults=transient) as server:
+        assert download("jhu", server.urls["jhu"], etag=None, **FAST).status == 200
+        assert transient["jhu"].requests == 3
+    persistent = {"jhu": UpstreamFaults(http_errors=10)}
+    with SourcesServer(faults=persistent) as server:
+        with pytest.raises(SourceUnavailable) as raised:
+            download("jhu", server.urls["jhu"], etag=None, **FAST)
+    assert persistent["jhu"].requests == 3
+    assert "HTTP 500" in str(raised.value) and server.urls["jhu"] in str(raised.value)
+
+
+def test_a_hanging_upstream_times_out_after_bounded_retries() -> None:
+    faults = {"nyt": UpstreamFaults(hangs=10, hang_seconds=1.0)}
+    with SourcesServer(faults=faults) as server:
+        with pytest.raises(SourceUnavailable, match="timed out"):
+            download("nyt", server.urls["nyt"], etag=None, **FAST)
+    assert faults["nyt"].requests == 3
+
+
+def test_a_short_body_is_a_truncated_download() -> None:
+    with SourcesServer(faults={"nyt": UpstreamFaults(truncate=True)}) as server:
+        with pytest.raises(SourceUnavailable, match="truncated download"):
+            download("nyt", server.urls["nyt"], etag=None, **FAST)
+
+
+def test_nothing_listening_is_a_connection_error() -> None:
+    with pytest.raises(SourceUnavailable, match="connection failed"):
+        download("nyt", "http://127.0.0.1:9/us.csv", etag=None, **FAST)

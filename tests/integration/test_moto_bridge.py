@@ -1,0 +1,100 @@
+"""The bridge between moto and our code, on its own: Lambda invoke, Glue runs, faults, recording."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from covid_etl.local.moto_bridge import Bridge, LoadFaults, dump_messages, restore_message
+from covid_etl.naming import Names
+
+NAMES = Names("local", "123456789012")
+
+
+@pytest.fixture
+def bridge(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bridge]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        boto3.setup_default_session(region_name="us-east-1")
+        bridge = Bridge(NAMES, {"--data_bucket": "bridge-test", "--daily_table": "t"})
+        bridge.install()
+        yield bridge
+
+
+def invoke(function: str, event: dict) -> dict:
+    return boto3.client("lambda").invoke(
+        FunctionName=NAMES.function_arn(function), Payload=json.dumps(event).encode()
+    )
+
+
+def test_invoke_runs_the_real_handler_and_its_errors_are_function_errors(bridge: Bridge) -> None:
+    response = invoke("transform_sources", {"run_id": ""})  # fails the handler's schema
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload["errorType"] == "InvalidEvent"
+    assert "run_id" in payload["errorMessage"]
+
+
+def test_an_injected_fault_raises_in_the_named_handler(bridge: Bridge) -> None:
+    bridge.raise_in = {"notify"}
+    payload = json.loads(invoke("notify", {"run_id": "r"})["Payload"].read())
+    assert payload == payload | {"errorType": "InjectedFault", "errorMessage": "fault injected in notify"}
+
+
+def test_glue_job_runs_report_how_the_script_ended(bridge: Bridge) -> None:
+    glue = boto3.client("glue")
+    job = glue.start_job_run(JobName=NAMES.load_job, Arguments={"--run_id": "r"})
+    run = glue.get_job_run(JobName=NAMES.load_job, RunId=job["JobRunId"])["JobRun"]
+    # Required arguments are missing: the real script exits, and the job run says it failed.
+    assert (run["JobRunState"], run["ErrorMessage"]) == ("FAILED", "SystemExit: 2")
+    bridge.load_faults = LoadFaults(fail=True)
+    job = glue.start_job_run(JobName=NAMES.load_job, Arguments={})
+    run = glue.get_job_run(JobName=NAMES.load_job, RunId=job["JobRunId"])["JobRun"]
+    assert run["ErrorMessage"] == "InjectedFault: fault injected: the load job failed"
+
+
+def test_the_glue_script_loads_and_writes_failures_under_throttling(bridge: Bridge) -> None:
+    boto3.client("s3").create_bucket(Bucket="bridge-test")
+    boto3.client("dynamodb").create_table(
+        TableName="t", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "date", "KeyType": "HASH"}],
+    )
+    rows = "".join(f"2020-04-{d:02d},{d},1,2\n" for d in range(1, 31))
+    boto3.client("s3").put_object(Bucket="bridge-test", Key="d.csv", Body="date,cases,deaths,recovered\n" + rows)
+    bridge.load_faults = LoadFaults(throttle_batches=2, unprocessed_days={"2020-04-07"})
+    glue = boto3.client("glue")
+    job = glue.start_job_run(
+        JobName=NAMES.load_job,
+        Arguments={"--run_id": "r", "--delta_key": "d.csv", "--failures_key": "f.csv",
+                   "--base_delay_seconds": "0.001"},
+    )
+    assert glue.get_job_run(JobName=NAMES.load_job, RunId=job["JobRunId"])["JobRun"][
+        "JobRunState"
+    ] == "SUCCEEDED"
+    items = boto3.client("dynamodb").scan(TableName="t")["Items"]
+    assert len(items) == 29 and "2020-04-07" not in {i["date"]["S"] for i in items}
+    failures = boto3.client("s3").get_object(Bucket="bridge-test", Key="f.csv")["Body"].read().decode()
+    assert failures.splitlines()[1].startswith("2020-04-07,7,1,2,unprocessed (throttled) after 8")
+    assert {"dynamodb:BatchWriteItem", "s3:GetObject", "s3:PutObject"} <= bridge.calls["load_job"]
+
+
+def test_messages_keep_their_receive_count_across_a_save_and_restore(bridge: Bridge) -> None:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)
+    sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)
+    [saved] = dump_messages(url)
+    assert saved == {"body": "m", "receive_count": 2}
+    other = sqs.create_queue(QueueName="q2")["QueueUrl"]
+    restore_message(other, saved["body"], saved["receive_count"])
+    received = sqs.receive_message(QueueUrl=other, MessageSystemAttributeNames=["All"])["Messages"]
+    assert received[0]["Attributes"]["ApproximateReceiveCount"] == "3"

@@ -1,0 +1,68 @@
+"""statemachine.asl.json: valid ASL, Retry and Catch on every Task, every function used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from covid_etl.naming import FUNCTIONS, Names
+from covid_etl.statemachine import DEFINITION_PATH, placeholders, render, template_values
+
+STATELINT = Path(sys.executable).parent / "statelint"
+DEFINITION = DEFINITION_PATH.read_text()
+RENDERED = render(DEFINITION, template_values(Names("local", "123456789012")))
+
+
+def statelint(definition: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    path = tmp_path / "definition.json"
+    path.write_text(definition)
+    return subprocess.run([str(STATELINT), str(path)], capture_output=True, text=True)
+
+
+def test_the_rendered_definition_passes_statelint(tmp_path: Path) -> None:
+    result = statelint(RENDERED, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_statelint_catches_a_broken_definition(tmp_path: Path) -> None:
+    broken = json.loads(RENDERED)
+    broken["States"]["Transform"]["Next"] = "NoSuchState"
+    result = statelint(json.dumps(broken), tmp_path)
+    assert result.returncode != 0 and "NoSuchState" in result.stdout + result.stderr
+
+
+def tasks(states: dict, parallel: str | None = None):
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            yield name, state, parallel
+        for branch in state.get("Branches", []):
+            yield from tasks(branch["States"], parallel=name)
+
+
+def test_every_task_retries_with_bounded_backoff_and_jitter_and_is_caught() -> None:
+    states = json.loads(DEFINITION)["States"]
+    checked = 0
+    for name, state, parallel in tasks(states):
+        [retry] = state["Retry"]
+        assert retry["MaxAttempts"] <= 3 and retry["BackoffRate"] >= 2, name
+        assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 60, name
+        assert "States.ALL" not in retry["ErrorEquals"], f"{name} retries every error"
+        catcher = state if parallel is None else states[parallel]
+        assert any("States.ALL" in c["ErrorEquals"] for c in catcher["Catch"]), name
+        checked += 1
+    assert checked >= 20
+
+
+def test_every_function_is_a_task_and_every_placeholder_is_bound() -> None:
+    used = {p.removesuffix("_arn") for p in placeholders(DEFINITION) if p.endswith("_arn")}
+    assert used == set(FUNCTIONS)
+    assert placeholders(DEFINITION) <= set(template_values(Names("dev", "1")))
+
+
+def test_render_refuses_an_unbound_placeholder() -> None:
+    with pytest.raises(KeyError, match="load_job_name"):
+        render(DEFINITION, {k: "x" for k in placeholders(DEFINITION) if k != "load_job_name"})
