@@ -16,6 +16,8 @@ from typing import Any
 from covid_etl import aws, dashboard, keys
 from covid_etl.accounting import invariant_violations
 from covid_etl.extract import download
+from covid_etl.handler import logger
+from covid_etl.metrics import run_metrics
 from covid_etl.records import (
     NEW,
     RETRY,
@@ -429,6 +431,7 @@ def _end_run(
     finished = _now()
     started = run.get("started_at")
     status = "FAILED" if error else "SUCCEEDED"
+    duration = round((finished - _parse_time(started)).total_seconds(), 3) if started else None
     aws.update_run(
         settings.runs_table,
         run_id,
@@ -436,15 +439,15 @@ def _end_run(
             "run_id": run_id,
             "status": status,
             "finished_at": _iso(finished),
-            "duration_seconds": round((finished - _parse_time(started)).total_seconds(), 3)
-            if started
-            else None,
+            "duration_seconds": duration,
             "counts": counts,
             "error": error,
             "error_type": error_type,
         },
     )
     aws.release_lock(settings.runs_table, run_id)
+    metrics = run_metrics(settings.runs_table, status, counts or {}, duration)
+    logger().info("run metrics", extra={"fields": {"run_id": run_id, **metrics}})
     return {"status": status, "error": error or "", "error_type": error_type or ""}
 
 

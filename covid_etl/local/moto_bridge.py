@@ -149,7 +149,10 @@ class Bridge:
             output = io.StringIO()
             with contextlib.redirect_stdout(output):  # Glue sends it to CloudWatch; we to the log
                 _load_job_module().main(argv)
-            logger().info(output.getvalue().strip(), extra={"fields": {"function": LOAD_JOB}})
+            logger().info(
+                output.getvalue().strip(),
+                extra={"fields": {"function": LOAD_JOB, "run_id": arguments.get("--run_id")}},
+            )
             self._job_runs[job_run_id] = _JobRun("SUCCEEDED")
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the job run fails, as on Glue
             self._job_runs[job_run_id] = _JobRun("FAILED", f"{type(exc).__name__}: {exc}")

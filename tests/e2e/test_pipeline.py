@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join
@@ -62,3 +63,17 @@ def test_every_aws_call_is_granted_to_its_function(pipeline: Pipeline) -> None:
         )
         assert actions <= allowed, f"{function} called {sorted(actions - allowed)} not granted"
     assert "load_job" in calls and "dynamodb:BatchWriteItem" in calls["load_job"]
+
+
+def test_logs_are_json_lines_that_all_carry_the_run_id(pipeline: Pipeline) -> None:
+    result = pipeline.run()
+    lines = (pipeline.stack.state_dir / "logs" / f"{result.run_id}.jsonl").read_text().splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert len(entries) > 30
+    assert all(entry["run_id"] == result.run_id for entry in entries)
+    functions = {e["function"] for e in entries if "function" in e}
+    assert {"covid-etl-local-start-run", "covid-etl-local-notify"} <= functions
+    [emf] = [e for e in entries if "_aws" in e]
+    metrics = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"inserted", "updated", "queued", "duration", "failed_runs"} <= metrics
+    assert emf["unchanged"] == result.run["counts"]["unchanged"]
