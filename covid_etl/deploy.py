@@ -1,0 +1,248 @@
+"""``etl deploy plan|apply|destroy|outputs --env ENV``: Terraform for one environment.
+
+Every action first runs ``terraform init`` with ``environments/<env>.backend.hcl`` (plus the
+state bucket made once by infra/bootstrap), then:
+
+- plan: ``terraform plan`` with ``environments/<env>.tfvars`` into ``<env>.tfplan``;
+- apply: applies that saved plan, exactly what was reviewed (run plan first);
+- destroy: destroys the environment's resources, without asking (the caller gates it);
+- outputs: prints the outputs as a JSON object of values.
+
+Exit status: 0 done, 1 Terraform failed, 2 a prerequisite is missing (the terraform binary,
+AWS credentials, the environment's files, the state bucket, the saved plan).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from argparse import Namespace
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+from python_terraform import IsFlagged, IsNotFlagged, Terraform
+
+INFRA_DIR = Path(__file__).resolve().parent.parent / "infra"
+ACTIONS = ("plan", "apply", "destroy", "outputs")
+MIN_TERRAFORM = (1, 10)  # the S3 backend's native lock file (use_lockfile)
+# Plan exit codes with -detailed-exitcode.
+PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2
+
+
+class DeployError(Exception):
+    """A prerequisite is missing: the message says which and how to provide it."""
+
+
+class TerraformFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    infra_dir: Path
+    state_bucket: str | None = None
+
+    @property
+    def backend_config(self) -> Path:
+        return self.infra_dir / "environments" / f"{self.name}.backend.hcl"
+
+    @property
+    def var_file(self) -> Path:
+        return self.infra_dir / "environments" / f"{self.name}.tfvars"
+
+    @property
+    def plan_file(self) -> Path:
+        return self.infra_dir / f"{self.name}.tfplan"
+
+    def check_files(self) -> None:
+        for path in (self.backend_config, self.var_file):
+            if not path.is_file():
+                known = sorted(p.stem for p in (self.infra_dir / "environments").glob("*.tfvars"))
+                raise DeployError(
+                    f"{path} is missing: environment {self.name!r} is not configured "
+                    f"(configured: {', '.join(known) or 'none'})"
+                )
+
+    def backend_settings(self) -> list[str]:
+        """-backend-config values: the environment's file, then the state bucket if given."""
+        settings = [str(self.backend_config.relative_to(self.infra_dir))]
+        text = self.backend_config.read_text()
+        names_bucket = re.search(r"^\s*bucket\s*=", text, re.MULTILINE)
+        if self.state_bucket:
+            settings.append(f"bucket={self.state_bucket}")
+        elif re.search(r"^\s*key\s*=", text, re.MULTILINE) and not names_bucket:
+            raise DeployError(
+                f"{self.backend_config} names no state bucket: pass --state-bucket or set "
+                "TF_STATE_BUCKET to the state_bucket output of infra/bootstrap "
+                "(created once per account, see README 'Deploy to AWS')"
+            )
+        return settings
+
+
+def terraform(binary: str, working_dir: Path) -> Terraform:
+    path = shutil.which(binary)
+    if path is None:
+        raise DeployError(
+            f"{binary!r} not found: install Terraform {'.'.join(map(str, MIN_TERRAFORM))}+ "
+            "and put it on PATH (or pass --terraform-bin)"
+        )
+    version = _terraform_version(path)
+    if version < MIN_TERRAFORM:
+        raise DeployError(
+            f"{path} is Terraform {'.'.join(map(str, version))}; "
+            f"{'.'.join(map(str, MIN_TERRAFORM))}+ is needed (S3 native state locking)"
+        )
+    return Terraform(working_dir=str(working_dir), terraform_bin_path=path)
+
+
+def _terraform_version(path: str) -> tuple[int, ...]:
+    result = subprocess.run([path, "version", "-json"], check=False, capture_output=True, text=True)
+    try:
+        version = json.loads(result.stdout)["terraform_version"]
+    except (json.JSONDecodeError, KeyError) as exc:
+        raise DeployError(f"{path} version -json gave no version: {result.stderr}") from exc
+    return tuple(int(part) for part in version.split("-")[0].split(".")[:2])
+
+
+def require_aws_credentials() -> None:
+    """Fail early and clearly rather than deep inside the provider."""
+    if botocore.session.get_session().get_credentials() is None:
+        raise DeployError(
+            "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or run where a role provides them (Jenkins binds them)"
+        )
+
+
+def _run(step: str, result: tuple[int, Any, Any], ok: tuple[int, ...] = (0,)) -> int:
+    code = result[0]
+    if code not in ok:
+        raise TerraformFailed(f"terraform {step} failed (exit {code})")
+    return code
+
+
+def init(tf: Terraform, env: Environment) -> None:
+    # Quiet unless it fails: its advice is noise before every action.
+    code, out, err = tf.init(backend_config=env.backend_settings(), var=None)
+    if code != 0:
+        print(out, err, sep="\n", file=sys.stderr)
+        raise TerraformFailed(f"terraform init failed (exit {code})")
+
+
+def plan(tf: Terraform, env: Environment) -> bool:
+    """Write the plan file; True when it changes something."""
+    env.plan_file.unlink(missing_ok=True)
+    code = _run(
+        "plan",
+        tf.plan(
+            out=env.plan_file.name,
+            var_file=str(env.var_file.relative_to(env.infra_dir)),
+            var=None,
+            capture_output=False,
+        ),
+        ok=(PLAN_NO_CHANGES, PLAN_CHANGES),
+    )
+    return code == PLAN_CHANGES
+
+
+def apply(tf: Terraform, env: Environment) -> None:
+    if not env.plan_file.is_file():
+        raise DeployError(
+            f"{env.plan_file} is missing: run `etl deploy plan --env {env.name}` first; "
+            "apply only applies a reviewed plan"
+        )
+    try:
+        # A saved plan carries its variables: passing any is an error.
+        _run("apply", tf.apply(env.plan_file.name, var=None, capture_output=False))
+    finally:
+        # Applied or stale, a plan is used once.
+        env.plan_file.unlink(missing_ok=True)
+
+
+def destroy(tf: Terraform, env: Environment) -> None:
+    _run(
+        "destroy",
+        tf.destroy(
+            var_file=str(env.var_file.relative_to(env.infra_dir)),
+            var=None,
+            force=IsNotFlagged,  # python-terraform's default -force left Terraform in 0.15
+            auto_approve=IsFlagged,
+            capture_output=False,
+        ),
+    )
+
+
+def outputs(tf: Terraform) -> dict[str, Any]:
+    code, out, err = tf.output_cmd(json=IsFlagged)
+    if code != 0:
+        raise TerraformFailed(f"terraform output failed (exit {code}): {err}")
+    return {name: spec["value"] for name, spec in json.loads(out).items()}
+
+
+def run(action: str, env: Environment, terraform_bin: str = "terraform") -> int:
+    if action not in ACTIONS:
+        raise DeployError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
+    tf = terraform(terraform_bin, env.infra_dir)
+    env.check_files()
+    require_aws_credentials()
+    init(tf, env)
+    if action == "plan":
+        changes = plan(tf, env)
+        print(
+            f"plan saved to {env.plan_file}: "
+            + ("changes to apply" if changes else "no changes")
+            + f"; `etl deploy apply --env {env.name}` applies it"
+        )
+    elif action == "apply":
+        apply(tf, env)
+    elif action == "destroy":
+        destroy(tf, env)
+    else:
+        print(json.dumps(outputs(tf), indent=2, sort_keys=True))
+    return 0
+
+
+def command(args: Namespace) -> int:
+    env = Environment(args.env, args.infra_dir.resolve(), args.state_bucket)
+    try:
+        return run(args.action, env, args.terraform_bin)
+    except DeployError as exc:
+        print(f"etl deploy: {exc}", file=sys.stderr)
+        return 2
+    except TerraformFailed as exc:
+        print(f"etl deploy: {exc}", file=sys.stderr)
+        return 1
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "deploy",
+        help="plan, apply, destroy or read the outputs of an AWS environment (Terraform)",
+        description=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument("action", choices=ACTIONS)
+    parser.add_argument("--env", required=True, help="environment: infra/environments/<env>.*")
+    parser.add_argument(
+        "--infra-dir",
+        type=Path,
+        default=INFRA_DIR,
+        help="the Terraform root configuration (default: infra/)",
+    )
+    parser.add_argument(
+        "--state-bucket",
+        default=os.environ.get("TF_STATE_BUCKET") or None,
+        help="S3 bucket of the Terraform state, output of infra/bootstrap "
+        "(default: $TF_STATE_BUCKET)",
+    )
+    parser.add_argument(
+        "--terraform-bin",
+        default=os.environ.get("TERRAFORM", "terraform"),
+        help="terraform executable (default: $TERRAFORM or terraform on PATH)",
+    )
+    parser.set_defaults(func=command)

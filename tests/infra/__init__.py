@@ -1,0 +1,1 @@
+"""Offline verification of infra/: fmt, the provider schema, cross-checks, IAM, checkov."""

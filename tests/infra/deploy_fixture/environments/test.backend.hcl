@@ -1,0 +1,1 @@
+path = "test.tfstate"

@@ -1,0 +1,251 @@
+"""What ties infra/ to the code: one function per lambdas/ folder, the state machine's
+placeholders, the functions' environment, the defaults, and every reference declared."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from covid_etl.naming import FUNCTIONS, Names
+from covid_etl.settings import ENVIRONMENT_VARIABLES, Settings
+from covid_etl.statemachine import DEFINITION_PATH, placeholders, render, template_values
+
+from . import reference_check, terraform_cli, tfconfig
+
+LAMBDAS = tfconfig.REPO / "lambdas"
+# Settings that name a resource: Terraform passes the resource's attribute, not a variable.
+RESOURCE_SETTINGS = {
+    "DATA_BUCKET",
+    "DAILY_TABLE",
+    "RUNS_TABLE",
+    "RETRY_QUEUE_URL",
+    "RETRY_DLQ_URL",
+    "STATUS_TOPIC_ARN",
+}
+
+
+def root() -> tfconfig.Module:
+    return tfconfig.load_module(tfconfig.INFRA)
+
+
+def module(name: str) -> tfconfig.Module:
+    return tfconfig.load_module(tfconfig.INFRA / "modules" / name)
+
+
+# --- one Terraform function per lambdas/ folder -------------------------------------------
+
+
+def lambda_folders() -> set[str]:
+    return {path.parent.name for path in LAMBDAS.glob("*/handler.py")}
+
+
+def function_problems(
+    folders: set[str], terraform: list[str], naming: tuple[str, ...]
+) -> list[str]:
+    problems = []
+    duplicates = sorted({fn for fn in terraform if terraform.count(fn) > 1})
+    if duplicates:
+        problems.append(f"functions defined twice in Terraform: {duplicates}")
+    if missing := sorted(folders - set(terraform)):
+        problems.append(f"lambdas/ folders without a Terraform function: {missing}")
+    if missing := sorted(set(terraform) - folders):
+        problems.append(f"Terraform functions without a lambdas/<name>/handler.py: {missing}")
+    if list(naming) != terraform:
+        problems.append(f"Terraform functions {terraform} are not covid_etl.naming.FUNCTIONS")
+    return problems
+
+
+def test_one_terraform_function_per_lambda_folder() -> None:
+    terraform = root().locals["functions"]
+    assert function_problems(lambda_folders(), terraform, FUNCTIONS) == []
+
+
+def test_the_function_resource_makes_one_function_per_folder() -> None:
+    """One aws_lambda_function in all of infra/, one instance per function, each from its zip."""
+    functions = [
+        block
+        for folder in tfconfig.module_folders()
+        for block in tfconfig.load_module(folder).resources
+        if block.type == "aws_lambda_function"
+    ]
+    assert [block.address for block in functions] == ["aws_lambda_function.step"]
+    body = functions[0].body
+    assert body["for_each"] == "${var.function_names}"
+    assert body["filename"] == "${var.package_dir}/functions/${each.key}.zip"
+    assert body["handler"] == "handler.handler"
+    assert root().modules["functions"]["function_names"] == "${local.function_names}"
+    assert set(module("functions").locals["grants"]) == set(FUNCTIONS)
+
+
+@pytest.mark.parametrize(
+    ("folders", "terraform", "expected"),
+    [
+        ({"a", "b", "c"}, ["a", "b"], "lambdas/ folders without a Terraform function: ['c']"),
+        ({"a"}, ["a", "b"], "Terraform functions without a lambdas/<name>/handler.py: ['b']"),
+        ({"a", "b"}, ["a", "b", "b"], "functions defined twice in Terraform: ['b']"),
+        (
+            {"a", "b"},
+            ["b", "a"],
+            "Terraform functions ['b', 'a'] are not covid_etl.naming.FUNCTIONS",
+        ),
+    ],
+)
+def test_the_function_check_fails(folders: set[str], terraform: list[str], expected: str) -> None:
+    assert expected in function_problems(folders, terraform, ("a", "b"))
+
+
+# --- the state machine's placeholders -------------------------------------------------------
+
+
+def definition_expression() -> str:
+    value = module("workflow").resource("aws_sfn_state_machine", "daily").body["definition"]
+    assert value.startswith("${templatefile(") and value.endswith("}")
+    return value[2:-1]
+
+
+def bound_names(expression: str) -> set[str]:
+    variables = expression[expression.index("{") : expression.rindex("}") + 1]
+    return set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*=", variables))
+
+
+def binding_problems(definition_placeholders: set[str], bound: set[str]) -> list[str]:
+    problems = []
+    if unbound := sorted(definition_placeholders - bound):
+        problems.append(f"placeholders templatefile does not bind: {unbound}")
+    if extra := sorted(bound - definition_placeholders):
+        problems.append(f"templatefile binds names the definition does not use: {extra}")
+    return problems
+
+
+def test_templatefile_binds_every_placeholder_and_nothing_else() -> None:
+    assert (
+        binding_problems(
+            placeholders(DEFINITION_PATH.read_text()), bound_names(definition_expression())
+        )
+        == []
+    )
+
+
+def test_the_definition_path_is_the_shared_file() -> None:
+    assert root().modules["workflow"]["definition_path"] == "${local.definition}"
+    definition = root().locals["definition"].replace("${path.root}", str(tfconfig.INFRA))
+    assert Path(definition).resolve() == DEFINITION_PATH
+
+
+@pytest.mark.parametrize(
+    ("used", "bound", "expected"),
+    [
+        ({"a_arn", "b_arn"}, {"a_arn"}, "placeholders templatefile does not bind: ['b_arn']"),
+        (
+            {"a_arn"},
+            {"a_arn", "old_arn"},
+            "templatefile binds names the definition does not use: ['old_arn']",
+        ),
+    ],
+)
+def test_the_placeholder_check_fails(used: set[str], bound: set[str], expected: str) -> None:
+    assert binding_problems(used, bound) == [expected]
+
+
+def test_terraform_renders_the_definition_the_local_runner_runs(tmp_path: Path) -> None:
+    """Terraform's templatefile() on statemachine.asl.json gives, byte for byte, what
+    covid_etl.statemachine.render() gives with the same names (no escaping surprises)."""
+    names = Names(environment="dev", account_id="123456789012")
+    harness = f"""
+variable "definition_path" {{
+  type = string
+}}
+variable "function_arns" {{
+  type = map(string)
+}}
+variable "load_job_name" {{
+  type = string
+}}
+output "definition" {{
+  value = {definition_expression()}
+}}
+"""
+    outputs = terraform_cli.evaluate(
+        tmp_path,
+        {"main.tf": harness},
+        {
+            "definition_path": str(DEFINITION_PATH),
+            "function_arns": {fn: names.function_arn(fn) for fn in FUNCTIONS},
+            "load_job_name": names.load_job,
+        },
+    )
+    expected = render(DEFINITION_PATH.read_text(), template_values(names))
+    assert outputs["definition"] == expected
+
+
+# --- the functions' environment -------------------------------------------------------------
+
+
+def test_every_function_gets_every_setting() -> None:
+    environment = root().modules["functions"]["environment_variables"]
+    assert set(environment) == set(ENVIRONMENT_VARIABLES)
+    step = module("functions").resource("aws_lambda_function", "step").body
+    assert step["environment"][0]["variables"] == "${var.environment_variables}"
+
+
+def test_tunable_settings_default_to_the_librarys_defaults() -> None:
+    """Each non-resource setting comes from a root variable whose default is Settings'."""
+    environment = root().modules["functions"]["environment_variables"]
+    variables = root().variables
+    defaults = Settings.__dataclass_fields__
+    for name in sorted(set(ENVIRONMENT_VARIABLES) - RESOURCE_SETTINGS):
+        variable = name.lower()
+        assert environment[name] in (f"${{var.{variable}}}", f"${{tostring(var.{variable})}}"), name
+        assert variables[variable]["default"] == defaults[variable].default, name
+
+
+# --- the environments ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tfvars", sorted((tfconfig.INFRA / "environments").glob("*.tfvars")))
+def test_environment_files_set_root_variables_only(tfvars: Path) -> None:
+    values = tfconfig.parse_file(tfvars)
+    variables = root().variables
+    assert set(values) - {"__comments__"} <= set(variables)
+    required = {name for name, spec in variables.items() if "default" not in spec}
+    assert required <= set(values), f"{tfvars.name} leaves required variables unset"
+    assert values["environment"] == tfvars.stem
+    backend = tfconfig.parse_file(tfvars.with_name(f"{tfvars.stem}.backend.hcl"))
+    assert backend["key"] == f"covid-etl/{tfvars.stem}/terraform.tfstate"
+    assert backend["use_lockfile"] is True and backend["encrypt"] is True
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+def test_every_reference_is_declared(infra_modules: dict[str, tfconfig.Module]) -> None:
+    problems = [
+        p for module in infra_modules.values() for p in reference_check.check_module(module)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_reference_check_fails(tmp_path: Path) -> None:
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "main.tf").write_text(
+        'variable "needed" {\n  type = string\n}\noutput "arn" {\n  value = var.needed\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  name = "${var.project}-x"\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  name = local.nam\n'
+        "  kms_master_key_id = aws_kms_key.missing.arn\n}\n"
+        'module "child" {\n  source = "./child"\n  unknown = 1\n}\n'
+        'output "o" {\n  value = module.child.ar\n}\n'
+    )
+    problems = reference_check.check_module(tfconfig.load_module(tmp_path))
+    for expected in (
+        "var.project is not declared",
+        "local.nam is not declared",
+        "aws_kms_key.missing is not declared",
+        "module.child passes unknown, not a variable of ./child",
+        "module.child does not pass required variable needed",
+        "module.child has no output ar",
+    ):
+        assert any(expected in problem for problem in problems), (expected, problems)

@@ -1,0 +1,139 @@
+"""`etl deploy` against the real terraform binary, on a configuration that needs no provider:
+init with the environment's backend file, plan to a file, apply that plan, outputs, destroy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from covid_etl import deploy
+
+from . import terraform_cli
+
+FIXTURE = Path(__file__).parent / "deploy_fixture"
+
+# python-terraform 0.10.1 logs a failed command with the deprecated Logger.warn.
+pytestmark = pytest.mark.filterwarnings("ignore:The 'warn' method is deprecated:DeprecationWarning")
+
+
+@pytest.fixture
+def infra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    terraform_cli.binary()
+    folder = tmp_path / "infra"
+    shutil.copytree(FIXTURE, folder)
+    # Credentials only have to exist: terraform_data never calls AWS.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("TF_STATE_BUCKET", raising=False)
+    return folder
+
+
+def etl_deploy(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="etl")
+    deploy.register(parser.add_subparsers(required=True))
+    args = parser.parse_args(["deploy", *argv])
+    return args.func(args)
+
+
+def test_plan_apply_outputs_destroy(infra: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    target = ("--env", "test", "--infra-dir", str(infra))
+
+    assert etl_deploy("plan", *target) == 0
+    assert (infra / "test.tfplan").is_file()
+    assert "changes to apply" in capfd.readouterr().out
+
+    assert etl_deploy("apply", *target) == 0
+    assert not (infra / "test.tfplan").exists(), "a plan is applied once"
+    state = json.loads((infra / "test.tfstate").read_text())  # from test.backend.hcl
+    assert [r["type"] for r in state["resources"]] == ["terraform_data"]
+    capfd.readouterr()
+
+    assert etl_deploy("outputs", *target) == 0
+    assert json.loads(capfd.readouterr().out) == {"marker": "covid-etl-test"}
+
+    assert etl_deploy("plan", *target) == 0
+    assert "no changes" in capfd.readouterr().out
+
+    assert etl_deploy("destroy", *target) == 0
+    assert json.loads((infra / "test.tfstate").read_text())["resources"] == []
+
+
+def test_apply_needs_a_saved_plan(infra: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    assert etl_deploy("apply", "--env", "test", "--infra-dir", str(infra)) == 2
+    assert "run `etl deploy plan --env test` first" in capfd.readouterr().err
+
+
+def test_a_stale_plan_is_refused(infra: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    target = ("--env", "test", "--infra-dir", str(infra))
+    assert etl_deploy("plan", *target) == 0
+    stale = (infra / "test.tfplan").read_bytes()
+    assert etl_deploy("apply", *target) == 0
+    (infra / "test.tfplan").write_bytes(stale)
+    capfd.readouterr()
+    assert etl_deploy("apply", *target) == 1
+    assert "terraform apply failed" in capfd.readouterr().err
+
+
+def test_a_missing_terraform_is_named(infra: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    argv = ("plan", "--env", "test", "--infra-dir", str(infra), "--terraform-bin", "no-terraform")
+    assert etl_deploy(*argv) == 2
+    assert "'no-terraform' not found: install Terraform 1.10+" in capfd.readouterr().err
+
+
+def test_missing_credentials_are_named(
+    infra: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(infra / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(infra / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    assert etl_deploy("plan", "--env", "test", "--infra-dir", str(infra)) == 2
+    assert "no AWS credentials" in capfd.readouterr().err
+
+
+def test_an_unknown_environment_is_named(infra: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    assert etl_deploy("plan", "--env", "staging", "--infra-dir", str(infra)) == 2
+    err = capfd.readouterr().err
+    assert "environment 'staging' is not configured (configured: test)" in err
+
+
+def test_an_s3_backend_without_state_bucket_is_named(
+    infra: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (infra / "environments" / "cloud.backend.hcl").write_text('key = "x/terraform.tfstate"\n')
+    (infra / "environments" / "cloud.tfvars").write_text('environment = "cloud"\n')
+    assert etl_deploy("plan", "--env", "cloud", "--infra-dir", str(infra)) == 2
+    assert (
+        "names no state bucket: pass --state-bucket or set TF_STATE_BUCKET"
+        in capfd.readouterr().err
+    )
+
+
+def test_the_state_bucket_is_passed_to_init(infra: Path) -> None:
+    env = deploy.Environment("test", infra, state_bucket="covid-etl-tfstate-123456789012")
+    assert env.backend_settings() == [
+        "environments/test.backend.hcl",
+        "bucket=covid-etl-tfstate-123456789012",
+    ]
+
+
+def test_a_failing_terraform_exits_1(infra: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (infra / "environments" / "broken.backend.hcl").write_text('path = "broken.tfstate"\n')
+    (infra / "environments" / "broken.tfvars").write_text("")  # the required variable unset
+    assert etl_deploy("plan", "--env", "broken", "--infra-dir", str(infra)) == 1
+    assert "terraform plan failed" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_real_environments_are_configured(env: str) -> None:
+    environment = deploy.Environment(env, deploy.INFRA_DIR)
+    environment.check_files()
+    with pytest.raises(deploy.DeployError, match="names no state bucket"):
+        environment.backend_settings()

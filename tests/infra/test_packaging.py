@@ -1,0 +1,105 @@
+"""make package: same inputs, same bytes; the zips hold what Lambda needs and nothing else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+
+from covid_etl import packaging
+from covid_etl.naming import FUNCTIONS
+
+# What Lambda's python3.11 runtime provides next to the layer.
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py")
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if not any(packaging.WHEEL_DIR.glob("*.whl")):
+        pytest.fail(
+            f"no wheels in {packaging.WHEEL_DIR}: run `make wheels` (make test does)", pytrace=False
+        )
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    packaging.build(first)
+    packaging.build(second)
+    return first, second
+
+
+def artifacts(folder: Path) -> list[Path]:
+    return [folder / "functions" / f"{fn}.zip" for fn in FUNCTIONS] + [folder / "layer.zip"]
+
+
+def test_two_builds_give_the_same_bytes(builds: tuple[Path, Path]) -> None:
+    first, second = builds
+    for a, b in zip(artifacts(first), artifacts(second), strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_entries_are_sorted_dated_1980_and_0644(builds: tuple[Path, Path]) -> None:
+    for path in artifacts(builds[0]):
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+        assert [i.filename for i in infos] == sorted(i.filename for i in infos), path.name
+        for info in infos:
+            assert info.date_time == (1980, 1, 1, 0, 0, 0), info.filename
+            assert info.external_attr >> 16 == 0o100644, info.filename
+
+
+def test_a_function_zip_is_its_handler_alone(builds: tuple[Path, Path]) -> None:
+    for fn in FUNCTIONS:
+        with zipfile.ZipFile(builds[0] / "functions" / f"{fn}.zip") as archive:
+            assert archive.namelist() == ["handler.py"]
+            source = packaging.LAMBDAS / fn / "handler.py"
+            assert archive.read("handler.py") == source.read_bytes()
+
+
+def test_the_layer_holds_the_library_and_its_dependencies_only(builds: tuple[Path, Path]) -> None:
+    with zipfile.ZipFile(builds[0] / "layer.zip") as archive:
+        names = archive.namelist()
+    top = {name.split("/")[1] for name in names}
+    assert {"covid_etl", "requests", "urllib3", "jsonschema", "rpds"} <= top
+    assert not top & {"boto3", "botocore", "bin"}, "runtime-provided or machine-specific files"
+    assert all(name.startswith("python/") for name in names)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.startswith("python/covid_etl/local/")]
+    library = {
+        f"python/covid_etl/{p.relative_to(packaging.LIBRARY).as_posix()}"
+        for p in packaging.LIBRARY.rglob("*.py")
+        if "local" not in p.relative_to(packaging.LIBRARY).parts and "__pycache__" not in p.parts
+    }
+    assert library <= set(names)
+
+
+def test_every_handler_imports_from_the_artifacts_alone(
+    builds: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """As on Lambda: the function's folder, the layer's python/ and the runtime's boto3 on
+    sys.path, nothing from this virtualenv (a dependency missing from the layer fails here)."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    site = Path(boto3.__file__).resolve().parents[1]
+    for name in RUNTIME_MODULES:
+        (runtime / name).symlink_to(site / name)
+    with zipfile.ZipFile(builds[0] / "layer.zip") as archive:
+        archive.extractall(tmp_path / "opt")
+    script = f"""
+import importlib.util, sys, zipfile
+sys.path[:0] = [{str(tmp_path / "opt" / "python")!r}, {str(runtime)!r}]
+for fn in {list(FUNCTIONS)!r}:
+    code = zipfile.ZipFile({str(builds[0] / "functions")!r} + f"/{{fn}}.zip").read("handler.py")
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(fn, loader=None))
+    exec(compile(code, f"{{fn}}/handler.py", "exec"), module.__dict__)
+    assert callable(module.handler), fn
+leaked = [m.__file__ for m in list(sys.modules.values())
+          if (getattr(m, "__file__", None) or "").startswith({str(site)!r})]
+assert not leaked, leaked
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
