@@ -26,6 +26,47 @@ tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/packag
 
 tools: tests/tools/node_modules/.installed
 
+# --- Deploy to AWS: packaging, the infra checks' tools, Terraform through `etl deploy` -------
+.PHONY: wheels checkov schema
+
+# Wheels of the Lambda layer's dependencies (Linux x86_64, the virtualenv's exact versions),
+# fetched once from the package index; the builds then run offline.
+.tools/wheels/.fetched: $(VENV)/.installed
+	$(PY) -m covid_etl.packaging --fetch-only
+	@touch $@
+
+wheels: .tools/wheels/.fetched
+
+# build/functions/<name>.zip and build/layer.zip, byte for byte reproducible; Terraform reads them.
+package: wheels
+	$(PY) -m covid_etl.packaging --offline
+
+# checkov pins an older boto3 than ours: its own virtualenv, at its pin in pyproject.toml.
+CHECKOV_VENV := .tools/checkov
+$(CHECKOV_VENV)/.installed: pyproject.toml
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check \
+	  "$$($(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["checkov"])')"
+	@touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+
+# The hashicorp/aws schema the infra tests check against, reduced from the npm package that
+# `make tools` installs (cached in .tools/ per package version).
+schema: install tools
+	$(PY) tests/infra/provider_schema.py
+
+# ENV=dev|prod; AWS credentials and TF_STATE_BUCKET (the state_bucket output of the bootstrap)
+# come from the environment. plan saves infra/$(ENV).tfplan; deploy applies exactly that plan.
+plan: install package
+	$(ETL) deploy plan --env $(ENV)
+
+deploy: install
+	$(ETL) deploy apply --env $(ENV)
+
+destroy: install package
+	$(ETL) deploy destroy --env $(ENV)
+
 # Headless Chromium for the dashboard browser test: Debian's package, never a downloaded build.
 browser:
 	@command -v chromium >/dev/null || { \
@@ -36,7 +77,7 @@ browser:
 run: install
 	$(ETL) run $(ARGS)
 
-test: install tools browser
+test: install tools browser wheels checkov schema
 	$(PY) -m pytest $(ARGS)
 
 # Static checks: ruff (lint + format), statelint on the state machine rendered with local names
