@@ -7,7 +7,7 @@ ETL := $(VENV)/bin/etl
 ENV ?= dev
 ARGS ?=
 
-.PHONY: install tools browser run test lint bench package plan deploy destroy smoke dashboard clean
+.PHONY: install tools browser run test lint bench package plan deploy destroy smoke dashboard bootstrap clean
 
 # The virtualenv is rebuilt when pyproject.toml (the one place versions are pinned) changes.
 $(VENV)/.installed: pyproject.toml
@@ -95,6 +95,15 @@ lint: install tools
 # `make run`. AWS credentials and region come from the environment (Jenkins binds them).
 smoke: install
 	$(ETL) smoke --env $(ENV) $(ARGS)
+
+# Once per AWS account: the Terraform state bucket (infra/bootstrap; its own state stays local
+# in infra/bootstrap/terraform.tfstate). Prints the bucket: TF_STATE_BUCKET for plan/deploy.
+bootstrap: install
+	@command -v terraform >/dev/null || { echo "error: terraform not found; install Terraform 1.10+" >&2; exit 1; }
+	@$(PY) -c 'import botocore.session, sys; sys.exit(botocore.session.get_session().get_credentials() is None)' || { echo "error: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY" >&2; exit 1; }
+	terraform -chdir=infra/bootstrap init -input=false
+	terraform -chdir=infra/bootstrap apply -input=false -auto-approve
+	@echo "state bucket: $$(terraform -chdir=infra/bootstrap output -raw state_bucket)"
 
 clean:
 	rm -rf $(VENV) .tools build .etl test-output
