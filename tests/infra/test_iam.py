@@ -74,9 +74,8 @@ def test_every_policy_in_infra_is_checked(infra_modules: dict[str, tfconfig.Modu
         for block in module.resources
         if block.type == "aws_iam_role"
     )
-    assert (
-        roles == 4 and documents >= 2 * roles
-    )  # functions, glue, workflow, schedule: trust + grants
+    # functions, glue, workflow, schedule (more may come): a trust and a grants document each
+    assert roles >= 4 and documents >= 2 * roles
 
 
 def problems_of(tmp_path: Path, text: str) -> list[str]:
