@@ -168,9 +168,11 @@ def update_run(table: str, run_id: str, fields: dict[str, Any]) -> None:
 
 
 def get_run(table: str, run_id: str) -> dict[str, Any] | None:
-    item = client("dynamodb").get_item(
-        TableName=table, Key={"pk": {"S": RUN_KEY_PREFIX + run_id}}, ConsistentRead=True
-    ).get("Item")
+    item = (
+        client("dynamodb")
+        .get_item(TableName=table, Key={"pk": {"S": RUN_KEY_PREFIX + run_id}}, ConsistentRead=True)
+        .get("Item")
+    )
     return from_item(item) if item else None
 
 
@@ -221,13 +223,17 @@ def receive_all(queue_url: str, visibility_seconds: int, limit: int = 10_000) ->
     """Drain what is visible now; messages stay in the queue, hidden, until deleted."""
     messages: list[dict] = []
     while len(messages) < limit:
-        batch = client("sqs").receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            VisibilityTimeout=visibility_seconds,
-            WaitTimeSeconds=0,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        ).get("Messages", [])
+        batch = (
+            client("sqs")
+            .receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=visibility_seconds,
+                WaitTimeSeconds=0,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+            .get("Messages", [])
+        )
         if not batch:
             break
         messages.extend(batch)
@@ -242,7 +248,9 @@ def send_messages(queue_url: str, bodies: list[dict[str, Any]]) -> None:
         ]
         response = client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries)
         if response.get("Failed"):
-            raise RuntimeError(f"SQS refused {len(response['Failed'])} messages: {response['Failed']}")
+            raise RuntimeError(
+                f"SQS refused {len(response['Failed'])} messages: {response['Failed']}"
+            )
 
 
 def delete_messages(queue_url: str, receipt_handles: list[str]) -> None:

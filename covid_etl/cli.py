@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from covid_etl import smoke
+from covid_etl import deploy, smoke
 from covid_etl.local import dashboard_server
 
 FAULT_HELP = """\
@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dashboard_server.register(sub)
     smoke.register(sub)
+    deploy.register(sub)
     return parser
 
 
@@ -123,7 +124,9 @@ def parse_faults(specs: list[str]) -> dict[str, Any]:
                     faults.truncate = True
             elif kind == "raise":
                 if args[0] not in FUNCTIONS:
-                    raise UsageError(f"--fault {spec}: unknown function; one of {', '.join(FUNCTIONS)}")
+                    raise UsageError(
+                        f"--fault {spec}: unknown function; one of {', '.join(FUNCTIONS)}"
+                    )
                 raise_in.add(args[0])
             elif kind == "load-fail":
                 load.fail = True
@@ -168,7 +171,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             load_faults=faults["load"],
         ) as stack:
             print(f"etl run: state machine {local_names().state_machine} on the embedded AWS")
-            result = run_pipeline(stack, trigger=trigger, progress=lambda line: print(line, flush=True))
+            result = run_pipeline(
+                stack, trigger=trigger, progress=lambda line: print(line, flush=True)
+            )
     return _report(result, args.state_dir)
 
 
@@ -219,7 +224,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     with embedded_aws(args.state_dir, save=False, compute=False) as stack:
         runs = sorted(
-            aws.scan_runs(stack.settings.runs_table), key=lambda r: r.get("started_at", ""), reverse=True
+            aws.scan_runs(stack.settings.runs_table),
+            key=lambda r: r.get("started_at", ""),
+            reverse=True,
         )
     for run in runs:
         if args.json:

@@ -30,7 +30,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+            + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "message": record.getMessage(),
             **getattr(record, "fields", {}),
@@ -77,7 +78,9 @@ def lambda_handler(
         log = logger()
         errors = sorted(validator.iter_errors(event), key=lambda e: list(e.path))
         if errors:
-            problems = "; ".join(f"{'/'.join(map(str, e.path)) or 'event'}: {e.message}" for e in errors)
+            problems = "; ".join(
+                f"{'/'.join(map(str, e.path)) or 'event'}: {e.message}" for e in errors
+            )
             log.error("invalid event", extra={"fields": fields})
             raise InvalidEvent(f"{step.__name__}: {problems}")
         started = time.perf_counter()

@@ -65,8 +65,12 @@ def join_sources(nyt: list[SourceRow], jhu: list[SourceRow]) -> JoinResult:
     )
 
 
-def in_window(records: list[DailyRecord], start: date | None, end: date | None) -> list[DailyRecord]:
-    return [r for r in records if (start is None or r.date >= start) and (end is None or r.date <= end)]
+def in_window(
+    records: list[DailyRecord], start: date | None, end: date | None
+) -> list[DailyRecord]:
+    return [
+        r for r in records if (start is None or r.date >= start) and (end is None or r.date <= end)
+    ]
 
 
 @dataclass(frozen=True)

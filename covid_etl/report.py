@@ -30,33 +30,45 @@ def email(
     if run.get("error"):
         lines += ["", f"Error ({run.get('error_type', 'Error')}):", f"  {run['error']}"]
     for name, source in sorted(run.get("sources", {}).items()):
-        upstream = "unchanged upstream (HTTP 304)" if source.get("http_status") == 304 else "downloaded"
+        upstream = (
+            "unchanged upstream (HTTP 304)" if source.get("http_status") == 304 else "downloaded"
+        )
         lines.append(
             f"Source {name}: {source.get('extracted', 0)} rows, {source.get('rejected', 0)} rejected, "
             f"{upstream}; {source.get('url', '')}"
         )
         if source.get("rejected"):
-            lines.append(f"  rejected rows with reasons: s3://{data_bucket}/{source.get('rejects_key')}")
+            lines.append(
+                f"  rejected rows with reasons: s3://{data_bucket}/{source.get('rejects_key')}"
+            )
             for reason in source.get("reject_samples", []):
                 lines.append(f"  - {reason}")
     if counts:
         lines += [
             "",
             "Counts:",
-            f"  extracted {c.get('extracted', 0)} = rejected {c.get('rejected', 0)}"
-            f" + dropped by join {c.get('dropped_by_join', 0)} + matched {c.get('matched', 0)}",
-            f"  joined days {c.get('joined', 0)} + retried {c.get('retried', 0)}"
-            f" = inserted {c.get('inserted', 0)} + updated {c.get('updated', 0)}"
-            f" + unchanged {c.get('unchanged', 0)} + queued for retry {c.get('queued', 0)}",
+            (
+                f"  extracted {c.get('extracted', 0)} = rejected {c.get('rejected', 0)}"
+                f" + dropped by join {c.get('dropped_by_join', 0)} + matched {c.get('matched', 0)}"
+            ),
+            (
+                f"  joined days {c.get('joined', 0)} + retried {c.get('retried', 0)}"
+                f" = inserted {c.get('inserted', 0)} + updated {c.get('updated', 0)}"
+                f" + unchanged {c.get('unchanged', 0)} + queued for retry {c.get('queued', 0)}"
+            ),
         ]
         if status != "FAILED" or "inserted" in counts:
             problems = invariant_violations(counts)
             lines.append(
-                "  accounting: OK" if not problems else "  accounting BROKEN: " + "; ".join(problems)
+                "  accounting: OK"
+                if not problems
+                else "  accounting BROKEN: " + "; ".join(problems)
             )
     lines += ["", f"Dead-letter queue: {dlq_depth} record(s) that repeatedly failed to load"]
     if dlq_depth:
-        lines.append("  they are not retried any more: inspect them, then redrive them to the retry queue")
+        lines.append(
+            "  they are not retried any more: inspect them, then redrive them to the retry queue"
+        )
     if dashboard_url:
         lines += ["", f"Dashboard: {dashboard_url}"]
     return subject, "\n".join(lines) + "\n"

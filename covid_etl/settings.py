@@ -29,9 +29,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
 }
 
 DEFAULT_NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
-DEFAULT_JHU_URL = (
-    "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
-)
+DEFAULT_JHU_URL = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
 
 
 @dataclass(frozen=True)

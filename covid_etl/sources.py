@@ -139,11 +139,14 @@ def validate(source: str, data: bytes, *, run_date: date) -> ValidatedSource:
         if len(fields) != len(header):
             if number == last_number and len(fields) < len(header) and not text.endswith("\n"):
                 raise SourceUnusable(
-                    source, f"truncated: the last line ({number}) has {len(fields)} of "
-                    f"{len(header)} fields"
+                    source,
+                    f"truncated: the last line ({number}) has {len(fields)} of "
+                    f"{len(header)} fields",
                 )
             result.rejects.append(
-                Reject(number, line, f"wrong field count: expected {len(header)}, got {len(fields)}")
+                Reject(
+                    number, line, f"wrong field count: expected {len(header)}, got {len(fields)}"
+                )
             )
             continue
         if any(fields[column[name]].strip() != value for name, value in spec.scope.items()):
@@ -166,8 +169,9 @@ def validate(source: str, data: bytes, *, run_date: date) -> ValidatedSource:
         raise SourceUnusable(source, "no data rows (header only)")
     if not result.rows:
         raise SourceUnusable(
-            source, f"no valid rows: all {len(result.rejects)} rejected, first: "
-            f"line {result.rejects[0].line_number}: {result.rejects[0].reason}"
+            source,
+            f"no valid rows: all {len(result.rejects)} rejected, first: "
+            f"line {result.rejects[0].line_number}: {result.rejects[0].reason}",
         )
     result.rows.sort(key=lambda r: r.date)
     return result

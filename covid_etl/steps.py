@@ -53,7 +53,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 # --- StartRun ---------------------------------------------------------------------------
@@ -66,7 +66,11 @@ def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[st
     now = _now()
     try:
         aws.acquire_lock(
-            settings.runs_table, run_id, started_at, int(now.timestamp()), settings.lock_lease_seconds
+            settings.runs_table,
+            run_id,
+            started_at,
+            int(now.timestamp()),
+            settings.lock_lease_seconds,
         )
     except aws.LockHeld as held:
         raise RunInProgress(
@@ -123,7 +127,9 @@ def extract_source(settings: Settings, run_id: str, source: str, url: str) -> di
     aws.put_object(settings.data_bucket, raw_key, body)
     if result.status == 200:
         state = {"url": url, "etag": result.etag, "raw_key": raw_key}
-        aws.put_object(settings.data_bucket, state_key, json.dumps(state).encode(), "application/json")
+        aws.put_object(
+            settings.data_bucket, state_key, json.dumps(state).encode(), "application/json"
+        )
     return {"source": source, "url": url, "http_status": result.status, "bytes": len(body)}
 
 
@@ -135,9 +141,14 @@ def validate_source(
     assert data is not None, f"raw file of {source} missing"
     result = validate(source, data, run_date=date.fromisoformat(run_date))
     fields = list(SPECS[source].counts)
-    valid_csv = "date," + ",".join(fields) + "\n" + "".join(
-        f"{row.date.isoformat()}," + ",".join(str(row.values[f]) for f in fields) + "\n"
-        for row in result.rows
+    valid_csv = (
+        "date,"
+        + ",".join(fields)
+        + "\n"
+        + "".join(
+            f"{row.date.isoformat()}," + ",".join(str(row.values[f]) for f in fields) + "\n"
+            for row in result.rows
+        )
     )
     aws.put_object(settings.data_bucket, keys.valid(run_id, source), valid_csv.encode())
     summary = {
@@ -300,7 +311,9 @@ def reconcile_load(settings: Settings, run_id: str, delta_key: str, failures_key
     delta = read_csv(aws.get_object(settings.data_bucket, delta_key) or b"")
     failures = read_csv(aws.get_object(settings.data_bucket, failures_key) or b"")
     reasons = {row["date"]: row.get("error", "") for row in failures}
-    loaded = aws.batch_get_records(settings.daily_table, [date.fromisoformat(r["date"]) for r in delta])
+    loaded = aws.batch_get_records(
+        settings.daily_table, [date.fromisoformat(r["date"]) for r in delta]
+    )
     counts = {"inserted": 0, "updated": 0, "failed": 0}
     outcomes = []
     for row in delta:
@@ -310,7 +323,9 @@ def reconcile_load(settings: Settings, run_id: str, delta_key: str, failures_key
             outcomes.append(("loaded", ""))
         else:
             counts["failed"] += 1
-            outcomes.append(("failed", reasons.get(row["date"]) or "not in the table after the load"))
+            outcomes.append(
+                ("failed", reasons.get(row["date"]) or "not in the table after the load")
+            )
     records = [DailyRecord.from_row(row) for row in delta]
     aws.put_object(
         settings.data_bucket,
@@ -350,14 +365,20 @@ def queue_failures(settings: Settings, run_id: str) -> dict:
         else:
             to_delete += handles
             record = {k: row[k] for k in ("date", "cases", "deaths", "recovered")}
-            to_send.append({"run_id": run_id, "kind": row["kind"], "record": record, "reason": row["reason"]})
+            to_send.append(
+                {"run_id": run_id, "kind": row["kind"], "record": record, "reason": row["reason"]}
+            )
     # Messages for days today's sources superseded and that did not need a write.
     for handles in handles_by_day.values():
         to_delete += handles
     aws.send_messages(settings.retry_queue_url, to_send)
     aws.make_visible(settings.retry_queue_url, to_keep)
     aws.delete_messages(settings.retry_queue_url, to_delete)
-    return {"queued": len(to_send) + len(to_keep), "requeued": len(to_keep), "settled": len(to_delete)}
+    return {
+        "queued": len(to_send) + len(to_keep),
+        "requeued": len(to_keep),
+        "settled": len(to_delete),
+    }
 
 
 def commit_snapshot(settings: Settings, run_id: str) -> dict:
@@ -478,4 +499,3 @@ def notify(settings: Settings, run_id: str) -> dict:
     )
     aws.publish(settings.status_topic_arn, subject, body)
     return {"subject": subject}
-

@@ -20,7 +20,7 @@ import json
 import random
 import sys
 import time
-from datetime import datetime, timezone  # noqa: UP017 - Glue Python shell runs Python 3.9
+from datetime import datetime, timezone
 
 import boto3
 from botocore.exceptions import ClientError
@@ -102,7 +102,7 @@ def main(argv: list[str]) -> dict:
     dynamodb = boto3.client("dynamodb")
     delta = s3.get_object(Bucket=args.data_bucket, Key=args.delta_key)["Body"].read().decode()
     rows = list(csv.DictReader(io.StringIO(delta)))
-    loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")  # noqa: UP017 - Python 3.9 on Glue
     items = [to_item(row, args.run_id, loaded_at) for row in rows]
     failed = write_batches(
         dynamodb, args.daily_table, items, args.max_attempts, args.base_delay_seconds
@@ -112,16 +112,23 @@ def main(argv: list[str]) -> dict:
     writer.writerow(["date", "cases", "deaths", "recovered", "error"])
     for row in rows:
         if row["date"] in failed:
-            writer.writerow([row["date"], row["cases"], row["deaths"], row["recovered"], failed[row["date"]]])
+            writer.writerow(
+                [row["date"], row["cases"], row["deaths"], row["recovered"], failed[row["date"]]]
+            )
     s3.put_object(
-        Bucket=args.data_bucket, Key=args.failures_key, Body=out.getvalue().encode(),
+        Bucket=args.data_bucket,
+        Key=args.failures_key,
+        Body=out.getvalue().encode(),
         ContentType="text/csv",
     )
-    summary = {"run_id": args.run_id, "records": len(rows), "written": len(rows) - len(failed),
-               "failed": len(failed)}
-    print(json.dumps(summary))
+    summary = {
+        "run_id": args.run_id,
+        "records": len(rows),
+        "written": len(rows) - len(failed),
+        "failed": len(failed),
+    }
     return summary
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    print(json.dumps(main(sys.argv[1:])))  # Glue sends stdout to CloudWatch Logs

@@ -27,7 +27,9 @@ def independent_join(nyt: bytes = NYT_BYTES, jhu: bytes = JHU_BYTES) -> list[Dai
         if row["Country/Region"] == "US" and row["Province/State"] == ""
     }
     return [
-        DailyRecord(date.fromisoformat(r["date"]), int(r["cases"]), int(r["deaths"]), recovered[r["date"]])
+        DailyRecord(
+            date.fromisoformat(r["date"]), int(r["cases"]), int(r["deaths"]), recovered[r["date"]]
+        )
         for r in csv.DictReader(nyt.decode().splitlines())
         if r["date"] in recovered
     ]
@@ -78,9 +80,11 @@ class Pipeline:
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """A fresh embedded account per test module (creating the state machine costs ~3 s)."""
     state_dir = tmp_path_factory.mktemp("state")
-    with SourcesServer() as server:
-        with embedded_aws(state_dir, source_urls=server.urls, save=False) as stack:
-            yield Pipeline(stack, server)
+    with (
+        SourcesServer() as server,
+        embedded_aws(state_dir, source_urls=server.urls, save=False) as stack,
+    ):
+        yield Pipeline(stack, server)
 
 
 @pytest.fixture(scope="session")

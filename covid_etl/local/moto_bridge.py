@@ -19,7 +19,6 @@ their clients from it. Register after entering ``mock_aws`` and after the sessio
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import io
 import json
@@ -146,12 +145,12 @@ class Bridge:
         try:
             if self.load_faults.fail:
                 raise InjectedFault("fault injected: the load job failed")
-            output = io.StringIO()
-            with contextlib.redirect_stdout(output):  # Glue sends it to CloudWatch; we to the log
-                _load_job_module().main(argv)
+            summary = _load_job_module().main(argv)
             logger().info(
-                output.getvalue().strip(),
-                extra={"fields": {"function": LOAD_JOB, "run_id": arguments.get("--run_id")}},
+                "load job done",
+                extra={
+                    "fields": {"function": LOAD_JOB, "run_id": arguments.get("--run_id"), **summary}
+                },
             )
             self._job_runs[job_run_id] = _JobRun("SUCCEEDED")
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the job run fails, as on Glue
@@ -228,7 +227,9 @@ def _day(request: dict) -> str:
 
 
 def _load_job_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("glue_load_job", REPO_ROOT / "glue" / "load_job.py")
+    spec = importlib.util.spec_from_file_location(
+        "glue_load_job", REPO_ROOT / "glue" / "load_job.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -140,9 +140,9 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
     )
     sqs = boto3.client("sqs")
     dlq_url = sqs.create_queue(QueueName=names.retry_dlq)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     max_receives = Settings.retry_max_receives
     retry_url = sqs.create_queue(
         QueueName=names.retry_queue,
@@ -198,7 +198,9 @@ def _create_compute(names: Names, settings: Settings) -> str:
         handler_path = REPO_ROOT / "lambdas" / function / "handler.py"
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
-            archive.writestr("handler.py", handler_path.read_text() if handler_path.exists() else "")
+            archive.writestr(
+                "handler.py", handler_path.read_text() if handler_path.exists() else ""
+            )
         lambda_client.create_function(
             FunctionName=names.function(function),
             Runtime="python3.11",
@@ -276,7 +278,9 @@ def _restore(stack: LocalStack) -> None:
     s3_dir = root / "s3"
     if s3_dir.exists():
         for path in sorted(p for p in s3_dir.rglob("*") if p.is_file()):
-            aws.put_object(stack.settings.data_bucket, path.relative_to(s3_dir).as_posix(), path.read_bytes())
+            aws.put_object(
+                stack.settings.data_bucket, path.relative_to(s3_dir).as_posix(), path.read_bytes()
+            )
     state_file = root / "aws-state.json"
     if not state_file.exists():
         return
@@ -369,10 +373,9 @@ def _wait(
         description = sfn.describe_execution(executionArn=execution_arn)
         events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
         for event in events[seen:]:
-            if progress:
-                line = _progress_line(event, entered)
-                if line:
-                    progress(line)
+            line = _progress_line(event, entered) if progress else None
+            if line:
+                progress(line)
         seen = len(events)
         if description["status"] != "RUNNING":
             return description
@@ -400,11 +403,23 @@ def _progress_line(event: dict, entered: dict[str, datetime]) -> str | None:
 
 # What each state adds to the payload, and which numbers are worth a progress line.
 _RESULT_OF_STATE = {
-    "StartRun": "run", "Extract": "sources", "Transform": "transform", "CollectRetries": "retries",
-    "PlanLoad": "plan", "StartLoadJob": "load_job", "GetLoadJob": "load_job", "CheckLoad": "check",
-    "Reconcile": "reconcile", "QueueFailures": "queue", "CommitSnapshot": "snapshot",
-    "FinishRun": "finish", "FailRun": "finish", "NothingToLoad": "reconcile", "Notify": "notify",
-    "NotifyFailure": "notify", "RenderDashboard": "dashboard",
+    "StartRun": "run",
+    "Extract": "sources",
+    "Transform": "transform",
+    "CollectRetries": "retries",
+    "PlanLoad": "plan",
+    "StartLoadJob": "load_job",
+    "GetLoadJob": "load_job",
+    "CheckLoad": "check",
+    "Reconcile": "reconcile",
+    "QueueFailures": "queue",
+    "CommitSnapshot": "snapshot",
+    "FinishRun": "finish",
+    "FailRun": "finish",
+    "NothingToLoad": "reconcile",
+    "Notify": "notify",
+    "NotifyFailure": "notify",
+    "RenderDashboard": "dashboard",
 }
 
 
@@ -419,14 +434,17 @@ def summarize_output(state: str, output: str | None) -> str:
         result = payload.get(_RESULT_OF_STATE.get(state, ""), {})
     if state == "Extract":
         return "  ".join(
-            f"{s}: {r.get('extracted')} rows, {r.get('rejected')} rejected" for s, r in result.items()
+            f"{s}: {r.get('extracted')} rows, {r.get('rejected')} rejected"
+            for s, r in result.items()
         )
     if not isinstance(result, dict):
         return ""
     shown = {
         k: v
         for k, v in result.items()
-        if isinstance(v, int | str) and not isinstance(v, bool) and not k.endswith("_key")
+        if isinstance(v, int | str)
+        and not isinstance(v, bool)
+        and not k.endswith("_key")
         and k not in ("run_id", "url", "error", "source", "subject")
     }
     if state == "GetLoadJob":

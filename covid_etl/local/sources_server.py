@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 from covid_etl.sources import JHU, NYT, SPECS
 
@@ -77,7 +78,7 @@ class SourcesServer:
         host, port = self._server.server_address[:2]
         return {source: f"http://{host}:{port}{path}" for source, path in PATHS.items()}
 
-    def __enter__(self) -> SourcesServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -89,7 +90,7 @@ class SourcesServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 source = next((s for s, p in PATHS.items() if p == self.path), None)
                 if source is None:
                     self.send_error(404)

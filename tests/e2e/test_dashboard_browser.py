@@ -297,8 +297,12 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
     `etl runs` read back from the same state dir."""
     state_dir = tmp_path_factory.mktemp("state")
     with SourcesServer() as server, embedded_aws(state_dir, source_urls=server.urls) as stack:
-        for as_of, fault in (("2020-10-06", None), ("2020-10-07", "transform_sources"),
-                             ("2020-10-07", None), ("2020-10-08", None)):
+        for as_of, fault in (
+            ("2020-10-06", None),
+            ("2020-10-07", "transform_sources"),
+            ("2020-10-07", None),
+            ("2020-10-08", None),
+        ):
             day = date.fromisoformat(as_of)
             server.bodies = {s: cut_at(f.read_bytes(), s, day) for s, f in DEFAULT_FILES.items()}
             stack.bridge.raise_in = {fault} if fault else set()
@@ -306,7 +310,10 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
     page = state_dir / "dashboard" / "index.html"
     exported = csv.DictReader(io.StringIO(cli_output("export", "--state-dir", str(state_dir))))
     days = [{k: (v if k == "date" else int(v)) for k, v in row.items()} for row in exported]
-    runs = [json.loads(line) for line in cli_output("runs", "--json", "--state-dir", str(state_dir)).splitlines()]
+    runs = [
+        json.loads(line)
+        for line in cli_output("runs", "--json", "--state-dir", str(state_dir)).splitlines()
+    ]
     return page, days, runs
 
 

@@ -80,7 +80,9 @@ def test_persistent_timeout_fails_the_run(loaded: Pipeline) -> None:
 
 def test_truncated_download_fails_the_run(loaded: Pipeline) -> None:
     before = loaded.table()
-    result = loaded.run(nyt=revised_nyt("2020-04-03"), upstream={"nyt": UpstreamFaults(truncate=True)})
+    result = loaded.run(
+        nyt=revised_nyt("2020-04-03"), upstream={"nyt": UpstreamFaults(truncate=True)}
+    )
     assert_run(result, "FAILED", "source nyt: truncated download")
     assert loaded.table() == before
 
@@ -103,8 +105,10 @@ def test_a_handler_raising_fails_the_run_and_releases_the_lock(loaded: Pipeline)
 
 
 def test_throttled_writes_are_absorbed_by_the_load_jobs_retries(loaded: Pipeline) -> None:
-    result = loaded.run(nyt=revised_nyt(*[f"2020-03-{d:02d}" for d in range(1, 31)], bump=7),
-                        load=LoadFaults(throttle_batches=3))
+    result = loaded.run(
+        nyt=revised_nyt(*[f"2020-03-{d:02d}" for d in range(1, 31)], bump=7),
+        load=LoadFaults(throttle_batches=3),
+    )
     counts = assert_run(result, "SUCCEEDED")
     assert (counts["updated"], counts["queued"]) == (30, 0)
 
@@ -186,7 +190,9 @@ def test_a_held_lock_stops_a_second_run_which_touches_nothing(loaded: Pipeline) 
 
 def test_an_expired_lease_is_taken_over(loaded: Pipeline) -> None:
     table = loaded.stack.settings.runs_table
-    aws.acquire_lock(table, "run-crashed-long-ago", "2026-01-01T06:00:00Z", int(time.time()) - 7200, 3600)
+    aws.acquire_lock(
+        table, "run-crashed-long-ago", "2026-01-01T06:00:00Z", int(time.time()) - 7200, 3600
+    )
     result = loaded.run()
     assert_run(result, "SUCCEEDED")
     assert _lock(loaded) is None, "released at the end"

@@ -11,6 +11,7 @@ from covid_etl.accounting import invariant_violations
 from covid_etl.naming import FUNCTIONS
 from covid_etl.permissions import LOAD_JOB_GRANTS, allowed_actions
 
+
 def test_first_run_loads_exactly_the_days_both_sources_share(pipeline: Pipeline) -> None:
     expected = independent_join()
     result = pipeline.run()
@@ -59,7 +60,9 @@ def test_every_aws_call_is_granted_to_its_function(pipeline: Pipeline) -> None:
     assert set(calls) - {"load_job"} <= set(FUNCTIONS)
     for function, actions in calls.items():
         allowed = (
-            {a for a, _, _ in LOAD_JOB_GRANTS} if function == "load_job" else allowed_actions(function)
+            {a for a, _, _ in LOAD_JOB_GRANTS}
+            if function == "load_job"
+            else allowed_actions(function)
         )
         assert actions <= allowed, f"{function} called {sorted(actions - allowed)} not granted"
     assert "load_job" in calls and "dynamodb:BatchWriteItem" in calls["load_job"]

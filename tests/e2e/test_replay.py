@@ -17,8 +17,10 @@ def test_one_day_later_inserts_one_row(pipeline: Pipeline) -> None:
     counts = result.run["counts"]
     assert result.status == "SUCCEEDED"
     assert (counts["new"], counts["inserted"], counts["updated"], counts["unchanged"]) == (
-        1, 1, 0, len(pipeline.table()) - 1,
+        1,
+        1,
+        0,
+        len(pipeline.table()) - 1,
     )
     assert pipeline.table() == [r for r in independent_join() if r.date <= date(2020, 10, 7)]
     assert invariant_violations(counts) == []
-

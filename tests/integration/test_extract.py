@@ -24,25 +24,28 @@ def test_5xx_is_retried_then_reported_with_the_url() -> None:
         assert download("jhu", server.urls["jhu"], etag=None, **FAST).status == 200
         assert transient["jhu"].requests == 3
     persistent = {"jhu": UpstreamFaults(http_errors=10)}
-    with SourcesServer(faults=persistent) as server:
-        with pytest.raises(SourceUnavailable) as raised:
-            download("jhu", server.urls["jhu"], etag=None, **FAST)
+    with SourcesServer(faults=persistent) as server, pytest.raises(SourceUnavailable) as raised:
+        download("jhu", server.urls["jhu"], etag=None, **FAST)
     assert persistent["jhu"].requests == 3
     assert "HTTP 500" in str(raised.value) and server.urls["jhu"] in str(raised.value)
 
 
 def test_a_hanging_upstream_times_out_after_bounded_retries() -> None:
     faults = {"nyt": UpstreamFaults(hangs=10, hang_seconds=1.0)}
-    with SourcesServer(faults=faults) as server:
-        with pytest.raises(SourceUnavailable, match="timed out"):
-            download("nyt", server.urls["nyt"], etag=None, **FAST)
+    with (
+        SourcesServer(faults=faults) as server,
+        pytest.raises(SourceUnavailable, match="timed out"),
+    ):
+        download("nyt", server.urls["nyt"], etag=None, **FAST)
     assert faults["nyt"].requests == 3
 
 
 def test_a_short_body_is_a_truncated_download() -> None:
-    with SourcesServer(faults={"nyt": UpstreamFaults(truncate=True)}) as server:
-        with pytest.raises(SourceUnavailable, match="truncated download"):
-            download("nyt", server.urls["nyt"], etag=None, **FAST)
+    with (
+        SourcesServer(faults={"nyt": UpstreamFaults(truncate=True)}) as server,
+        pytest.raises(SourceUnavailable, match="truncated download"),
+    ):
+        download("nyt", server.urls["nyt"], etag=None, **FAST)
 
 
 def test_nothing_listening_is_a_connection_error() -> None:

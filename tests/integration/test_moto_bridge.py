@@ -18,7 +18,9 @@ NAMES = Names("local", "123456789012")
 @pytest.fixture
 def bridge(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bridge]:
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
@@ -45,7 +47,10 @@ def test_invoke_runs_the_real_handler_and_its_errors_are_function_errors(bridge:
 def test_an_injected_fault_raises_in_the_named_handler(bridge: Bridge) -> None:
     bridge.raise_in = {"notify"}
     payload = json.loads(invoke("notify", {"run_id": "r"})["Payload"].read())
-    assert payload == payload | {"errorType": "InjectedFault", "errorMessage": "fault injected in notify"}
+    assert payload == payload | {
+        "errorType": "InjectedFault",
+        "errorMessage": "fault injected in notify",
+    }
 
 
 def test_glue_job_runs_report_how_the_script_ended(bridge: Bridge) -> None:
@@ -63,25 +68,35 @@ def test_glue_job_runs_report_how_the_script_ended(bridge: Bridge) -> None:
 def test_the_glue_script_loads_and_writes_failures_under_throttling(bridge: Bridge) -> None:
     boto3.client("s3").create_bucket(Bucket="bridge-test")
     boto3.client("dynamodb").create_table(
-        TableName="t", BillingMode="PAY_PER_REQUEST",
+        TableName="t",
+        BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "date", "KeyType": "HASH"}],
     )
     rows = "".join(f"2020-04-{d:02d},{d},1,2\n" for d in range(1, 31))
-    boto3.client("s3").put_object(Bucket="bridge-test", Key="d.csv", Body="date,cases,deaths,recovered\n" + rows)
+    boto3.client("s3").put_object(
+        Bucket="bridge-test", Key="d.csv", Body="date,cases,deaths,recovered\n" + rows
+    )
     bridge.load_faults = LoadFaults(throttle_batches=2, unprocessed_days={"2020-04-07"})
     glue = boto3.client("glue")
     job = glue.start_job_run(
         JobName=NAMES.load_job,
-        Arguments={"--run_id": "r", "--delta_key": "d.csv", "--failures_key": "f.csv",
-                   "--base_delay_seconds": "0.001"},
+        Arguments={
+            "--run_id": "r",
+            "--delta_key": "d.csv",
+            "--failures_key": "f.csv",
+            "--base_delay_seconds": "0.001",
+        },
     )
-    assert glue.get_job_run(JobName=NAMES.load_job, RunId=job["JobRunId"])["JobRun"][
-        "JobRunState"
-    ] == "SUCCEEDED"
+    assert (
+        glue.get_job_run(JobName=NAMES.load_job, RunId=job["JobRunId"])["JobRun"]["JobRunState"]
+        == "SUCCEEDED"
+    )
     items = boto3.client("dynamodb").scan(TableName="t")["Items"]
     assert len(items) == 29 and "2020-04-07" not in {i["date"]["S"] for i in items}
-    failures = boto3.client("s3").get_object(Bucket="bridge-test", Key="f.csv")["Body"].read().decode()
+    failures = (
+        boto3.client("s3").get_object(Bucket="bridge-test", Key="f.csv")["Body"].read().decode()
+    )
     assert failures.splitlines()[1].startswith("2020-04-07,7,1,2,unprocessed (throttled) after 8")
     assert {"dynamodb:BatchWriteItem", "s3:GetObject", "s3:PutObject"} <= bridge.calls["load_job"]
 

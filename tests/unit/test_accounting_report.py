@@ -8,8 +8,16 @@ from covid_etl.accounting import InvariantBroken, check_invariants, invariant_vi
 from covid_etl.report import email
 
 GOOD = {
-    "extracted": 1081, "rejected": 0, "dropped_by_join": 559, "matched": 522, "joined": 261,
-    "retried": 2, "inserted": 200, "updated": 3, "unchanged": 58, "queued": 2,
+    "extracted": 1081,
+    "rejected": 0,
+    "dropped_by_join": 559,
+    "matched": 522,
+    "joined": 261,
+    "retried": 2,
+    "inserted": 200,
+    "updated": 3,
+    "unchanged": 58,
+    "queued": 2,
 }
 
 
@@ -43,8 +51,14 @@ def test_email_of_a_failure_names_the_error() -> None:
 
 
 def test_email_lists_rejects_with_their_location() -> None:
-    source = {"extracted": 3, "rejected": 1, "rejects_key": "rejects/r3/nyt.csv",
-              "reject_samples": ["line 2: missing cases"], "http_status": 200, "url": "u"}
+    source = {
+        "extracted": 3,
+        "rejected": 1,
+        "rejects_key": "rejects/r3/nyt.csv",
+        "reject_samples": ["line 2: missing cases"],
+        "http_status": 200,
+        "url": "u",
+    }
     run = {"run_id": "r3", "status": "SUCCEEDED", "sources": {"nyt": source}}
     _, body = email(run, data_bucket="bucket", dlq_depth=0, dashboard_url=None)
     assert "s3://bucket/rejects/r3/nyt.csv" in body and "- line 2: missing cases" in body

@@ -28,14 +28,12 @@ def test_columns_are_found_by_name_with_bom_crlf_and_extra_columns() -> None:
 
 
 def test_jhu_keeps_the_us_national_rows_only_and_counts_the_others() -> None:
-    data = "\n".join(
-        [
-            JHU_HEADER,
-            "2020-05-01,US,,40,-100,1,7,1",
-            '2020-05-01,"Korea, South",,35.9,127.7,1,2,1',
-            "2020-05-01,US,Guam,1,1,1,3,1",
-        ]
-    ).encode()
+    rows = (
+        "2020-05-01,US,,40,-100,1,7,1",
+        '2020-05-01,"Korea, South",,35.9,127.7,1,2,1',
+        "2020-05-01,US,Guam,1,1,1,3,1",
+    )
+    data = "\n".join((JHU_HEADER, *rows)).encode()
     result = validate(JHU, data, run_date=TODAY)
     assert [r.values for r in result.rows] == [{"recovered": 7}]
     assert result.out_of_scope == 2 and result.extracted == 1
@@ -86,7 +84,9 @@ def test_decreasing_cumulative_values_are_kept() -> None:
         (b"date,cases,deaths\nx,1,1\n", "no valid rows: all 1 rejected"),
     ],
 )
-def test_an_unusable_source_raises_with_the_source_and_the_problem(data: bytes, problem: str) -> None:
+def test_an_unusable_source_raises_with_the_source_and_the_problem(
+    data: bytes, problem: str
+) -> None:
     with pytest.raises(SourceUnusable) as raised:
         validate(NYT, data, run_date=TODAY)
     assert str(raised.value).startswith(f"source nyt: {problem}")
