@@ -28,6 +28,8 @@ FUNCTIONS: tuple[str, ...] = (
     "fail_run",
     "render_dashboard",
     "notify",
+    # Not a state: consumes the upload queue and starts executions.
+    "start_from_upload",
 )
 
 
@@ -62,6 +64,22 @@ class Names:
     @property
     def retry_dlq(self) -> str:
         return f"{self.prefix}-retry-dlq"
+
+    @property
+    def upload_queue(self) -> str:
+        return f"{self.prefix}-uploads"
+
+    @property
+    def upload_dlq(self) -> str:
+        return f"{self.prefix}-uploads-dlq"
+
+    @property
+    def upload_rule(self) -> str:
+        return f"{self.prefix}-uploads"
+
+    @property
+    def state_machine_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{self.state_machine}"
 
     @property
     def status_topic(self) -> str:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 Grant = tuple[str, str, str]  # (IAM action, resource kind, S3 prefix or "")
 
-BUCKET, DAILY, RUNS, RETRY, DLQ, TOPIC = (
+BUCKET, DAILY, RUNS, RETRY, DLQ, TOPIC, UPLOADS, STATE_MACHINE = (
     "bucket",
     "daily_table",
     "runs_table",
     "retry_queue",
     "retry_dlq",
     "status_topic",
+    "upload_queue",
+    "state_machine",
 )
 
 FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
@@ -27,6 +29,7 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
         ("dynamodb:GetItem", RUNS, ""),
     ),
     "extract_source": (
+        ("s3:GetObject", BUCKET, "landing/"),
         ("s3:GetObject", BUCKET, "raw/"),
         ("s3:PutObject", BUCKET, "raw/"),
         ("s3:GetObject", BUCKET, "state/"),
@@ -94,6 +97,13 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
         ("s3:GetObject", BUCKET, "dashboard/"),
         ("sns:Publish", TOPIC, ""),
     ),
+    "start_from_upload": (
+        # What the SQS event source mapping needs of the function's role.
+        ("sqs:ReceiveMessage", UPLOADS, ""),
+        ("sqs:DeleteMessage", UPLOADS, ""),
+        ("sqs:GetQueueAttributes", UPLOADS, ""),
+        ("states:StartExecution", STATE_MACHINE, ""),
+    ),
 }
 
 LOAD_JOB_GRANTS: tuple[Grant, ...] = (
@@ -102,6 +112,8 @@ LOAD_JOB_GRANTS: tuple[Grant, ...] = (
     ("dynamodb:BatchWriteItem", DAILY, ""),
     # A batch DynamoDB refuses as a whole is retried item by item to isolate the bad record.
     ("dynamodb:PutItem", DAILY, ""),
+    # The processed zone: the staged days as Parquet, partitioned by load date.
+    ("s3:PutObject", BUCKET, "processed/"),
 )
 
 # botocore operation names whose IAM action differs from "<service>:<Operation>".
@@ -114,7 +126,7 @@ _ACTION_OF_OPERATION = {
     ("s3", "CopyObject"): "s3:PutObject",
 }
 
-_IAM_PREFIX = {"dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs", "sns": "sns"}
+_IAM_PREFIX = {"dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs", "sns": "sns", "states": "states"}
 
 
 def iam_action(service: str, operation: str) -> str:

@@ -26,6 +26,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "LOAD_POLL_SECONDS": "wait between two polls of the Glue load job",
     "RETRY_MAX_RECEIVES": "maxReceiveCount of the retry queue's redrive policy",
     "DASHBOARD_URL_TTL_SECONDS": "lifetime of the presigned dashboard link in the email",
+    "STATE_MACHINE_ARN": "the pipeline's state machine (started by start_from_upload)",
 }
 
 DEFAULT_NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
@@ -49,6 +50,7 @@ class Settings:
     load_poll_seconds: int = 30
     retry_max_receives: int = 3
     dashboard_url_ttl_seconds: int = 7 * 24 * 3600
+    state_machine_arn: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
