@@ -7,7 +7,7 @@ ETL := $(VENV)/bin/etl
 ENV ?= dev
 ARGS ?=
 
-.PHONY: install tools browser run test lint bench package plan deploy destroy smoke dashboard bootstrap clean
+.PHONY: install tools browser run test lint bench bench-extras package plan deploy destroy smoke dashboard bootstrap clean
 
 # The virtualenv is rebuilt when pyproject.toml (the one place versions are pinned) changes.
 $(VENV)/.installed: pyproject.toml
@@ -77,8 +77,20 @@ browser:
 run: install
 	$(ETL) run $(ARGS)
 
-test: install tools browser wheels checkov schema
+test: install tools browser wheels checkov schema bench-extras
 	$(PY) -m pytest $(ARGS)
+
+# Benchmarks (timings stay out of the tests): every figure of bench/ as a table on stdout and in
+# bench/results.json. The bench extras (pandas, pyarrow) go on top of dev; the pandas-vs-library
+# correctness test needs them too. ARGS="--repetitions N" changes the repetitions (default 7).
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $@
+
+bench-extras: $(VENV)/.bench-installed
+
+bench: install wheels bench-extras
+	$(PY) -m bench $(ARGS)
 
 # Static checks: ruff (lint + format), statelint on the state machine rendered with local names
 # (statelint rejects the ${...} placeholders), npm-groovy-lint on the Jenkinsfile.

@@ -17,7 +17,6 @@ TASKS = {
     "transform": "bench.transform",
     "scale-library": "bench.scale",
     "scale-pyarrow-read": "bench.scale",
-    "scale-pyarrow": "bench.scale",
 }
 
 

@@ -1,0 +1,278 @@
+"""`make bench`: every benchmark, one table on stdout, the same figures in bench/results.json.
+
+    python -m bench [--repetitions N] [--output PATH]
+
+Progress goes to stderr; the table to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import coldstart, cost, scale, transform, writes
+from bench.measure import REPO, machine, versions
+
+RESULTS = REPO / "bench" / "results.json"
+INFRA_VARIABLES = REPO / "infra" / "variables.tf"
+INFRA_ENVIRONMENTS = REPO / "infra" / "environments"
+ASSUMED_MEMORY_MB = 256
+
+
+def lambda_memory() -> tuple[int, str]:
+    """The functions' configured memory, from the Terraform variable and environment files."""
+    import hcl2  # the dev extras; read here only
+
+    options = hcl2.SerializationOptions(with_comments=False, strip_string_quotes=True)
+    try:
+        variables = hcl2.loads(INFRA_VARIABLES.read_text(), serialization_options=options)
+        memory = next(
+            v["lambda_memory_mb"]["default"]
+            for v in variables["variable"]
+            if "lambda_memory_mb" in v
+        )
+    except (OSError, KeyError, StopIteration):
+        return ASSUMED_MEMORY_MB, f"assumed {ASSUMED_MEMORY_MB} MB (no lambda_memory_mb in infra/)"
+    source = "infra/variables.tf lambda_memory_mb default"
+    for tfvars in sorted(INFRA_ENVIRONMENTS.glob("*.tfvars")):
+        overrides = hcl2.loads(tfvars.read_text(), serialization_options=options)
+        if "lambda_memory_mb" in overrides:
+            memory = max(memory, int(overrides["lambda_memory_mb"]))
+            source += f", {tfvars.name} sets {overrides['lambda_memory_mb']}"
+    return int(memory), source if "," in source else source + " (no environment overrides it)"
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def collect(repetitions: int) -> dict[str, Any]:
+    memory_mb, memory_source = lambda_memory()
+    started = time.perf_counter()
+    progress("3/5 cold start: imports in fresh interpreters, packages")
+    cold = coldstart.run(repetitions)
+    progress("1/5 writes: five runs of the state machine on moto")
+    measures = writes.run_scenarios()
+    progress("5/5 cost model")
+    init_ms = {name: h["median_ms"] for name, h in cold["handlers"].items()}
+    costs = cost.run(measures, init_ms, memory_mb)
+    progress("2/5 transform: library against pandas on the real files")
+    speed = transform.run(repetitions)
+    progress("4/5 scale: 2.5 million county rows")
+    big = scale.run(memory_mb)
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "make bench",
+        "machine": machine(),
+        "versions": versions("boto3", "botocore", "moto", "pandas", "numpy", "pyarrow"),
+        "lambda_memory_mb": memory_mb,
+        "lambda_memory_source": memory_source,
+        "writes": writes.summarize(measures),
+        "transform": speed,
+        "cold_start": cold,
+        "scale": big,
+        "cost": costs,
+        "bench_seconds": time.perf_counter() - started,
+    }
+
+
+# --- The table --------------------------------------------------------------------------------
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    cells = [headers, *[[_cell(v) for v in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths))
+        )
+
+    return [line(cells[0]), line(["-" * w for w in widths]), *(line(r) for r in cells[1:])]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _dollars(value: float) -> str:
+    return f"${value:.6f}"
+
+
+def render(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    out = [
+        (
+            f"covid-etl benchmarks, {r['date']}: {m['cpu']}, {m['cores']} cores, "
+            f"{m['memory_gb']} GB, Python {m['python']}"
+        ),
+        "versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items()),
+        f"Lambda memory: {r['lambda_memory_mb']} MB ({r['lambda_memory_source']})",
+        "",
+    ]
+
+    w = r["writes"]
+    out.append("1. DynamoDB writes per changed row (real files, the state machine on moto)")
+    out += table(
+        ["scenario", "joined", "changed", "requests", "items", "items/changed",
+         "run-record writes", "seed items"],
+        [
+            [s["scenario"], s["joined_rows"], s["changed_rows"], s["write_requests"],
+             s["items_written"], s["writes_per_changed_row"], s["run_record_write_requests"],
+             s["seed_items_written"]]
+            for s in w["scenarios"]
+        ],
+    )  # fmt: skip
+    out.append(
+        f"max items/changed row {w['max_writes_per_changed_row']:.2f} (limit {w['limit']:.1f}); "
+        f"unchanged day: {w['unchanged_day_items_written']} items written to the daily table "
+        "(limit 0); the seed design rewrites every joined row every day"
+    )
+    out.append("")
+
+    t = r["transform"]
+    i = t["input"]
+    out.append(
+        f"2. Transform: validate both, join, diff (real files: NYT {i['nyt_bytes']:,} B + "
+        f"JHU {i['jhu_bytes']:,} B -> {i['joined_days']} days, {i['new']} new), "
+        f"median of {t['repetitions']}"
+    )
+    out += table(
+        ["implementation", "median ms", "peak RSS MB", "RSS before MB"],
+        [
+            [name, t[name]["median_seconds"] * 1000, t[name]["peak_rss_mb"],
+             t[name]["rss_before_transform_mb"]]
+            for name in transform.IMPLEMENTATIONS
+        ],
+    )  # fmt: skip
+    out.append(
+        f"pandas / library: time {t['time_ratio_pandas_over_library']:.2f}x, "
+        f"peak RSS {t['rss_ratio_pandas_over_library']:.2f}x"
+    )
+    out.append("")
+
+    c = r["cold_start"]
+    p = c["packages"]
+    out.append(
+        f"3. Cold start: import in a fresh interpreter, median of {c['repetitions']}; zip sizes"
+    )
+    out += table(
+        ["module", "import ms", "peak RSS MB", "zip bytes"],
+        [
+            [f"lambdas/{name}", h["median_ms"], h["peak_rss_mb"], p["function_zip_bytes"][name]]
+            for name, h in c["handlers"].items()
+        ]
+        + [[f"import {name}", b["median_ms"], b["peak_rss_mb"], None]
+           for name, b in c["baselines"].items()],
+    )  # fmt: skip
+    b = c["breakdown_ms"]
+    out.append(
+        f"slowest handler {c['slowest_handler']}: {b.get('handler', 0):.0f} ms, of which "
+        + ", ".join(f"{k} {v:.0f} ms" for k, v in b.items() if k != "handler")
+        + f"; pandas / slowest handler {c['pandas_over_slowest_handler']:.2f}x"
+    )
+    out.append(
+        f"layer.zip {p['layer_zip_bytes'] / 2**20:.2f} MB, unzipped "
+        f"{p['layer_unzipped_bytes'] / 2**20:.2f} MB (limits {c['limits_mb']['zip']} MB zipped, "
+        f"{c['limits_mb']['unzipped']} MB unzipped); pandas + numpy installed: "
+        f"{c['pandas_numpy_installed_bytes'] / 2**20:.0f} MB"
+    )
+    out.append("")
+
+    s = r["scale"]
+    lam = s["lambda"]
+    d = s["library"]["diff"]
+    out.append(
+        f"4. Scale: {s['rows']:,} synthetic NYT-county rows ({s['file_mb']:.0f} MB) against "
+        "yesterday's snapshot, each in its own process"
+    )
+    out += table(
+        ["measured", "seconds", "peak RSS MB"],
+        [
+            ["library row path: parse, clean, diff on (date, fips)", s["library"]["seconds"],
+             s["library"]["peak_rss_mb"]],
+            ["pyarrow.csv.read_csv, one thread (read only)",
+             s["pyarrow_read"]["one-thread"]["seconds"],
+             s["pyarrow_read"]["one-thread"]["peak_rss_mb"]],
+            ["pyarrow.csv.read_csv, all cores (read only)",
+             s["pyarrow_read"]["threads"]["seconds"], s["pyarrow_read"]["threads"]["peak_rss_mb"]],
+        ],
+    )  # fmt: skip
+    out.append(
+        f"diff: {d['new']:,} new, {d['revised']:,} revised, {d['unchanged']:,} unchanged, "
+        f"{d['rejected']} rejected; library / pyarrow read (one thread) "
+        f"{s['time_ratio_library_over_pyarrow_read']:.0f}x"
+    )
+    out.append(
+        f"Lambda at the configured {lam['configured_memory_mb']} MB: "
+        + ("fits" if lam["fits_configured_memory"] else "does NOT fit")
+        + f" (peak {s['library']['peak_rss_mb']:,.0f} MB; at that memory's CPU share "
+        f"~{lam['seconds_at_configured_memory']:.0f} s). At {lam['memory_needed_mb']:,} MB: "
+        f"~{lam['seconds_at_needed_memory']:.0f} s of the {lam['timeout_seconds']} s limit: "
+        + ("fits." if lam["fits_timeout_at_needed_memory"] and lam["fits_max_memory"] else
+           "does NOT fit.")
+    )  # fmt: skip
+    out.append("")
+
+    k = r["cost"]
+    daily, quiet, seed = k["daily_run"], k["quiet_day"], k["seed"]
+    out.append(
+        f"5. Cost per run at AWS list prices ({k['region']}, checked {k['prices_checked']}), "
+        f"{k['runs_per_month']} runs a month"
+    )
+    rows = [
+        ["state transitions", daily["state_transitions"], quiet["state_transitions"],
+         seed["state_transitions"]],
+        ["Lambda invocations", daily["lambda_invocations"], quiet["lambda_invocations"],
+         seed["lambda_invocations"]],
+        ["Lambda billed ms (incl. init)", daily["lambda_billed_ms"], quiet["lambda_billed_ms"],
+         seed["lambda_billed_ms"]],
+        ["Glue billed DPU-seconds", daily["glue_billed_dpu_seconds"],
+         quiet["glue_billed_dpu_seconds"], seed["glue_billed_dpu_seconds"]],
+        ["DynamoDB write units", daily["dynamodb_write_units"], quiet["dynamodb_write_units"],
+         seed["dynamodb_write_units"]],
+    ]  # fmt: skip
+    for item in daily["dollars"]:
+        rows.append(
+            [f"$ {item}", _dollars(daily["dollars"][item]), _dollars(quiet["dollars"][item]),
+             _dollars(seed["dollars"][item]) if item in seed["dollars"] else "-"]
+        )  # fmt: skip
+    rows.append(["$ per run", _dollars(daily["dollars_per_run"]),
+                 _dollars(quiet["dollars_per_run"]), _dollars(seed["dollars_per_run"])])  # fmt: skip
+    rows.append(["$ per month", _dollars(daily["dollars_per_month"]),
+                 _dollars(quiet["dollars_per_month"]), _dollars(seed["dollars_per_month"])])  # fmt: skip
+    out += table(["item", "daily run (one more day)", "quiet day (unchanged)", "seed design"], rows)
+    out.append(
+        f"seed / this pipeline per daily run: {k['seed_over_daily']:.1f}x (the seed's Spark job "
+        "priced at its 1-minute minimum: a lower bound)"
+    )
+    out.append("")
+    out.append(f"bench time: {r['bench_seconds']:.0f} s")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=7, help="timed repetitions (median)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
+    args = parser.parse_args(argv)
+    results = collect(args.repetitions)
+    args.output.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    print(render(results))
+    progress(f"figures written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
