@@ -282,6 +282,21 @@ def queue_depth(queue_url: str) -> int:
     )
 
 
+# --- Step Functions -----------------------------------------------------------------------
+
+
+def start_execution(state_machine_arn: str, name: str, execution_input: dict[str, Any]) -> bool:
+    """Start an execution; False when one of that name exists already (a duplicate request)."""
+    sfn = client("stepfunctions")
+    try:
+        sfn.start_execution(
+            stateMachineArn=state_machine_arn, name=name, input=json.dumps(execution_input)
+        )
+    except sfn.exceptions.ExecutionAlreadyExists:
+        return False
+    return True
+
+
 # --- SNS --------------------------------------------------------------------------------
 
 

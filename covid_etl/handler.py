@@ -102,6 +102,7 @@ def lambda_handler(
 
 
 RUN_ID = {"type": "string", "minLength": 1, "maxLength": 80}
+DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 
 def schema(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:

@@ -34,6 +34,11 @@ def outcome(run_id: str) -> str:
     return f"staged/{run_id}/outcome.csv"
 
 
+def processed(run_date: str, run_id: str) -> str:
+    """The processed zone: the staged days as Parquet, one partition per load date."""
+    return f"processed/load_date={run_date}/{run_id}.parquet"
+
+
 def failures(run_id: str) -> str:
     return f"failures/{run_id}.csv"
 

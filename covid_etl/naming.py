@@ -31,6 +31,8 @@ FUNCTIONS: tuple[str, ...] = (
     # Not a state: consumes the upload queue and starts executions.
     "start_from_upload",
 )
+# The functions the state machine invokes: one ${<name>_arn} placeholder each.
+STATE_FUNCTIONS: tuple[str, ...] = FUNCTIONS[:-1]
 
 
 @dataclass(frozen=True)

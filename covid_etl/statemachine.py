@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from covid_etl.naming import FUNCTIONS, Names
+from covid_etl.naming import STATE_FUNCTIONS, Names
 
 DEFINITION_PATH = Path(__file__).resolve().parent.parent / "statemachine.asl.json"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -19,7 +19,7 @@ def placeholders(definition: str) -> set[str]:
 
 
 def template_values(names: Names) -> dict[str, str]:
-    values = {f"{fn}_arn": names.function_arn(fn) for fn in FUNCTIONS}
+    values = {f"{fn}_arn": names.function_arn(fn) for fn in STATE_FUNCTIONS}
     values["load_job_name"] = names.load_job
     return values
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from covid_etl import aws, dashboard, keys
 from covid_etl.accounting import invariant_violations
-from covid_etl.extract import download
+from covid_etl.extract import SourceUnavailable, download
 from covid_etl.handler import logger
 from covid_etl.metrics import run_metrics
 from covid_etl.records import (
@@ -23,6 +23,7 @@ from covid_etl.records import (
     RETRY,
     REVISED,
     DailyRecord,
+    in_window,
     join_sources,
     plan_delta,
     read_csv,
@@ -32,6 +33,7 @@ from covid_etl.records import (
 from covid_etl.report import email
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT, SPECS, Reject, SourceRow, validate
+from covid_etl.uploads import parse_upload_event
 
 REJECT_SAMPLES = 5
 
@@ -90,8 +92,20 @@ def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[st
         "run_id": run_id,
         "run_date": run_date.isoformat(),
         "sources": sources,
+        "window": _window(trigger.get("window", {})),
         "load_poll_seconds": settings.load_poll_seconds,
     }
+
+
+def _window(window: dict[str, str]) -> dict[str, str]:
+    """A backfill window: only the days from..to (both optional, inclusive) are loaded."""
+    try:
+        bounds = {k: date.fromisoformat(v).isoformat() for k, v in window.items()}
+    except ValueError:
+        raise InvalidInput(f"window dates must be YYYY-MM-DD, got {window}") from None
+    if "from" in bounds and "to" in bounds and bounds["from"] > bounds["to"]:
+        raise InvalidInput(f"empty window: from {bounds['from']} is after to {bounds['to']}")
+    return bounds
 
 
 def _run_date(as_of: str | None) -> date:
@@ -107,7 +121,17 @@ def _run_date(as_of: str | None) -> date:
 
 
 def extract_source(settings: Settings, run_id: str, source: str, url: str) -> dict:
-    """Download to raw/<run>/<source>.csv; a 304 reuses the previous download."""
+    """Download to raw/<run>/<source>.csv; a 304 reuses the previous download.
+
+    An ``s3://`` URL is an uploaded file (the upload trigger): it is copied as it is.
+    """
+    if url.startswith("s3://"):
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        body = aws.get_object(bucket, key)
+        if body is None:
+            raise SourceUnavailable(source, url, "no such uploaded object")
+        aws.put_object(settings.data_bucket, keys.raw(run_id, source), body)
+        return {"source": source, "url": url, "http_status": 200, "bytes": len(body)}
     state_key = keys.source_state(source)
     previous = json.loads(aws.get_object(settings.data_bucket, state_key) or b"{}")
     previous_body = None
@@ -192,14 +216,16 @@ def _valid_rows(settings: Settings, run_id: str, source: str) -> list[SourceRow]
     ]
 
 
-def transform_sources(settings: Settings, run_id: str) -> dict:
-    """Inner join on date -> staged/<run>/daily.csv."""
+def transform_sources(settings: Settings, run_id: str, window: dict[str, str]) -> dict:
+    """Inner join on date -> staged/<run>/daily.csv; a backfill keeps its window only."""
     joined = join_sources(_valid_rows(settings, run_id, NYT), _valid_rows(settings, run_id, JHU))
-    aws.put_object(settings.data_bucket, keys.daily(run_id), to_csv(joined.records))
-    days = len(joined.records)
+    start, end = (date.fromisoformat(window[k]) if k in window else None for k in ("from", "to"))
+    records = in_window(joined.records, start, end)
+    aws.put_object(settings.data_bucket, keys.daily(run_id), to_csv(records))
     return {
-        "joined": days,
-        "matched": 2 * days,
+        "joined": len(records),
+        "matched": 2 * len(joined.records),
+        "outside_window": len(joined.records) - len(records),
         "dropped_by_join": joined.nyt_only + joined.jhu_only,
         "nyt_only": joined.nyt_only,
         "jhu_only": joined.jhu_only,
@@ -239,7 +265,7 @@ def _snapshot(settings: Settings) -> dict[date, DailyRecord]:
     return {r.date: r for r in records_from_csv(data)} if data else {}
 
 
-def plan_load(settings: Settings, run_id: str) -> dict:
+def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
     """Diff today's rows against the snapshot; add the retries -> staged/<run>/delta.csv."""
     staged = records_from_csv(aws.get_object(settings.data_bucket, keys.daily(run_id)) or b"")
     retries = _load_retries(settings, run_id)
@@ -264,6 +290,8 @@ def plan_load(settings: Settings, run_id: str) -> dict:
         "delta": len(plan.changes),
         "delta_key": keys.delta(run_id),
         "failures_key": keys.failures(run_id),
+        "daily_key": keys.daily(run_id),
+        "processed_key": keys.processed(run_date, run_id),
     }
 
 
@@ -277,6 +305,7 @@ def record_pre_load(
         "dropped_by_join": transform["dropped_by_join"],
         "matched": transform["matched"],
         "joined": transform["joined"],
+        "outside_window": transform["outside_window"],
         "retried": plan["retried"],
         "retries_received": retries["received"],
         "superseded": plan["superseded"],
@@ -482,6 +511,28 @@ def render_dashboard(settings: Settings, run_id: str) -> dict:
     page = dashboard.render_dashboard(days, runs, generated_at=_iso(_now()))
     aws.put_object(settings.data_bucket, keys.DASHBOARD, page.encode(), "text/html; charset=utf-8")
     return {"days": len(days), "runs": len(runs)}
+
+
+def start_from_upload(settings: Settings, Records: list[dict]) -> dict:
+    """One execution per uploaded object (S3 -> EventBridge -> SQS): the file replaces its source.
+
+    The execution name is derived from the object's key and ETag, so the same upload delivered
+    twice starts one execution; Step Functions refuses the second with ExecutionAlreadyExists.
+    Messages that fail are reported back (partial batch failure) and retried, then go to the DLQ.
+    """
+    failures, started, duplicates = [], 0, 0
+    for record in Records:
+        try:
+            upload = parse_upload_event(json.loads(record["body"]))
+            if aws.start_execution(settings.state_machine_arn, upload.execution_name, upload.input):
+                started += 1
+            else:
+                duplicates += 1
+        except Exception as exc:  # noqa: BLE001 - reported per message, never the whole batch
+            logger().error(f"upload message {record.get('messageId')}: {type(exc).__name__}: {exc}")
+            failures.append({"itemIdentifier": record["messageId"]})
+    logger().info(f"uploads: {started} started, {duplicates} duplicate(s), {len(failures)} failed")
+    return {"batchItemFailures": failures}
 
 
 def notify(settings: Settings, run_id: str) -> dict:

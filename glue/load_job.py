@@ -9,6 +9,7 @@ ignored. Plain Python + boto3 only, so the same file runs unchanged on AWS and l
   one poison record cannot take 24 good ones down with it.
 - What still fails is written to --failures_key (always written, header-only when all loaded):
   the pipeline reconciles against the table and queues those records for retry.
+- The run's staged days (--daily_key) are written again as Parquet to --processed_key.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import time
 from datetime import datetime, timezone
 
 import boto3
+import pyarrow as pa  # Glue's Python shell ships it with the "analytics" library set
+import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
 BATCH_SIZE = 25
@@ -38,6 +41,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False)
     for name in ("run_id", "data_bucket", "daily_table", "delta_key", "failures_key"):
         parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--daily_key", help="the run's staged days, written again as Parquet")
+    parser.add_argument("--processed_key", help="where the Parquet file goes (processed/...)")
     parser.add_argument("--max_attempts", type=int, default=8)
     parser.add_argument("--base_delay_seconds", type=float, default=0.1)
     args, _glue_arguments = parser.parse_known_args(argv)
@@ -96,6 +101,29 @@ def write_one_by_one(dynamodb, table: str, requests: list[dict]) -> dict[str, st
     return failed
 
 
+def to_parquet(daily_csv: str) -> bytes:
+    """The staged days as Parquet: dates as date32, counts as int64."""
+    rows = list(csv.DictReader(io.StringIO(daily_csv)))
+    schema = pa.schema(
+        [
+            ("date", pa.date32()),
+            ("cases", pa.int64()),
+            ("deaths", pa.int64()),
+            ("recovered", pa.int64()),
+        ]
+    )
+    table = pa.table(
+        {
+            "date": [datetime.strptime(r["date"], "%Y-%m-%d").date() for r in rows],
+            **{name: [int(r[name]) for r in rows] for name in ("cases", "deaths", "recovered")},
+        },
+        schema=schema,
+    )
+    out = pa.BufferOutputStream()
+    pq.write_table(table, out)
+    return out.getvalue().to_pybytes()
+
+
 def main(argv: list[str]) -> dict:
     args = parse_args(argv)
     s3 = boto3.client("s3")
@@ -121,6 +149,11 @@ def main(argv: list[str]) -> dict:
         Body=out.getvalue().encode(),
         ContentType="text/csv",
     )
+    if args.daily_key and args.processed_key:
+        daily = s3.get_object(Bucket=args.data_bucket, Key=args.daily_key)["Body"].read()
+        s3.put_object(
+            Bucket=args.data_bucket, Key=args.processed_key, Body=to_parquet(daily.decode())
+        )
     summary = {
         "run_id": args.run_id,
         "records": len(rows),

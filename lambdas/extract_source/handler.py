@@ -7,7 +7,7 @@ SCHEMA = schema(
     {
         "run_id": RUN_ID,
         "source": {"enum": ["nyt", "jhu"]},
-        "url": {"type": "string", "pattern": "^(https?)://"},
+        "url": {"type": "string", "pattern": "^(https?|s3)://"},
     }
 )
 

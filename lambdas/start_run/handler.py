@@ -1,8 +1,9 @@
 """StartRun: take the run lock, create the run record, resolve the sources."""
 
 from covid_etl import steps
-from covid_etl.handler import RUN_ID, lambda_handler, schema
+from covid_etl.handler import DAY, RUN_ID, lambda_handler, schema
 
+URL = {"type": "string", "pattern": "^(https?|s3)://"}
 SCHEMA = schema(
     {
         "run_id": RUN_ID,
@@ -10,10 +11,15 @@ SCHEMA = schema(
         "trigger": {
             "type": "object",
             "properties": {
-                "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                "as_of": DAY,
                 "sources": {
                     "type": "object",
-                    "properties": {"nyt": {"type": "string"}, "jhu": {"type": "string"}},
+                    "properties": {"nyt": URL, "jhu": URL},
+                    "additionalProperties": False,
+                },
+                "window": {
+                    "type": "object",
+                    "properties": {"from": DAY, "to": DAY},
                     "additionalProperties": False,
                 },
             },

@@ -1,12 +1,12 @@
 """Validate: check one source's header and rows; bad rows go to rejects/ with a reason."""
 
 from covid_etl import steps
-from covid_etl.handler import RUN_ID, lambda_handler, schema
+from covid_etl.handler import DAY, RUN_ID, lambda_handler, schema
 
 SCHEMA = schema(
     {
         "run_id": RUN_ID,
-        "run_date": {"type": "string", "format": "date"},
+        "run_date": DAY,
         "source": {"enum": ["nyt", "jhu"]},
         "extract": {"type": "object", "required": ["source", "url", "http_status"]},
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl.naming import FUNCTIONS, Names
+from covid_etl.naming import STATE_FUNCTIONS, Names
 from covid_etl.statemachine import DEFINITION_PATH, placeholders, render, template_values
 
 STATELINT = Path(sys.executable).parent / "statelint"
@@ -59,7 +59,7 @@ def test_every_task_retries_with_bounded_backoff_and_jitter_and_is_caught() -> N
 
 def test_every_function_is_a_task_and_every_placeholder_is_bound() -> None:
     used = {p.removesuffix("_arn") for p in placeholders(DEFINITION) if p.endswith("_arn")}
-    assert used == set(FUNCTIONS)
+    assert used == set(STATE_FUNCTIONS)
     assert placeholders(DEFINITION) <= set(template_values(Names("dev", "1")))
 
 

@@ -1,0 +1,49 @@
+"""Uploaded source files: where they land and which execution each one starts. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from covid_etl.sources import SOURCES
+
+LANDING_PREFIX = "landing/"
+
+
+def landing_key(source: str, filename: str) -> str:
+    """landing/<source>/<file name>: the source is read from the key."""
+    return f"{LANDING_PREFIX}{source}/{filename}"
+
+
+@dataclass(frozen=True)
+class Upload:
+    source: str
+    url: str
+    execution_name: str
+
+    @property
+    def input(self) -> dict[str, Any]:
+        return {"sources": {self.source: self.url}}
+
+
+class BadUpload(ValueError):
+    """The event does not name a file the pipeline can use."""
+
+
+def parse_upload_event(event: dict[str, Any]) -> Upload:
+    """An EventBridge "Object Created" event -> the execution it should start."""
+    if event.get("detail-type") != "Object Created":
+        raise BadUpload(f"not an Object Created event: {event.get('detail-type')!r}")
+    bucket = event["detail"]["bucket"]["name"]
+    key = event["detail"]["object"]["key"]
+    etag = event["detail"]["object"].get("etag") or event["detail"]["object"].get("eTag", "")
+    parts = key.removeprefix(LANDING_PREFIX).split("/")
+    if not key.startswith(LANDING_PREFIX) or len(parts) != 2 or parts[0] not in SOURCES:
+        raise BadUpload(f"{key!r} is not landing/<{'|'.join(SOURCES)}>/<file>")
+    digest = hashlib.sha256(f"{bucket}/{key}:{etag}".encode()).hexdigest()[:24]
+    return Upload(
+        source=parts[0],
+        url=f"s3://{bucket}/{key}",
+        execution_name=f"upload-{parts[0]}-{digest}",
+    )
