@@ -157,8 +157,10 @@ def render(r: dict[str, Any]) -> str:
         ],
     )  # fmt: skip
     out.append(
-        f"pandas / library: time {t['time_ratio_pandas_over_library']:.2f}x, "
-        f"peak RSS {t['rss_ratio_pandas_over_library']:.2f}x"
+        f"pandas / library: time {t['time_ratio_pandas_over_library']:.2f}x (pandas "
+        f"{1 / t['time_ratio_pandas_over_library']:.1f}x faster), peak RSS "
+        f"{t['rss_ratio_pandas_over_library']:.2f}x (library {t['rss_ratio_pandas_over_library']:.1f}x "
+        "leaner)"
     )
     out.append("")
 
@@ -223,6 +225,16 @@ def render(r: dict[str, Any]) -> str:
         + ("fits." if lam["fits_timeout_at_needed_memory"] and lam["fits_max_memory"] else
            "does NOT fit.")
     )  # fmt: skip
+    if not lam["fits_configured_memory"]:
+        arrow = s["pyarrow_read"]["one-thread"]
+        out.append(
+            "Instead (not built: the pipeline carries the national series, one row a day): give "
+            f"the validate/transform/plan functions >= {lam['memory_needed_mb']:,} MB (one "
+            "lambda_memory_mb serves all functions today; Lambda allows "
+            f"{scale.LAMBDA_MAX_MEMORY_MB:,} MB), or parse and diff with pyarrow ("
+            f"{arrow['seconds']:.2f} s and {arrow['peak_rss_mb']:,.0f} MB just to read) in the "
+            "Glue Python-shell job at 1 DPU (16 GB, no 15-minute limit)."
+        )
     out.append("")
 
     k = r["cost"]
@@ -238,6 +250,8 @@ def render(r: dict[str, Any]) -> str:
          seed["lambda_invocations"]],
         ["Lambda billed ms (incl. init)", daily["lambda_billed_ms"], quiet["lambda_billed_ms"],
          seed["lambda_billed_ms"]],
+        ["Glue job seconds (measured)", daily["glue_job_seconds"], quiet["glue_job_seconds"],
+         None],
         ["Glue billed DPU-seconds", daily["glue_billed_dpu_seconds"],
          quiet["glue_billed_dpu_seconds"], seed["glue_billed_dpu_seconds"]],
         ["DynamoDB write units", daily["dynamodb_write_units"], quiet["dynamodb_write_units"],
