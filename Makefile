@@ -81,7 +81,7 @@ test: install tools browser wheels checkov schema bench-extras
 	$(PY) -m pytest $(ARGS)
 
 # Benchmarks (timings stay out of the tests): every figure of bench/ as a table on stdout and in
-# bench/results.json. The bench extras (pandas, pyarrow) go on top of dev; the pandas-vs-library
+# bench/results.json. The bench extras (pandas) go on top of dev; the pandas-vs-library
 # correctness test needs them too. ARGS="--repetitions N" changes the repetitions (default 7).
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
