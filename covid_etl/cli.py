@@ -12,8 +12,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from covid_etl import deploy, smoke
 from covid_etl.local import dashboard_server
+from covid_etl.naming import LOCAL_ENVIRONMENT, Names
 
 FAULT_HELP = """\
 fault injection (--fault, repeatable):
@@ -83,6 +86,41 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
     runs.set_defaults(func=cmd_runs)
 
+    trigger = sub.add_parser(
+        "trigger",
+        help="start an execution now, optionally for a date window (backfill)",
+        description="Start one execution with a date window: only the days from..to are loaded "
+        "(new or revised ones written), counted as any run. --env local runs it on the embedded "
+        "AWS; another environment starts its deployed state machine (AWS credentials needed).",
+    )
+    trigger.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
+    trigger.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
+    _env(trigger)
+    _state_dir(trigger)
+    trigger.set_defaults(func=cmd_trigger)
+
+    upload_parser = sub.add_parser(
+        "upload",
+        help="drop a source file in the landing area: it starts a run (locally)",
+        description="Put FILE at landing/<source>/ in the data bucket of the embedded AWS; "
+        "S3 -> EventBridge -> SQS -> start_from_upload starts one execution with it as the "
+        "source. The same file uploaded again starts nothing.",
+    )
+    upload_parser.add_argument("file", type=Path, metavar="FILE")
+    upload_parser.add_argument("--source", required=True, choices=("nyt", "jhu"))
+    _state_dir(upload_parser)
+    upload_parser.set_defaults(func=cmd_upload)
+
+    redrive = sub.add_parser(
+        "redrive",
+        help="move the records in the DLQ back to the retry queue",
+        description="Redrive the retry queue's DLQ: on AWS with SQS's native message-move task; "
+        "locally with receive/send/delete (moto lacks the task). The next run retries them.",
+    )
+    _env(redrive)
+    _state_dir(redrive)
+    redrive.set_defaults(func=cmd_redrive)
+
     dashboard_server.register(sub)
     smoke.register(sub)
     deploy.register(sub)
@@ -95,6 +133,14 @@ def _state_dir(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path(".etl"),
         help="where the local AWS state is kept between runs (default: .etl)",
+    )
+
+
+def _env(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env",
+        default=LOCAL_ENVIRONMENT,
+        help=f"environment: {LOCAL_ENVIRONMENT} (the embedded AWS, default) or a deployed one",
     )
 
 
@@ -142,8 +188,6 @@ def parse_faults(specs: list[str]) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from covid_etl.local.runner import embedded_aws, local_names, run_pipeline
-    from covid_etl.local.sources_server import SourcesServer
 
     faults = parse_faults(args.fault)
     files: dict[str, Path] = {}
@@ -161,11 +205,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.reset and args.state_dir.exists():
         shutil.rmtree(args.state_dir)
     trigger = {"as_of": args.as_of.isoformat()} if args.as_of else {}
-    with SourcesServer(files, as_of=args.as_of, faults=faults["upstream"]) as server:
-        source_urls = {**server.urls, **urls}
+    return _run_locally(args.state_dir, trigger, faults, files, urls, args.as_of)
+
+
+def _run_locally(
+    state_dir: Path,
+    trigger: dict[str, Any],
+    faults: dict[str, Any] | None = None,
+    files: dict[str, Path] | None = None,
+    urls: dict[str, str] | None = None,
+    as_of: date | None = None,
+) -> int:
+    from covid_etl.local.runner import embedded_aws, local_names, run_pipeline
+    from covid_etl.local.sources_server import SourcesServer
+
+    faults = faults or parse_faults([])
+    with SourcesServer(files, as_of=as_of, faults=faults["upstream"]) as server:
+        source_urls = {**server.urls, **(urls or {})}
         print(f"etl run: sources {source_urls['nyt']} and {source_urls['jhu']}", flush=True)
         with embedded_aws(
-            args.state_dir,
+            state_dir,
             source_urls=source_urls,
             raise_in=faults["raise_in"],
             load_faults=faults["load"],
@@ -174,7 +233,77 @@ def cmd_run(args: argparse.Namespace) -> int:
             result = run_pipeline(
                 stack, trigger=trigger, progress=lambda line: print(line, flush=True)
             )
-    return _report(result, args.state_dir)
+    return _report(result, state_dir)
+
+
+def cmd_trigger(args: argparse.Namespace) -> int:
+    from covid_etl.operations import backfill_input, start_on_aws
+
+    execution_input = backfill_input(
+        args.start.isoformat() if args.start else None, args.end.isoformat() if args.end else None
+    )
+    if args.env == LOCAL_ENVIRONMENT:
+        return _run_locally(args.state_dir, execution_input)
+    arn = start_on_aws(boto3.Session(), _aws_names(args.env), execution_input)
+    print(f"started {arn}\ninput {json.dumps(execution_input)}")
+    return 0
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    from covid_etl.local.runner import (
+        deliver_uploads,
+        embedded_aws,
+        follow_run,
+        logs_to,
+        new_run_id,
+        upload,
+    )
+    from covid_etl.local.sources_server import SourcesServer
+
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    status = 0
+    with (
+        SourcesServer() as server,
+        embedded_aws(args.state_dir, source_urls=server.urls) as stack,
+        logs_to(args.state_dir / "logs" / f"upload-{new_run_id()}.jsonl"),
+    ):
+        key = upload(stack, args.file, args.source)
+        print(f"etl upload: s3://{stack.settings.data_bucket}/{key}")
+        started = deliver_uploads(stack)
+        if not started:
+            print("etl upload: no execution started (this object was uploaded before)")
+        for run_id in started:
+            print(f"etl upload: started {run_id}")
+            result = follow_run(stack, run_id, progress=lambda line: print(line, flush=True))
+            status = max(status, _report(result, args.state_dir))
+    return status
+
+
+def cmd_redrive(args: argparse.Namespace) -> int:
+    if args.env != LOCAL_ENVIRONMENT:
+        from covid_etl.operations import redrive_on_aws
+
+        moved = redrive_on_aws(boto3.Session(), _aws_names(args.env))
+        print(f"moved {moved} message(s) from the DLQ back to the retry queue")
+        return 0
+    from covid_etl.local.moto_bridge import move_messages
+    from covid_etl.local.runner import embedded_aws
+
+    with embedded_aws(args.state_dir, compute=False) as stack:
+        moved = move_messages(stack.settings.retry_dlq_url, stack.settings.retry_queue_url)
+    print(
+        f"moved {moved} message(s) from the DLQ back to the retry queue "
+        "(locally by receive/send/delete: moto has no StartMessageMoveTask)"
+    )
+    return 0
+
+
+def _aws_names(environment: str) -> Names:
+    try:
+        return smoke.stack_names(boto3.Session(), environment)
+    except smoke.SmokeSetupError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _report(result: Any, state_dir: Path) -> int:

@@ -195,7 +195,7 @@ def _cause_message(cause: str) -> str:
 @contextmanager
 def _embedded_stack(state_dir: Path, execution_name: str) -> Iterator[None]:
     """The local stack as ``etl run`` left it, its sources served, handler logs to a file."""
-    from covid_etl.local.runner import _logs_to, embedded_aws
+    from covid_etl.local.runner import embedded_aws, logs_to
     from covid_etl.local.sources_server import SourcesServer
 
     if not (state_dir / "aws-state.json").is_file():
@@ -203,7 +203,7 @@ def _embedded_stack(state_dir: Path, execution_name: str) -> Iterator[None]:
     with (
         SourcesServer() as server,
         embedded_aws(state_dir, source_urls=server.urls),
-        _logs_to(state_dir / "logs" / f"{execution_name}.jsonl"),
+        logs_to(state_dir / "logs" / f"{execution_name}.jsonl"),
     ):
         yield
 

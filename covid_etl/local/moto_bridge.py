@@ -6,6 +6,7 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   a Lambda function error (``FunctionError: Unhandled``), so Retry/Catch behave as on AWS;
 - it never runs a Glue script: ``before-call.glue.StartJobRun`` runs glue/load_job.py in-process
   and ``before-call.glue.GetJobRun`` reports how it ended;
+- it has no SQS StartMessageMoveTask: ``move_messages`` redrives the DLQ locally;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects (the only use of moto
   internals, hence the exact moto pin).
@@ -240,6 +241,23 @@ def restore_message(queue_url: str, body: str, receive_count: int) -> None:
     """Send a message and give it back the receive count it had (moto internals)."""
     boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
     _moto_queue(queue_url)._messages[-1].approximate_receive_count = receive_count
+
+
+def move_messages(source_url: str, destination_url: str) -> int:
+    """The DLQ redrive where moto has no StartMessageMoveTask: receive, send, delete.
+
+    On AWS `etl redrive` uses SQS's native message-move task; this loop exists only here.
+    """
+    sqs = boto3.client("sqs")
+    moved = 0
+    while batch := sqs.receive_message(
+        QueueUrl=source_url, MaxNumberOfMessages=10, VisibilityTimeout=30
+    ).get("Messages", []):
+        for message in batch:
+            sqs.send_message(QueueUrl=destination_url, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=source_url, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    return moved
 
 
 def _moto_queue(queue_url: str) -> Any:

@@ -31,6 +31,7 @@ from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
 from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
 from covid_etl.settings import Settings
 from covid_etl.statemachine import DEFINITION_PATH, render, template_values
+from covid_etl.uploads import LANDING_PREFIX, landing_key
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -154,6 +155,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
         },
     )["QueueUrl"]
     topic_arn = boto3.client("sns").create_topic(Name=names.status_topic)["TopicArn"]
+    _create_upload_path(names)
     return Settings(
         data_bucket=names.data_bucket,
         daily_table=names.daily_table,
@@ -164,8 +166,49 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
         nyt_url=source_urls.get("nyt", Settings.nyt_url),
         jhu_url=source_urls.get("jhu", Settings.jhu_url),
         load_poll_seconds=0,
+        state_machine_arn=names.state_machine_arn,
         **LOCAL_HTTP,
     )
+
+
+def _create_upload_path(names: Names) -> None:
+    """S3 -> EventBridge -> SQS: the bucket's events, the rule on landing/, the buffer queue."""
+    sqs = boto3.client("sqs")
+    dlq_url = sqs.create_queue(QueueName=names.upload_dlq)["QueueUrl"]
+    dlq_arn = _queue_arn(dlq_url)
+    queue_url = sqs.create_queue(
+        QueueName=names.upload_queue,
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
+        },
+    )["QueueUrl"]
+    boto3.client("s3").put_bucket_notification_configuration(
+        Bucket=names.data_bucket,
+        NotificationConfiguration={"EventBridgeConfiguration": {}},
+    )
+    events = boto3.client("events")
+    events.put_rule(
+        Name=names.upload_rule,
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {
+                    "bucket": {"name": [names.data_bucket]},
+                    "object": {"key": [{"prefix": LANDING_PREFIX}]},
+                },
+            }
+        ),
+    )
+    events.put_targets(
+        Rule=names.upload_rule, Targets=[{"Id": "upload-queue", "Arn": _queue_arn(queue_url)}]
+    )
+
+
+def _queue_arn(url: str) -> str:
+    return boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
 
 
 def _subscribe_outbox(names: Names, settings: Settings) -> str:
@@ -324,13 +367,27 @@ def run_pipeline(
     run_id = run_id or new_run_id()
     schedule = boto3.client("scheduler").get_schedule(Name=stack.names.schedule)
     execution_input = {**json.loads(schedule["Target"]["Input"]), **(trigger or {})}
-    log_file = stack.state_dir / "logs" / f"{run_id}.jsonl"
-    with _logs_to(log_file):
-        sfn = boto3.client("stepfunctions")
-        execution_arn = sfn.start_execution(
+    with logs_to(stack.state_dir / "logs" / f"{run_id}.jsonl"):
+        boto3.client("stepfunctions").start_execution(
             stateMachineArn=stack.state_machine_arn, name=run_id, input=json.dumps(execution_input)
-        )["executionArn"]
-        description = _wait(sfn, execution_arn, progress, timeout_seconds)
+        )
+        return follow_run(stack, run_id, progress=progress, timeout_seconds=timeout_seconds)
+
+
+def follow_run(
+    stack: LocalStack,
+    run_id: str,
+    *,
+    progress: Callable[[str], None] | None = None,
+    timeout_seconds: float = 600,
+) -> RunResult:
+    """Wait for a started execution to end, reporting each state; collect its record and email.
+
+    Call it inside ``logs_to``: the handlers' log lines go wherever that points.
+    """
+    sfn = boto3.client("stepfunctions")
+    execution_arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
+    description = _wait(sfn, execution_arn, progress, timeout_seconds)
     run = aws.get_run(stack.settings.runs_table, run_id)
     subject, body = _read_email(stack, run_id)
     return RunResult(
@@ -345,7 +402,7 @@ def run_pipeline(
 
 
 @contextmanager
-def _logs_to(path: Path) -> Iterator[None]:
+def logs_to(path: Path) -> Iterator[None]:
     """Locally the handlers' JSON log lines go to the run's log file, not the terminal."""
     path.parent.mkdir(parents=True, exist_ok=True)
     log = logging.getLogger(LOGGER_NAME)
@@ -457,6 +514,45 @@ def _short_cause(cause: str) -> str:
         return json.loads(cause).get("errorMessage", cause)
     except (ValueError, AttributeError):
         return cause
+
+
+def upload(stack: LocalStack, path: Path, source: str) -> str:
+    """Put a file in the landing area, as a partner would; S3 emits the event to EventBridge."""
+    key = landing_key(source, path.name)
+    aws.put_object(stack.settings.data_bucket, key, path.read_bytes())
+    return key
+
+
+def deliver_uploads(stack: LocalStack) -> list[str]:
+    """What the SQS event source mapping does: the queued upload events, in batches, to
+    start_from_upload; messages it reports as failed stay queued. Returns the executions it
+    started."""
+    sfn = boto3.client("stepfunctions")
+    before = _execution_names(sfn, stack.state_machine_arn)
+    queue_url = boto3.client("sqs").get_queue_url(QueueName=stack.names.upload_queue)["QueueUrl"]
+    while messages := aws.receive_all(queue_url, visibility_seconds=60, limit=10):
+        records = [
+            {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+            for m in messages
+        ]
+        response = boto3.client("lambda").invoke(
+            FunctionName=stack.names.function("start_from_upload"),
+            Payload=json.dumps({"Records": records}).encode(),
+        )
+        failed = {
+            f["itemIdentifier"] for f in json.loads(response["Payload"].read())["batchItemFailures"]
+        }
+        aws.delete_messages(
+            queue_url, [r["receiptHandle"] for r in records if r["messageId"] not in failed]
+        )
+        if failed:
+            break  # the failed ones come back after their visibility timeout, as on AWS
+    return sorted(_execution_names(sfn, stack.state_machine_arn) - before)
+
+
+def _execution_names(sfn: Any, state_machine_arn: str) -> set[str]:
+    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn)
+    return {e["name"] for page in pages for e in page["executions"]}
 
 
 def _read_email(stack: LocalStack, run_id: str) -> tuple[str | None, str | None]:
