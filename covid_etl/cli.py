@@ -16,6 +16,7 @@ import boto3
 
 from covid_etl import deploy, smoke
 from covid_etl.local import dashboard_server
+from covid_etl.local.runner import add_state_dir_argument
 from covid_etl.naming import LOCAL_ENVIRONMENT, Names
 
 FAULT_HELP = """\
@@ -127,13 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _state_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--state-dir",
-        type=Path,
-        default=Path(".etl"),
-        help="where the local AWS state is kept between runs (default: .etl)",
-    )
+_state_dir = add_state_dir_argument
 
 
 def _env(parser: argparse.ArgumentParser) -> None:

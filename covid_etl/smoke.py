@@ -28,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from covid_etl import aws
 from covid_etl.accounting import COUNT_NAMES, InvariantBroken, check_invariants
+from covid_etl.local.runner import add_state_dir_argument
 from covid_etl.naming import LOCAL_ENVIRONMENT, Names
 
 DEFAULT_TIMEOUT_SECONDS = 900.0  # a daily run on AWS takes minutes (the Glue job's start-up)
@@ -242,10 +243,5 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help=f"give up waiting after this long (default {DEFAULT_TIMEOUT_SECONDS:.0f})",
     )
-    parser.add_argument(
-        "--state-dir",
-        type=Path,
-        default=Path(".etl"),
-        help=f"with --env {LOCAL_ENVIRONMENT}: the local state etl run left (default: .etl)",
-    )
+    add_state_dir_argument(parser, f"with --env {LOCAL_ENVIRONMENT}: the local state etl run left")
     parser.set_defaults(func=command)

@@ -10,6 +10,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from covid_etl.local.runner import add_state_dir_argument
+
 DEFAULT_PORT = 8765
 
 
@@ -20,12 +22,7 @@ def register(subparsers: Any) -> None:
         description="Serve <state-dir>/dashboard/, re-rendered after every `etl run`, "
         "on 127.0.0.1 and print its URL. Ctrl-C stops it.",
     )
-    parser.add_argument(
-        "--state-dir",
-        type=Path,
-        default=Path(".etl"),
-        help="where the local AWS state is kept between runs (default: .etl)",
-    )
+    add_state_dir_argument(parser)
     parser.add_argument(
         "--port",
         type=int,

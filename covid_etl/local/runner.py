@@ -7,6 +7,7 @@ starts one execution of the real state machine and reports each state as it fini
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import logging
@@ -17,7 +18,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,19 @@ MOTO_CONFIG = {
     "lambda": {"use_docker": False},
 }
 DEFAULT_STATE_DIR = Path(".etl")
+
+
+def add_state_dir_argument(
+    parser: argparse.ArgumentParser, purpose: str = "where the local AWS state is kept between runs"
+) -> None:
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help=f"{purpose} (default: {DEFAULT_STATE_DIR})",
+    )
+
+
 RETRY_VISIBILITY_SECONDS = 900
 # Local settings: the upstream is on loopback, so short timeouts keep fault tests quick.
 LOCAL_HTTP = {"http_timeout_seconds": 1.0, "http_retries": 3, "http_backoff_seconds": 0.05}
@@ -56,7 +70,6 @@ class LocalStack:
     state_dir: Path
     outbox_queue_url: str = ""
     state_machine_arn: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def local_names() -> Names:
