@@ -1,5 +1,6 @@
-# The Glue Python-shell job that batch-writes a run's delta into DynamoDB (glue/load_job.py).
-# The state machine starts it with --run_id, --delta_key and --failures_key.
+# The Glue Python-shell job that batch-writes a run's delta into DynamoDB and writes the run's
+# staged days as Parquet under processed/ (glue/load_job.py). The state machine starts it with
+# --run_id, --delta_key, --failures_key, --daily_key and --processed_key.
 locals {
   # covid_etl/permissions.py LOAD_JOB_GRANTS, triple for triple (tests/infra/test_iam.py).
   grants = [
@@ -7,6 +8,7 @@ locals {
     ["s3:PutObject", "bucket", "failures/"],
     ["dynamodb:BatchWriteItem", "daily_table", ""],
     ["dynamodb:PutItem", "daily_table", ""],
+    ["s3:PutObject", "bucket", "processed/"],
   ]
 
   log_groups = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
@@ -50,7 +52,7 @@ data "aws_iam_policy_document" "glue_trust" {
 
 resource "aws_iam_role" "load" {
   name               = var.job_name
-  description        = "Glue job ${var.job_name}: read the delta, write the table and the failures"
+  description        = "Glue job ${var.job_name}: read the delta, write the table, the failures and the Parquet"
   assume_role_policy = data.aws_iam_policy_document.glue_trust.json
 }
 
@@ -118,7 +120,7 @@ resource "aws_glue_security_configuration" "load" {
 
 resource "aws_glue_job" "load" {
   name                   = var.job_name
-  description            = "Batch-write a run's delta into the daily table; failures to failures/<run>.csv"
+  description            = "Batch-write a run's delta into the daily table (failures to failures/<run>.csv); the run's days as Parquet under processed/"
   role_arn               = aws_iam_role.load.arn
   glue_version           = "3.0"
   max_capacity           = 0.0625
@@ -136,6 +138,8 @@ resource "aws_glue_job" "load" {
     "--job-language" = "python"
     "--data_bucket"  = var.bucket_name
     "--daily_table"  = var.daily_table
+    # Python shell 3.9's preinstalled analytics libraries, pyarrow among them (the Parquet).
+    "library-set" = "analytics"
   }
 
   # One load at a time: a second run waits on the run lock long before it gets here.
