@@ -3,6 +3,7 @@
 locals {
   prefix     = "${var.project}-${var.environment}"
   account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
 
   names = {
     data_bucket   = "${local.prefix}-data-${local.account_id}"
@@ -14,6 +15,12 @@ locals {
     load_job      = "${local.prefix}-load"
     state_machine = "${local.prefix}-daily"
     schedule      = "${local.prefix}-daily"
+    upload_queue  = "${local.prefix}-uploads"
+    upload_dlq    = "${local.prefix}-uploads-dlq"
+    upload_rule   = "${local.prefix}-uploads"
+    # Built from names, not read from the state machine: the functions get it in their
+    # environment, and the state machine needs the functions' ARNs first.
+    state_machine_arn = "arn:${local.partition}:states:${var.region}:${local.account_id}:stateMachine:${local.prefix}-daily"
   }
 
   # Terraform-only: the local runner starts executions itself and has no schedule.
@@ -36,8 +43,15 @@ locals {
     "fail_run",
     "render_dashboard",
     "notify",
+    "start_from_upload",
   ]
-  function_names = { for fn in local.functions : fn => "${local.prefix}-${replace(fn, "_", "-")}" }
+  # covid_etl.naming.STATE_FUNCTIONS: the ones the state machine invokes (start_from_upload
+  # starts executions; the state machine has no business invoking it).
+  state_functions = [for fn in local.functions : fn if fn != "start_from_upload"]
+  function_names  = { for fn in local.functions : fn => "${local.prefix}-${replace(fn, "_", "-")}" }
+
+  # covid_etl.uploads.LANDING_PREFIX: an object created under it starts a run.
+  landing_prefix = "landing/"
 
   # What `make package` builds (covid_etl/packaging.py) and the Glue script.
   build_dir   = "${path.root}/../build"

@@ -1,13 +1,14 @@
-# The whole pipeline: EventBridge Scheduler -> Step Functions -> Lambda functions + a Glue
-# Python-shell job -> DynamoDB, with S3 for the files of a run, SQS for records to retry and
-# SNS for the status email. Every name comes from locals.tf.
+# The whole pipeline: EventBridge Scheduler (daily) or an upload (S3 -> EventBridge -> SQS ->
+# start_from_upload) -> Step Functions -> Lambda functions + a Glue Python-shell job -> DynamoDB
+# and Parquet, with S3 for the files of a run, SQS for records to retry and SNS for the status
+# email. Every name comes from locals.tf.
 
 module "encryption" {
   source = "./modules/encryption"
 
   name_prefix = local.prefix
   account_id  = local.account_id
-  partition   = data.aws_partition.current.partition
+  partition   = local.partition
   region      = var.region
 }
 
@@ -37,6 +38,11 @@ module "queues" {
   retry_dlq_name   = local.names.retry_dlq
   kms_key_arn      = module.encryption.key_arn
   max_receives     = var.retry_max_receives
+
+  upload_queue_name               = local.names.upload_queue
+  upload_dlq_name                 = local.names.upload_dlq
+  upload_max_receives             = var.upload_max_receives
+  upload_consumer_timeout_seconds = var.lambda_timeout_seconds
 }
 
 module "notifications" {
@@ -66,6 +72,9 @@ module "functions" {
     retry_queue  = module.queues.retry_queue_arn
     retry_dlq    = module.queues.retry_dlq_arn
     status_topic = module.notifications.topic_arn
+    upload_queue = module.queues.upload_queue_arn
+    # From names: the state machine's own ARN would wait for the functions (a cycle).
+    state_machine = local.names.state_machine_arn
   }
 
   # covid_etl.settings.ENVIRONMENT_VARIABLES, the same for every function.
@@ -85,6 +94,7 @@ module "functions" {
     LOAD_POLL_SECONDS         = tostring(var.load_poll_seconds)
     RETRY_MAX_RECEIVES        = tostring(var.retry_max_receives)
     DASHBOARD_URL_TTL_SECONDS = tostring(var.dashboard_url_ttl_seconds)
+    STATE_MACHINE_ARN         = local.names.state_machine_arn
   }
 }
 
@@ -106,7 +116,8 @@ module "workflow" {
 
   state_machine_name = local.names.state_machine
   definition_path    = local.definition
-  function_arns      = module.functions.function_arns
+  # The functions it invokes (and may invoke): not start_from_upload.
+  function_arns      = { for fn in local.state_functions : fn => module.functions.function_arns[fn] }
   load_job_name      = module.glue.job_name
   load_job_arn       = module.glue.job_arn
   kms_key_arn        = module.encryption.key_arn
@@ -133,9 +144,29 @@ module "monitoring" {
   topic_arn         = module.notifications.topic_arn
   state_machine_arn = module.workflow.state_machine_arn
   # Names known at plan time: for_each keys cannot wait for the queues.
-  dlq_names     = [local.names.retry_dlq, local.schedule_dlq]
+  dlq_names     = [local.names.retry_dlq, local.schedule_dlq, local.names.upload_dlq]
   load_job_name = module.glue.job_name
   # The operations dashboard (modules/monitoring/dashboard.tf).
-  function_names   = local.function_names
-  retry_queue_name = local.names.retry_queue
+  function_names = local.function_names
+  queue_names    = [local.names.retry_queue, local.names.upload_queue]
+}
+
+module "uploads" {
+  source = "./modules/uploads"
+
+  rule_name      = local.names.upload_rule
+  bucket_name    = module.storage.bucket_name
+  landing_prefix = local.landing_prefix
+  queue_arn      = module.queues.upload_queue_arn
+  queue_url      = module.queues.upload_queue_url
+  function_arn   = module.functions.function_arns["start_from_upload"]
+}
+
+# The ARN the functions were given (built from names) is the state machine's: checked after
+# every plan and apply, so a change to the naming cannot break the upload trigger unnoticed.
+check "state_machine_arn_from_names" {
+  assert {
+    condition     = module.workflow.state_machine_arn == local.names.state_machine_arn
+    error_message = "STATE_MACHINE_ARN (${local.names.state_machine_arn}) is not the state machine's ARN (${module.workflow.state_machine_arn})."
+  }
 }

@@ -1,5 +1,5 @@
 output "data_bucket" {
-  description = "S3 bucket of the runs' files (raw/, staged/, rejects/, failures/, snapshot/, state/, dashboard/)."
+  description = "S3 bucket of the runs' files (landing/, raw/, staged/, rejects/, failures/, snapshot/, state/, dashboard/, processed/)."
   value       = module.storage.bucket_name
 }
 
@@ -18,9 +18,49 @@ output "retry_queue_url" {
   value       = module.queues.retry_queue_url
 }
 
+output "retry_queue_arn" {
+  description = "ARN of the retry queue: the destination `etl redrive` moves the retry DLQ's messages to."
+  value       = module.queues.retry_queue_arn
+}
+
 output "retry_dlq_url" {
   description = "Dead-letter queue of the retry queue."
   value       = module.queues.retry_dlq_url
+}
+
+output "retry_dlq_arn" {
+  description = "ARN of the retry queue's dead-letter queue: the source of `etl redrive` (SQS StartMessageMoveTask)."
+  value       = module.queues.retry_dlq_arn
+}
+
+output "upload_landing" {
+  description = "Where an upload starts a run: s3://<data bucket>/landing/<nyt|jhu>/<file>."
+  value       = "s3://${module.storage.bucket_name}/${local.landing_prefix}"
+}
+
+output "upload_queue_url" {
+  description = "SQS queue buffering upload events for start_from_upload."
+  value       = module.queues.upload_queue_url
+}
+
+output "upload_queue_arn" {
+  description = "ARN of the upload queue."
+  value       = module.queues.upload_queue_arn
+}
+
+output "upload_dlq_url" {
+  description = "Dead-letter queue of the upload queue (uploads start_from_upload failed on)."
+  value       = module.queues.upload_dlq_url
+}
+
+output "upload_dlq_arn" {
+  description = "ARN of the upload queue's dead-letter queue (a message-move task returns its messages to the upload queue)."
+  value       = module.queues.upload_dlq_arn
+}
+
+output "upload_rule_name" {
+  description = "EventBridge rule sending the data bucket's Object Created events under landing/ to the upload queue."
+  value       = module.uploads.rule_name
 }
 
 output "status_topic_arn" {

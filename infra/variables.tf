@@ -103,6 +103,12 @@ variable "retry_max_receives" {
   default     = 3
 }
 
+variable "upload_max_receives" {
+  type        = number
+  description = "Receives of an upload event (start_from_upload failed on it) before it moves to the upload DLQ."
+  default     = 5
+}
+
 variable "nyt_url" {
   type        = string
   description = "URL of the NYT us.csv (NYT_URL)."

@@ -79,6 +79,7 @@ def _expressions(module: Module) -> Iterator[tuple[str, str]]:
         ("module", module.modules),
         ("output", module.outputs),
         ("variable", module.variables),
+        ("check", module.checks),
     ):
         for name, body in named.items():
             for expression in _strings_in(body):

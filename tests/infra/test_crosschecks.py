@@ -23,6 +23,7 @@ RESOURCE_SETTINGS = {
     "RETRY_QUEUE_URL",
     "RETRY_DLQ_URL",
     "STATUS_TOPIC_ARN",
+    "STATE_MACHINE_ARN",
 }
 
 
@@ -238,6 +239,8 @@ def test_the_reference_check_fails(tmp_path: Path) -> None:
         "  kms_master_key_id = aws_kms_key.missing.arn\n}\n"
         'module "child" {\n  source = "./child"\n  unknown = 1\n}\n'
         'output "o" {\n  value = module.child.ar\n}\n'
+        'check "c" {\n  assert {\n    condition = local.missing == 1\n'
+        '    error_message = "m"\n  }\n}\n'
     )
     problems = reference_check.check_module(tfconfig.load_module(tmp_path))
     for expected in (
@@ -247,5 +250,6 @@ def test_the_reference_check_fails(tmp_path: Path) -> None:
         "module.child passes unknown, not a variable of ./child",
         "module.child does not pass required variable needed",
         "module.child has no output ar",
+        "local.missing is not declared",
     ):
         assert any(expected in problem for problem in problems), (expected, problems)

@@ -41,6 +41,8 @@ ARNS = {
     "retry_queue": "arn:aws:sqs:us-east-1:123456789012:retry",
     "retry_dlq": "arn:aws:sqs:us-east-1:123456789012:retry-dlq",
     "status_topic": "arn:aws:sns:us-east-1:123456789012:status",
+    "upload_queue": "arn:aws:sqs:us-east-1:123456789012:uploads",
+    "state_machine": "arn:aws:states:us-east-1:123456789012:stateMachine:daily",
 }
 
 
@@ -245,6 +247,11 @@ def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
     }
     assert by_sid["InvokeOwnFunctions"].actions == ["lambda:InvokeFunction"]
     assert by_sid["InvokeOwnFunctions"].resources == ["${sort(values(var.function_arns))}"]
+    # ... and the root passes it the state functions' ARNs only (tests/infra/test_naming.py:
+    # those the definition invokes), not start_from_upload's.
+    assert tfconfig.load_module(tfconfig.INFRA).modules["workflow"]["function_arns"] == (
+        "${{for fn in local.state_functions : fn => module.functions.function_arns[fn]}}"
+    )
     assert by_sid["RunLoadJob"].actions == ["glue:GetJobRun", "glue:StartJobRun"]
     assert by_sid["RunLoadJob"].resources == ["${var.load_job_arn}"]
     assert set(by_sid) == {"InvokeOwnFunctions", "RunLoadJob", "DeliverExecutionLogs", "SendTraces"}

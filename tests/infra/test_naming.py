@@ -1,7 +1,8 @@
 """The names Terraform gives the resources are the names the local runner creates.
 
-infra/locals.tf is evaluated by Terraform itself (only the caller-identity lookup, which needs
-the provider, is replaced by a variable) and compared with covid_etl.naming.Names.
+infra/locals.tf is evaluated by Terraform itself (only the caller-identity and partition
+lookups, which need the provider, are replaced by variables) and compared with
+covid_etl.naming.Names.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ from typing import Any
 import pytest
 
 from covid_etl.naming import FUNCTIONS, PROJECT, Names
+from covid_etl.statemachine import DEFINITION_PATH, placeholders
+from covid_etl.uploads import LANDING_PREFIX
 
 from . import terraform_cli, tfconfig
 
-ACCOUNT_LOOKUP = "data.aws_caller_identity.current.account_id"
+# Provider lookups in locals.tf -> the harness variables that replace them.
+LOOKUPS = {
+    "data.aws_caller_identity.current.account_id": "var.account_id",
+    "data.aws_partition.current.partition": "var.partition",
+}
 
 HARNESS = """
 variable "project" {
@@ -25,6 +32,12 @@ variable "environment" {
   type = string
 }
 variable "account_id" {
+  type = string
+}
+variable "partition" {
+  type = string
+}
+variable "region" {
   type = string
 }
 output "names" {
@@ -39,6 +52,12 @@ output "functions" {
 output "function_names" {
   value = local.function_names
 }
+output "state_functions" {
+  value = local.state_functions
+}
+output "landing_prefix" {
+  value = local.landing_prefix
+}
 """
 
 # Names properties with a Terraform counterpart of the same name in local.names.
@@ -49,25 +68,39 @@ NAME_KINDS = [
 ]
 
 
-def terraform_names(tmp_path: Path, project: str, environment: str, account: str) -> dict[str, Any]:
+def terraform_names(
+    tmp_path: Path, project: str, environment: str, account: str, region: str = "us-east-1"
+) -> dict[str, Any]:
     locals_tf = (tfconfig.INFRA / "locals.tf").read_text()
-    assert locals_tf.count(ACCOUNT_LOOKUP) == 1, "locals.tf must take the account id from one place"
+    for lookup, variable in LOOKUPS.items():
+        assert locals_tf.count(lookup) == 1, f"locals.tf must read {lookup} in one place"
+        locals_tf = locals_tf.replace(lookup, variable)
     return terraform_cli.evaluate(
         tmp_path,
-        {"locals.tf": locals_tf.replace(ACCOUNT_LOOKUP, "var.account_id"), "harness.tf": HARNESS},
-        {"project": project, "environment": environment, "account_id": account},
+        {"locals.tf": locals_tf, "harness.tf": HARNESS},
+        {
+            "project": project,
+            "environment": environment,
+            "account_id": account,
+            # Names writes ARNs in the commercial partition; so does Terraform there.
+            "partition": "aws",
+            "region": region,
+        },
     )
 
 
 @pytest.mark.parametrize(
-    ("project", "environment", "account"),
-    [(PROJECT, "dev", "123456789012"), ("acme-covid", "prod", "210987654321")],
+    ("project", "environment", "account", "region"),
+    [
+        (PROJECT, "dev", "123456789012", "us-east-1"),
+        ("acme-covid", "prod", "210987654321", "eu-west-1"),
+    ],
 )
 def test_terraform_names_are_the_local_runners(
-    tmp_path: Path, project: str, environment: str, account: str
+    tmp_path: Path, project: str, environment: str, account: str, region: str
 ) -> None:
-    names = Names(environment=environment, account_id=account, project=project)
-    evaluated = terraform_names(tmp_path, project, environment, account)
+    names = Names(environment=environment, account_id=account, region=region, project=project)
+    evaluated = terraform_names(tmp_path, project, environment, account, region)
 
     assert evaluated["prefix"] == names.prefix
     assert set(NAME_KINDS) <= set(evaluated["names"]), "a Names kind has no Terraform name"
@@ -75,6 +108,17 @@ def test_terraform_names_are_the_local_runners(
         assert evaluated["names"][kind] == getattr(names, kind), kind
     assert evaluated["functions"] == list(FUNCTIONS)
     assert evaluated["function_names"] == {fn: names.function(fn) for fn in FUNCTIONS}
+    assert evaluated["landing_prefix"] == LANDING_PREFIX
+
+
+def test_the_state_functions_are_those_the_definition_invokes(tmp_path: Path) -> None:
+    """local.state_functions (the ARNs the state machine gets and may invoke) are exactly the
+    functions with a ${<name>_arn} placeholder in statemachine.asl.json: start_from_upload is
+    not one of them."""
+    evaluated = terraform_names(tmp_path, PROJECT, "dev", "123456789012")
+    used = placeholders(DEFINITION_PATH.read_text())
+    assert evaluated["state_functions"] == [fn for fn in FUNCTIONS if f"{fn}_arn" in used]
+    assert "start_from_upload" not in evaluated["state_functions"]
 
 
 def test_the_comparison_fails_on_a_different_convention(tmp_path: Path) -> None:
@@ -82,6 +126,8 @@ def test_the_comparison_fails_on_a_different_convention(tmp_path: Path) -> None:
     other = Names(environment="dev", account_id="123456789012", project="covid")
     assert evaluated["names"]["data_bucket"] != other.data_bucket
     assert evaluated["function_names"]["start_run"] != other.function("start_run")
+    elsewhere = Names(environment="dev", account_id="123456789012", region="eu-west-1")
+    assert evaluated["names"]["state_machine_arn"] != elsewhere.state_machine_arn
 
 
 def test_root_variable_defaults_name_the_project() -> None:

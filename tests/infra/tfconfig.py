@@ -53,6 +53,7 @@ class Module:
     modules: dict[str, dict[str, Any]] = field(default_factory=dict)
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
 
     def resource(self, type_: str, name: str) -> Block:
@@ -92,6 +93,7 @@ def load_module(path: Path) -> Module:
             ("module", module.modules),
             ("variable", module.variables),
             ("output", module.outputs),
+            ("check", module.checks),
         ):
             for entry in parsed.get(kind, []):
                 for name, body in _labelled(entry):

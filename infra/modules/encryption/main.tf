@@ -55,9 +55,10 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
-  # CloudWatch alarms and EventBridge rules publish to the encrypted status topic.
+  # CloudWatch alarms and EventBridge rules publish to the encrypted status topic; the upload
+  # rule sends to the encrypted upload queue.
   statement {
-    sid       = "AlarmsAndRulesPublishToEncryptedTopic"
+    sid       = "AlarmsAndRulesWriteToEncryptedTopicAndQueue"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = ["*"]
 

@@ -9,6 +9,7 @@ locals {
       ["dynamodb:GetItem", "runs_table", ""],
     ]
     extract_source = [
+      ["s3:GetObject", "bucket", "landing/"],
       ["s3:GetObject", "bucket", "raw/"],
       ["s3:PutObject", "bucket", "raw/"],
       ["s3:GetObject", "bucket", "state/"],
@@ -79,6 +80,12 @@ locals {
       ["sqs:GetQueueAttributes", "retry_dlq", ""],
       ["s3:GetObject", "bucket", "dashboard/"],
       ["sns:Publish", "status_topic", ""],
+    ]
+    start_from_upload = [
+      ["sqs:ReceiveMessage", "upload_queue", ""],
+      ["sqs:DeleteMessage", "upload_queue", ""],
+      ["sqs:GetQueueAttributes", "upload_queue", ""],
+      ["states:StartExecution", "state_machine", ""],
     ]
   }
 
@@ -183,14 +190,14 @@ resource "aws_iam_role_policy" "function" {
 }
 
 resource "aws_lambda_function" "step" {
-  #checkov:skip=CKV_AWS_116:Step Functions invokes every function synchronously and retries or catches its errors; a DLQ only serves asynchronous invocations.
+  #checkov:skip=CKV_AWS_116:Every function is invoked synchronously (by Step Functions, which retries or catches its errors, or by the upload queue's event source mapping, whose queue has its own DLQ); a function DLQ only serves asynchronous invocations.
   #checkov:skip=CKV_AWS_117:The functions reach public HTTPS sources and AWS APIs only; a VPC would add a NAT gateway and no protection.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency would come out of a new account's pool of 10; the state machine runs at most two functions at once.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency would come out of a new account's pool of 10; the state machine runs at most two functions at once and the upload mapping at most two pollers.
   #checkov:skip=CKV_AWS_272:The zips are built reproducibly and deployed by the same reviewed pipeline; code signing would need an S3 upload path and a signer profile.
   for_each = var.function_names
 
   function_name    = each.value
-  description      = "covid-etl step ${each.key}"
+  description      = "covid-etl ${each.key}"
   role             = aws_iam_role.function[each.key].arn
   runtime          = "python3.11"
   architectures    = ["x86_64"]

@@ -15,7 +15,7 @@ variable "layer_name" {
 
 variable "resource_arns" {
   type        = map(string)
-  description = "ARN of each resource kind the grants name: bucket, daily_table, runs_table, retry_queue, retry_dlq, status_topic."
+  description = "ARN of each resource kind the grants name: bucket, daily_table, runs_table, retry_queue, retry_dlq, status_topic, upload_queue, state_machine."
 }
 
 variable "environment_variables" {

@@ -45,7 +45,7 @@ locals {
       properties = {
         markdown = join("\n", [
           "## ${var.name_prefix}: daily runs",
-          "Executions of the state machine, per-function Lambda errors and durations, the Glue load job's outcomes and the retry queue / DLQ depths. The loaded data is charted in `dashboard/index.html` of the data bucket (linked from each status email).",
+          "Executions of the state machine, per-function Lambda errors and durations, the Glue load job's outcomes and the retry / upload queue and DLQ depths. The loaded data is charted in `dashboard/index.html` of the data bucket (linked from each status email).",
         ])
       }
     },
@@ -159,13 +159,13 @@ locals {
       width  = 12
       height = 6
       properties = {
-        title  = "Messages waiting: retry queue and dead-letter queues"
+        title  = "Messages waiting: retry and upload queues, dead-letter queues"
         region = local.region
         view   = "timeSeries"
         stat   = "Maximum"
         period = local.dashboard_period
         metrics = [
-          for queue in concat([var.retry_queue_name], var.dlq_names) :
+          for queue in concat(var.queue_names, var.dlq_names) :
           ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue, { label = queue }]
         ]
       }

@@ -41,8 +41,8 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   }
 }
 
-# A message in a DLQ is a record that failed to load max_receives times, or a daily start the
-# scheduler could not deliver: both need a person.
+# A message in a DLQ is a record that failed to load max_receives times, a daily start the
+# scheduler could not deliver, or an upload start_from_upload failed on: each needs a person.
 resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   for_each = toset(var.dlq_names)
 

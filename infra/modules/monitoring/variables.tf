@@ -34,7 +34,7 @@ variable "function_names" {
   description = "Deployed Lambda function name of each function in covid_etl.naming.FUNCTIONS, keyed by that name."
 }
 
-variable "retry_queue_name" {
-  type        = string
-  description = "The SQS retry queue of records that failed to load; its dead-letter queue is in dlq_names."
+variable "queue_names" {
+  type        = list(string)
+  description = "Work queues charted next to the dead-letter queues (dlq_names): the retry queue and the upload queue."
 }

@@ -1,9 +1,8 @@
-# The data bucket: raw/, staged/, rejects/, failures/ (per run, expire), snapshot/, state/,
-# dashboard/ (kept) and artifacts/ (the Glue script).
+# The data bucket: landing/ (uploads), raw/, staged/, rejects/, failures/ (per run, expire),
+# snapshot/, state/, dashboard/, processed/ (Parquet) (kept) and artifacts/ (the Glue script).
 resource "aws_s3_bucket" "data" {
   #checkov:skip=CKV_AWS_18:Server access logs would need a second bucket; CloudTrail data events are the audit trail if an account wants one.
   #checkov:skip=CKV_AWS_144:A run's files are re-creatable from the sources; cross-region replication would double storage for nothing.
-  #checkov:skip=CKV2_AWS_62:Nothing reacts to object events: the state machine passes keys from step to step.
   bucket        = var.bucket_name
   force_destroy = var.force_destroy
 }
@@ -22,6 +21,13 @@ resource "aws_s3_bucket_public_access_block" "data" {
   block_public_policy     = true
   ignore_public_acls      = true
   restrict_public_buckets = true
+}
+
+# Every object event goes to EventBridge, where the upload rule picks what starts a run
+# (modules/uploads); no other notification is configured on the bucket.
+resource "aws_s3_bucket_notification" "data" {
+  bucket      = aws_s3_bucket.data.id
+  eventbridge = true
 }
 
 resource "aws_s3_bucket_versioning" "data" {
@@ -72,7 +78,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
-  # snapshot/, state/, dashboard/, artifacts/: the current version stays, old versions go.
+  # snapshot/, state/, dashboard/, processed/, artifacts/: the current version stays, old
+  # versions go.
   rule {
     id     = "expire-noncurrent-versions"
     status = "Enabled"

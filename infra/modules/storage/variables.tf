@@ -10,8 +10,8 @@ variable "kms_key_arn" {
 
 variable "expiring_prefixes" {
   type        = list(string)
-  description = "Key prefixes holding one run's files, expired after run_data_retention_days."
-  default     = ["raw/", "staged/", "rejects/", "failures/"]
+  description = "Key prefixes holding one run's files (and the uploads a run copies into raw/), expired after run_data_retention_days."
+  default     = ["landing/", "raw/", "staged/", "rejects/", "failures/"]
 }
 
 variable "run_data_retention_days" {

@@ -1,0 +1,64 @@
+# The upload trigger: an object created under the landing prefix of the data bucket (S3 sends
+# its events to EventBridge) -> this rule -> the upload queue -> start_from_upload, which
+# starts one execution per object and ETag and reports failed messages one by one.
+resource "aws_cloudwatch_event_rule" "uploads" {
+  name        = var.rule_name
+  description = "An object created under s3://${var.bucket_name}/${var.landing_prefix} starts a run"
+
+  event_pattern = jsonencode({
+    source      = ["aws.s3"]
+    detail-type = ["Object Created"]
+    detail = {
+      bucket = { name = [var.bucket_name] }
+      object = { key = [{ prefix = var.landing_prefix }] }
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "uploads" {
+  rule = aws_cloudwatch_event_rule.uploads.name
+  arn  = var.queue_arn
+
+  # EventBridge retries an undeliverable event for 24 hours (its default retry policy); the
+  # pipeline key's policy lets events.amazonaws.com encrypt for the queue.
+  depends_on = [aws_sqs_queue_policy.uploads]
+}
+
+# Only this rule may send to the queue.
+data "aws_iam_policy_document" "queue" {
+  statement {
+    sid       = "UploadRuleSends"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.queue_arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.uploads.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "uploads" {
+  queue_url = var.queue_url
+  policy    = data.aws_iam_policy_document.queue.json
+}
+
+resource "aws_lambda_event_source_mapping" "uploads" {
+  event_source_arn = var.queue_arn
+  function_name    = var.function_arn
+  batch_size       = 10
+  # The function returns {"batchItemFailures": [...]}: only those messages come back.
+  function_response_types = ["ReportBatchItemFailures"]
+
+  # Starting an execution takes milliseconds; two pollers (the minimum) keep the trigger from
+  # taking the account's concurrency away from the pipeline's own functions.
+  scaling_config {
+    maximum_concurrency = 2
+  }
+}
