@@ -11,6 +11,21 @@ from covid_etl.sources import SOURCES
 LANDING_PREFIX = "landing/"
 
 
+def upload_event_pattern(bucket: str) -> dict[str, Any]:
+    """The EventBridge rule's pattern: objects created under landing/ of the data bucket.
+
+    Terraform writes the same pattern (infra/modules/uploads); tests/infra checks they agree.
+    """
+    return {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [bucket]},
+            "object": {"key": [{"prefix": LANDING_PREFIX}]},
+        },
+    }
+
+
 def landing_key(source: str, filename: str) -> str:
     """landing/<source>/<file name>: the source is read from the key."""
     return f"{LANDING_PREFIX}{source}/{filename}"

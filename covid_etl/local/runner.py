@@ -32,7 +32,7 @@ from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
 from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
 from covid_etl.settings import Settings
 from covid_etl.statemachine import DEFINITION_PATH, render, template_values
-from covid_etl.uploads import LANDING_PREFIX, landing_key
+from covid_etl.uploads import landing_key, upload_event_pattern
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -201,17 +201,7 @@ def _create_upload_path(names: Names) -> None:
     )
     events = boto3.client("events")
     events.put_rule(
-        Name=names.upload_rule,
-        EventPattern=json.dumps(
-            {
-                "source": ["aws.s3"],
-                "detail-type": ["Object Created"],
-                "detail": {
-                    "bucket": {"name": [names.data_bucket]},
-                    "object": {"key": [{"prefix": LANDING_PREFIX}]},
-                },
-            }
-        ),
+        Name=names.upload_rule, EventPattern=json.dumps(upload_event_pattern(names.data_bucket))
     )
     events.put_targets(
         Rule=names.upload_rule, Targets=[{"Id": "upload-queue", "Arn": _queue_arn(queue_url)}]

@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 from covid_etl.naming import Names
-from covid_etl.uploads import LANDING_PREFIX, parse_upload_event
+from covid_etl.uploads import LANDING_PREFIX, parse_upload_event, upload_event_pattern
 
 from . import terraform_cli, tfconfig
 
@@ -105,7 +105,9 @@ def test_the_rule_sends_uploads_under_landing_of_the_data_bucket_only(
     """Terraform's pattern, on moto's EventBridge fed by moto's S3: one upload arrives; the
     raw/ write, the other bucket's upload and the deletion do not; start_from_upload's parser
     reads the event that arrives."""
-    events = routed(terraform_pattern(tmp_path))
+    pattern = terraform_pattern(tmp_path)
+    assert pattern == upload_event_pattern(NAMES.data_bucket), "the local runner routes the same"
+    events = routed(pattern)
     assert [(e["detail"]["bucket"]["name"], e["detail"]["object"]["key"]) for e in events] == [
         (NAMES.data_bucket, f"{LANDING_PREFIX}nyt/us.csv")
     ]
