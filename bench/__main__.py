@@ -44,7 +44,7 @@ def lambda_memory() -> tuple[int, str]:
         if "lambda_memory_mb" in overrides:
             memory = max(memory, int(overrides["lambda_memory_mb"]))
             source += f", {tfvars.name} sets {overrides['lambda_memory_mb']}"
-    return int(memory), source if "," in source else source + " (no environment overrides it)"
+    return int(memory), source if "," in source else source + "; no environment overrides it"
 
 
 def progress(message: str) -> None:
@@ -180,8 +180,9 @@ def render(r: dict[str, Any]) -> str:
     )  # fmt: skip
     b = c["breakdown_ms"]
     out.append(
-        f"slowest handler {c['slowest_handler']}: {b.get('handler', 0):.0f} ms, of which "
-        + ", ".join(f"{k} {v:.0f} ms" for k, v in b.items() if k != "handler")
+        f"slowest handler {c['slowest_handler']}: its import spends "
+        + ", ".join(f"{v / b['handler']:.0%} in {k}" for k, v in b.items() if k != "handler")
+        + " (python -X importtime)"
         + f"; pandas / slowest handler {c['pandas_over_slowest_handler']:.2f}x"
     )
     out.append(
