@@ -228,7 +228,7 @@ def _run_locally(
             result = run_pipeline(
                 stack, trigger=trigger, progress=lambda line: print(line, flush=True)
             )
-    return _report(result, state_dir)
+    return print_run_report(result, state_dir)
 
 
 def cmd_trigger(args: argparse.Namespace) -> int:
@@ -271,7 +271,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
         for run_id in started:
             print(f"etl upload: started {run_id}")
             result = follow_run(stack, run_id, progress=lambda line: print(line, flush=True))
-            status = max(status, _report(result, args.state_dir))
+            status = max(status, print_run_report(result, args.state_dir))
     return status
 
 
@@ -301,7 +301,7 @@ def _aws_names(environment: str) -> Names:
         raise UsageError(str(exc)) from None
 
 
-def _report(result: Any, state_dir: Path) -> int:
+def print_run_report(result: Any, state_dir: Path) -> int:
     print()
     run = result.run or {}
     status = run.get("status") or result.status

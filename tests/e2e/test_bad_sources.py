@@ -13,7 +13,7 @@ from conftest import JHU_BYTES, NYT_BYTES, Pipeline
 
 from covid_etl import aws, keys
 from covid_etl.accounting import invariant_violations
-from covid_etl.cli import _report
+from covid_etl.cli import print_run_report
 
 NYT_LINES = NYT_BYTES.decode().split("\n")
 JHU_LINES = JHU_BYTES.decode().split("\n")
@@ -266,7 +266,7 @@ def test_bad_source(loaded: Pipeline, case: Case, tmp_path) -> None:
     before = loaded.table()
     result = loaded.run(nyt=case.nyt, jhu=case.jhu)
     run = result.run or {}
-    exit_code = _report(result, tmp_path)
+    exit_code = print_run_report(result, tmp_path)
     assert result.email_body, "every ending sends an email"
     assert case.reason in result.email_body, result.email_body
     # Nothing bad was loaded and nothing good was lost: the clean days are all there, unchanged.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -12,6 +16,7 @@ from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join
 
 from covid_etl import aws
 from covid_etl.accounting import invariant_violations
+from covid_etl.cli import print_run_report
 from covid_etl.local.moto_bridge import LoadFaults
 from covid_etl.local.sources_server import UpstreamFaults
 from covid_etl.settings import Settings
@@ -35,8 +40,11 @@ def loaded(pipeline: Pipeline) -> Pipeline:
 
 
 def assert_run(result, status: str, reason: str = "") -> dict:
+    """Status, `etl run`'s exit code for it, the reason in the email, the invariants."""
     run = result.run or {}
     assert result.status == status, (result.error, result.cause)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert print_run_report(result, Path(tempfile.mkdtemp())) == (0 if status == "SUCCEEDED" else 1)
     assert run.get("status") == status
     assert reason in result.email_body, result.email_body
     counts = run.get("counts", {})
