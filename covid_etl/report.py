@@ -57,6 +57,8 @@ def email(
                 f" + unchanged {c.get('unchanged', 0)} + queued for retry {c.get('queued', 0)}"
             ),
         ]
+        if c.get("outside_window"):
+            lines.append(f"  outside the backfill window: {c['outside_window']} day(s), not loaded")
         if status != "FAILED" or "inserted" in counts:
             problems = invariant_violations(counts)
             lines.append(

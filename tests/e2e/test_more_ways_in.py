@@ -95,6 +95,7 @@ def test_a_backfill_window_loads_only_that_window(pipeline: Pipeline) -> None:
     assert result.status == "SUCCEEDED"
     assert (counts["joined"], counts["updated"], counts["unchanged"]) == (30, 2, 28)
     assert counts["outside_window"] == 261 - 30
+    assert "outside the backfill window: 231 day(s)" in result.email_body
     assert invariant_violations(counts) == []
     loaded = {r.date.isoformat(): r for r in pipeline.table()}
     expected = {r.date.isoformat(): r for r in independent_join(source, JHU_BYTES)}
