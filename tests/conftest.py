@@ -19,6 +19,15 @@ NYT_BYTES = DEFAULT_FILES["nyt"].read_bytes()
 JHU_BYTES = DEFAULT_FILES["jhu"].read_bytes()
 
 
+def revised_nyt(*days: str, bump: int = 1) -> bytes:
+    """The NYT file with these days' cases increased: a delta to load."""
+    lines = []
+    for line in NYT_BYTES.decode().split("\n"):
+        day, cases, deaths = line.split(",")
+        lines.append(f"{day},{int(cases) + bump},{deaths}" if day in days else line)
+    return "\n".join(lines).encode()
+
+
 def independent_join(nyt: bytes = NYT_BYTES, jhu: bytes = JHU_BYTES) -> list[DailyRecord]:
     """The expected table, computed straight from the files with the csv module."""
     recovered = {

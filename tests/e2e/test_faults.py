@@ -12,7 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join
+from conftest import JHU_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws
 from covid_etl.accounting import invariant_violations
@@ -20,17 +20,6 @@ from covid_etl.cli import print_run_report
 from covid_etl.local.moto_bridge import LoadFaults
 from covid_etl.local.sources_server import UpstreamFaults
 from covid_etl.settings import Settings
-
-NYT_LINES = NYT_BYTES.decode().split("\n")
-
-
-def revised_nyt(*days: str, bump: int = 1) -> bytes:
-    """The NYT file with these days' cases increased: a delta to load."""
-    lines = []
-    for line in NYT_LINES:
-        day, cases, deaths = line.split(",")
-        lines.append(f"{day},{int(cases) + bump},{deaths}" if day in days else line)
-    return "\n".join(lines).encode()
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +33,9 @@ def assert_run(result, status: str, reason: str = "") -> dict:
     run = result.run or {}
     assert result.status == status, (result.error, result.cause)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert print_run_report(result, Path(tempfile.mkdtemp())) == (0 if status == "SUCCEEDED" else 1)
+        assert print_run_report(result, Path(tempfile.mkdtemp())) == (
+            0 if status == "SUCCEEDED" else 1
+        )
     assert run.get("status") == status
     assert reason in result.email_body, result.email_body
     counts = run.get("counts", {})

@@ -9,23 +9,13 @@ from pathlib import Path
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
-from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join
+from conftest import JHU_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws, keys
 from covid_etl.accounting import invariant_violations
 from covid_etl.local.moto_bridge import move_messages
 from covid_etl.local.runner import deliver_uploads, follow_run, logs_to, upload
 from covid_etl.uploads import landing_key
-
-NYT_LINES = NYT_BYTES.decode().split("\n")
-
-
-def revised_nyt(*days: str, bump: int = 1) -> bytes:
-    lines = []
-    for line in NYT_LINES:
-        day, cases, deaths = line.split(",")
-        lines.append(f"{day},{int(cases) + bump},{deaths}" if day in days else line)
-    return "\n".join(lines).encode()
 
 
 def test_an_upload_runs_the_pipeline_once_and_a_duplicate_does_not(
