@@ -82,8 +82,6 @@ class Settings:
 
 
 def _coerce(value: str, default: object) -> object:
-    if isinstance(default, bool):
-        return value.lower() in ("1", "true", "yes")
     if isinstance(default, int):
         return int(value)
     if isinstance(default, float):
