@@ -316,6 +316,9 @@ def print_run_report(result: Any, state_dir: Path) -> int:
         print(f"\nemail sent (saved in {state_dir / 'outbox' / (result.run_id + '.txt')}):")
         print(f"Subject: {result.email_subject}\n")
         print(result.email_body)
+    page = state_dir / "dashboard" / "index.html"
+    if page.is_file():
+        print(f"dashboard: {page} (a file that opens offline; `etl dashboard` serves it)")
     return 0 if result.status == "SUCCEEDED" else 1
 
 

@@ -37,6 +37,7 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(tmp_path: Path) ->
         assert f"  {state} " in first.stdout
     assert "Subject: [covid-etl] SUCCEEDED" in first.stdout
     assert (tmp_path / ".etl" / "dashboard" / "index.html").is_file()
+    assert "dashboard: .etl/dashboard/index.html" in first.stdout
     [email] = (tmp_path / ".etl" / "outbox").iterdir()
     assert "accounting: OK" in email.read_text()
 
