@@ -2,7 +2,8 @@
 
 What a user would write instead of covid_etl's pure-Python path: the same job (parse both
 sources by header name, clean, inner join on date, diff against the snapshot) with the same
-rules (ISO dates, non-negative integer counts, no future dates, the first row of a date wins,
+rules (ISO dates, integer counts from 0 to the plausible maximum, no future dates, identical
+repeats of a day collapsed and conflicting ones quarantining it,
 JHU's US national rows only, NYT authoritative). Never imported by covid_etl nor shipped in a
 Lambda: pandas is in the `bench` extras only.
 
@@ -19,7 +20,7 @@ from datetime import date
 import pandas as pd
 
 from bench.transform import Outcome
-from covid_etl.sources import JHU, NYT, SPECS, SourceSpec
+from covid_etl.sources import DEFAULT_MAX_COUNT, JHU, NYT, SPECS, SourceSpec
 
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 COUNT = r"\d+"
@@ -77,7 +78,18 @@ def _validated(data: bytes, spec: SourceSpec, run_date: date) -> tuple[pd.DataFr
     valid = raw_date.str.fullmatch(ISO_DATE) & day.notna() & (day <= pd.Timestamp(run_date))
     for column in spec.counts.values():
         valid &= frame[column].str.fullmatch(COUNT)
-    valid &= ~day.where(valid).duplicated()  # the first valid row of a date wins
+        digits = frame[column].where(valid, "0").str.lstrip("0").str.len()
+        valid &= digits <= len(str(DEFAULT_MAX_COUNT))
+        valid &= pd.to_numeric(frame[column].where(valid, "0")) <= DEFAULT_MAX_COUNT
+    # One row per day: an identical repeat collapses into the first, conflicting rows quarantine
+    # the day.
+    key = pd.DataFrame(
+        {"date": raw_date, **{c: frame[c].str.lstrip("0") for c in spec.counts.values()}}
+    )[valid]
+    distinct = key.drop_duplicates()
+    conflicting = distinct["date"][distinct["date"].duplicated()]
+    valid &= ~key.duplicated().reindex(frame.index, fill_value=False)
+    valid &= ~raw_date.isin(conflicting)
 
     rows = pd.DataFrame({"date": raw_date[valid]})
     for name, column in spec.counts.items():

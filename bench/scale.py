@@ -6,7 +6,7 @@ earlier row, one in a thousand with an older, lower count: revised upstream toda
 
 What is measured, each in its own process (time and peak RSS):
 - library: covid_etl's row path as far as it applies to this shape. The library's own
-  ``decode``, ``_split`` (one strict csv.reader per line) and ``_parse_row`` (ISO date, no future
+  ``decode``, ``csv_records`` (one strict csv.reader pass) and ``_parse_row`` (ISO date, no future
   date, non-negative integer counts) on every row, with a ``SourceSpec`` for the county shape;
   duplicates and the diff keyed on (date, fips) instead of date, the same dict algorithm as
   ``plan_delta`` (new / revised / unchanged); the snapshot parsed from its CSV like
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import rss_now_kb, run_child, timed
-from covid_etl.sources import SourceSpec, _parse_row, _split, decode
+from covid_etl.sources import SourceSpec, _parse_row, csv_records, decode
 
 COUNTIES = 3_200
 DAYS = 782  # 3,200 x 782 = 2,502,400 rows
@@ -85,20 +85,16 @@ def generate(folder: Path) -> tuple[Path, Path, date]:
 def library_counties(data: bytes, snapshot_csv: bytes, run_date: date) -> dict[str, int]:
     """Parse, clean and diff the county file with the library's row functions."""
     spec = COUNTY_SPEC
-    lines = decode(spec.name, data).splitlines()
-    header = [name.strip() for name in _split(lines[0])]
+    records = csv_records(decode(spec.name, data))
+    header = [name.strip() for name in next(records).fields or []]
     column = {name: header.index(name) for name in (*spec.required_columns, KEY_COLUMN)}
     staged: dict[tuple[date, str], tuple[int, ...]] = {}
     rejected = 0
-    for line in lines[1:]:
-        if not line.strip():
+    for record in records:
+        fields = record.fields
+        if not record.text.strip():
             continue
-        try:
-            fields = _split(line)
-        except csv.Error:
-            rejected += 1
-            continue
-        if len(fields) != len(header):
+        if fields is None or len(fields) != len(header):
             rejected += 1
             continue
         row, reason = _parse_row(spec, fields, column, run_date)

@@ -46,14 +46,24 @@ def reset_clients() -> None:
 # --- S3 -------------------------------------------------------------------------------
 
 
-def get_object(bucket: str, key: str) -> bytes | None:
-    """The object's bytes, or None when it does not exist."""
+class ObjectTooLarge(Exception):
+    def __init__(self, size: int):
+        super().__init__(f"{size:,} bytes")
+        self.size = size
+
+
+def get_object(bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
+    """The object's bytes, or None when it does not exist; over ``max_bytes`` it is not read."""
     try:
-        return client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        response = client("s3").get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
             return None
         raise
+    if max_bytes is not None and response["ContentLength"] > max_bytes:
+        response["Body"].close()
+        raise ObjectTooLarge(response["ContentLength"])
+    return response["Body"].read()
 
 
 def put_object(bucket: str, key: str, body: bytes, content_type: str = "text/csv") -> None:

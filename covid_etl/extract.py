@@ -36,8 +36,13 @@ def download(
     timeout_seconds: float,
     retries: int,
     backoff_seconds: float,
+    max_bytes: int,
 ) -> Download:
-    """GET ``url``; on 304 (If-None-Match matched) the body is None: the source is unchanged."""
+    """GET ``url``; on 304 (If-None-Match matched) the body is None: the source is unchanged.
+
+    A body over ``max_bytes`` (decompressed) fails before it is held whole: by its
+    Content-Length when the server sends one, else as soon as the stream passes the limit.
+    """
     retry = Retry(
         total=retries,
         connect=retries,
@@ -57,8 +62,8 @@ def download(
         session.mount("http://", HTTPAdapter(max_retries=retry))
         session.mount("https://", HTTPAdapter(max_retries=retry))
         try:
-            response = session.get(url, headers=headers, timeout=timeout_seconds)
-            body = response.content
+            response = session.get(url, headers=headers, timeout=timeout_seconds, stream=True)
+            body = _read_at_most(source, url, response, max_bytes)
         except requests.exceptions.ChunkedEncodingError as exc:
             raise SourceUnavailable(source, url, f"truncated download: {_root(exc)}") from None
         except requests.exceptions.RetryError as exc:
@@ -80,6 +85,24 @@ def download(
             source, url, f"HTTP {response.status_code} {response.reason} after {retries} retries"
         )
     return Download(status=200, body=body, etag=response.headers.get("ETag"))
+
+
+def _read_at_most(source: str, url: str, response: requests.Response, max_bytes: int) -> bytes:
+    if response.status_code != 200:
+        return b""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise SourceUnavailable(source, url, too_large(f"{int(declared):,} bytes", max_bytes))
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=1024 * 1024):
+        body += chunk
+        if len(body) > max_bytes:
+            raise SourceUnavailable(source, url, too_large("the file", max_bytes))
+    return bytes(body)
+
+
+def too_large(size: str, max_bytes: int) -> str:
+    return f"too large: {size}, more than the {max_bytes:,} allowed (MAX_SOURCE_BYTES); not read"
 
 
 def _root(exc: BaseException) -> str:

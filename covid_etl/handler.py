@@ -3,6 +3,9 @@
 A handler module is a schema and one line: ``handler = lambda_handler(SCHEMA, steps.some_step)``.
 Exceptions propagate: their class name becomes the Step Functions error name (RunInProgress,
 SourceUnusable, SourceUnavailable, ...), which the state machine's Retry and Catch match on.
+Their message becomes the Cause, which the Catch puts in the state (256 KB at most on Step
+Functions, or the run ends with States.DataLimitExceeded, which no Catch sees): a message over
+ERROR_CHARACTERS is shortened; the whole one is in the function's log.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from covid_etl.settings import Settings
+from covid_etl.sources import shorten
 
 LOGGER_NAME = "covid_etl"
+ERROR_CHARACTERS = 2_000
 
 
 class InvalidEvent(Exception):
@@ -93,6 +98,8 @@ def lambda_handler(
                 f"{type(exc).__name__}: {exc}",
                 extra={"fields": {**fields, "error_type": type(exc).__name__}},
             )
+            if len(message := str(exc)) > ERROR_CHARACTERS:
+                exc.args = (shorten(message, ERROR_CHARACTERS),)
             raise
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         log.info("done", extra={"fields": {**fields, "duration_ms": duration_ms, "result": result}})

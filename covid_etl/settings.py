@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from covid_etl.sources import DEFAULT_MAX_COUNT
+
 # Variable name -> meaning. The Terraform functions module sets each of these.
 ENVIRONMENT_VARIABLES: dict[str, str] = {
     "DATA_BUCKET": "S3 bucket for raw/, staged/, rejects/, failures/, snapshot/, dashboard/",
@@ -27,7 +29,13 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "RETRY_MAX_RECEIVES": "maxReceiveCount of the retry queue's redrive policy",
     "DASHBOARD_URL_TTL_SECONDS": "lifetime of the presigned dashboard link in the email",
     "STATE_MACHINE_ARN": "the pipeline's state machine (started by start_from_upload)",
+    "MAX_SOURCE_BYTES": "largest source file read; a bigger one fails the run before it is read",
+    "MAX_COUNT": "largest plausible count (capped at int64); a row above it is rejected",
 }
+
+# Today's files are 21 KB and 3.6 MB. The row path holds about 19 times a file's size in memory
+# (make bench, scale: 2,120 MB for 113 MB), so 10 MB fits the functions' 256 MB.
+DEFAULT_MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 DEFAULT_NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
 DEFAULT_JHU_URL = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
@@ -51,6 +59,8 @@ class Settings:
     retry_max_receives: int = 3
     dashboard_url_ttl_seconds: int = 7 * 24 * 3600
     state_machine_arn: str = ""
+    max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
+    max_count: int = DEFAULT_MAX_COUNT
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -2,21 +2,39 @@
 
 Pure functions over bytes: nothing here knows about S3 or HTTP.
 
-- A row that cannot be used becomes a ``Reject`` (line number, original line, reason).
+- The file is read as CSV records in one streaming pass: a quoted field may hold commas and
+  newlines; a record's line number is the line it starts on.
+- A row that cannot be used becomes a ``Reject`` (line number, original record, reason).
+- Rows that disagree about one day quarantine that day (all of them rejected: none can be
+  trusted); an identical repeat is collapsed into the first (rejected with a note).
+- Counts are bounded: 0..``max_count`` (at most int64, what DynamoDB readers and Parquet hold).
 - A source that is unusable as a whole raises ``SourceUnusable`` naming the source and the problem.
 - Decreasing cumulative values are real revisions upstream, not errors.
+- Every value quoted in a reason or an error is shortened (``shorten``): reasons travel in the
+  state payload (256 KB on Step Functions); the full record stays in the rejects file.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 NYT = "nyt"
 JHU = "jhu"
 SOURCES = (NYT, JHU)
+
+INT64_MAX = 2**63 - 1
+# A plausible cumulative US count: a billion is three times the population. Settings.max_count.
+DEFAULT_MAX_COUNT = 1_000_000_000
+# Both sources have under a dozen columns; a header far wider is not one of them.
+MAX_COLUMNS = 1_000
+# Characters of an input value quoted in a reason or an error.
+QUOTED_CHARACTERS = 60
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,12 @@ class ValidatedSource:
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNT = re.compile(r"^\d+$")
 _HTML = re.compile(rb"^\s*<(!doctype|html|head|body|\?xml)", re.IGNORECASE)
+_LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
+
+
+def shorten(text: str, limit: int = QUOTED_CHARACTERS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def decode(source: str, data: bytes) -> str:
@@ -106,61 +130,103 @@ def decode(source: str, data: bytes) -> str:
         ) from None
 
 
-def validate(source: str, data: bytes, *, run_date: date) -> ValidatedSource:
+@dataclass(frozen=True)
+class CsvRecord:
+    line_number: int  # the line the record starts on
+    text: str  # the record as in the file (newlines inside quotes kept), without its line end
+    fields: list[str] | None  # None: malformed CSV
+    error: str | None
+    last: bool  # nothing follows it in the file
+
+
+def csv_records(text: str) -> Iterator[CsvRecord]:
+    """The CSV records of ``text``, one strict ``csv.reader`` pass over its lines.
+
+    A quote left open swallows the rest of the file; instead, its first line is reported
+    malformed and reading resumes on the next line, so one stray quote costs one row. A record
+    open at the end of the file on its own last line is reported malformed too, with ``last``.
+    """
+    stream = iter(io.StringIO(text, newline=""))
+    upcoming = next(stream, None)
+    replay: deque[tuple[int, str]] = deque()  # lines read ahead by a record left open
+    consumed: list[tuple[int, str]] = []
+    read = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal upcoming, read
+        while replay or upcoming is not None:
+            if replay:
+                item = replay.popleft()
+            else:
+                read += 1
+                item, upcoming = (read, upcoming), next(stream, None)
+            consumed.append(item)
+            yield item[1]
+
+    def at_end() -> bool:
+        return not replay and upcoming is None
+
+    reader = csv.reader(lines(), strict=True)
+    while True:
+        consumed.clear()
+        try:
+            fields: list[str] | None = next(reader)
+            error = None
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            fields, error = None, str(exc)
+            if at_end() and len(consumed) > 1:
+                replay.extend(consumed[1:])
+                del consumed[1:]
+                reader = csv.reader(lines(), strict=True)
+        if consumed:
+            text_of = _LINE_END.sub("", "".join(line for _, line in consumed))
+            yield CsvRecord(consumed[0][0], text_of, fields, error, at_end())
+
+
+def validate(
+    source: str, data: bytes, *, run_date: date, max_count: int = DEFAULT_MAX_COUNT
+) -> ValidatedSource:
     """Parse a source file; rows dated after ``run_date`` are rejected as future dates."""
     spec = SPECS[source]
     text = decode(source, data)
-    lines = text.splitlines()
-    header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_index is None:
+    records = (r for r in csv_records(text) if r.text.strip())
+    first = next(records, None)
+    if first is None:
         raise SourceUnusable(source, "the file is empty")
-    header = [name.strip() for name in _split(lines[header_index])]
-    missing = [name for name in spec.required_columns if name not in header]
-    if missing:
-        raise SourceUnusable(
-            source,
-            f"missing required column(s) {', '.join(missing)} (header: {lines[header_index]!r})",
-        )
+    header = _header(spec, first)
     column = {name: header.index(name) for name in spec.required_columns}
 
     result = ValidatedSource(source=source, rows=[], rejects=[])
-    first_seen: dict[date, int] = {}
-    last_number = len(lines)
-    for number, line in enumerate(lines[header_index + 1 :], start=header_index + 2):
-        if not line.strip():
-            continue
-        try:
-            fields = _split(line)
-        except csv.Error as exc:
-            if number == last_number:
-                raise SourceUnusable(source, f"truncated: line {number} ends mid-row") from None
-            result.rejects.append(Reject(number, line, f"malformed CSV: {exc}"))
+    by_day: dict[date, list[tuple[CsvRecord, SourceRow]]] = {}
+    for record in records:
+        fields = record.fields
+        if fields is None:
+            if record.last and "\n" not in record.text:
+                raise SourceUnusable(source, f"truncated: line {record.line_number} ends mid-row")
+            result.rejects.append(_reject(record, f"malformed CSV: {record.error}"))
             continue
         if len(fields) != len(header):
-            if number == last_number and len(fields) < len(header) and not text.endswith("\n"):
+            if record.last and len(fields) < len(header) and not text.endswith(("\n", "\r")):
                 raise SourceUnusable(
                     source,
-                    f"truncated: the last line ({number}) has {len(fields)} of "
+                    f"truncated: the last line ({record.line_number}) has {len(fields)} of "
                     f"{len(header)} fields",
                 )
             result.rejects.append(
-                Reject(
-                    number, line, f"wrong field count: expected {len(header)}, got {len(fields)}"
-                )
+                _reject(record, f"wrong field count: expected {len(header)}, got {len(fields)}")
             )
             continue
         if any(fields[column[name]].strip() != value for name, value in spec.scope.items()):
             result.out_of_scope += 1
             continue
-        row, reason = _parse_row(spec, fields, column, run_date)
-        if row is not None and row.date in first_seen:
-            reason = f"duplicate date {row.date} (first on line {first_seen[row.date]})"
-        if reason:
-            result.rejects.append(Reject(number, line, reason))
+        row, reason = _parse_row(spec, fields, column, run_date, max_count)
+        if row is None:
+            result.rejects.append(_reject(record, reason or "unusable"))
             continue
-        assert row is not None
-        first_seen[row.date] = number
-        result.rows.append(row)
+        by_day.setdefault(row.date, []).append((record, row))
+    _settle_duplicates(by_day, result)
 
     if not result.rows and not result.rejects:
         if result.out_of_scope:
@@ -168,39 +234,102 @@ def validate(source: str, data: bytes, *, run_date: date) -> ValidatedSource:
             raise SourceUnusable(source, f"no rows in scope ({scope})")
         raise SourceUnusable(source, "no data rows (header only)")
     if not result.rows:
+        first_reject = min(result.rejects, key=lambda r: r.line_number)
         raise SourceUnusable(
             source,
             f"no valid rows: all {len(result.rejects)} rejected, first: "
-            f"line {result.rejects[0].line_number}: {result.rejects[0].reason}",
+            f"line {first_reject.line_number}: {first_reject.reason}",
         )
     result.rows.sort(key=lambda r: r.date)
+    result.rejects.sort(key=lambda r: r.line_number)
     return result
 
 
-def _split(line: str) -> list[str]:
-    return next(csv.reader([line], strict=True))
+def _header(spec: SourceSpec, record: CsvRecord) -> list[str]:
+    """The header's column names; a header that is not one of this source's is unusable."""
+    if record.fields is None:
+        raise SourceUnusable(
+            spec.name, f"unreadable header (line {record.line_number}): {record.error}"
+        )
+    if len(record.fields) > MAX_COLUMNS:
+        raise SourceUnusable(
+            spec.name,
+            f"the header has {len(record.fields):,} columns (at most {MAX_COLUMNS:,} expected): "
+            f"not a {spec.title} file",
+        )
+    header = [name.strip() for name in record.fields]
+    missing = [name for name in spec.required_columns if name not in header]
+    if missing:
+        raise SourceUnusable(
+            spec.name,
+            f"missing required column(s) {', '.join(missing)} "
+            f"(header: {shorten(record.text, 200)!r})",
+        )
+    return header
+
+
+def _reject(record: CsvRecord, reason: str) -> Reject:
+    return Reject(record.line_number, record.text, reason)
+
+
+def _settle_duplicates(
+    by_day: dict[date, list[tuple[CsvRecord, SourceRow]]], result: ValidatedSource
+) -> None:
+    """One row per day: identical repeats collapse into the first; conflicting ones quarantine
+    the day, as neither value can be trusted."""
+    for day, seen in by_day.items():
+        (first_record, first_row), *repeats = seen
+        if all(row.values == first_row.values for _, row in repeats):
+            result.rows.append(first_row)
+            result.rejects.extend(
+                _reject(
+                    record, f"identical duplicate of line {first_record.line_number} (collapsed)"
+                )
+                for record, _ in repeats
+            )
+            continue
+        lines = _some(str(record.line_number) for record, _ in seen)
+        result.rejects.extend(
+            _reject(record, f"conflicting duplicates of {day} on lines {lines}: day quarantined")
+            for record, _ in seen
+        )
+
+
+def _some(items: Iterable[str], shown: int = 5) -> str:
+    """The first ``shown`` items, then how many more: a reason stays short however many."""
+    items = list(items)
+    more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def _parse_row(
-    spec: SourceSpec, fields: list[str], column: dict[str, int], run_date: date
+    spec: SourceSpec,
+    fields: list[str],
+    column: dict[str, int],
+    run_date: date,
+    max_count: int = DEFAULT_MAX_COUNT,
 ) -> tuple[SourceRow | None, str | None]:
     raw_date = fields[column[spec.date_column]].strip()
     if not _ISO_DATE.match(raw_date):
-        return None, f"unparseable date {raw_date!r} (expected YYYY-MM-DD)"
+        return None, f"unparseable date {shorten(raw_date)!r} (expected YYYY-MM-DD)"
     try:
         day = date.fromisoformat(raw_date)
     except ValueError:
         return None, f"impossible date {raw_date!r}"
     if day > run_date:
         return None, f"date {day} is in the future (run date {run_date})"
+    limit = min(max_count, INT64_MAX)
     values: dict[str, int] = {}
     for out_name, col in spec.counts.items():
         raw = fields[column[col]].strip()
         if raw == "":
             return None, f"missing {col}"
         if raw.startswith("-") and _COUNT.match(raw[1:]):
-            return None, f"negative {col} {raw}"
+            return None, f"negative {col} {shorten(raw)}"
         if not _COUNT.match(raw):
-            return None, f"non-integer {col} {raw!r}"
+            return None, f"non-integer {col} {shorten(raw)!r}"
+        # Compare lengths first: int() of thousands of digits is refused (and slow).
+        if len(raw.lstrip("0")) > len(str(limit)) or int(raw) > limit:
+            return None, f"{col} {shorten(raw)} out of range (0 to {limit:,})"
         values[out_name] = int(raw)
     return SourceRow(day, values), None

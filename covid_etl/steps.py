@@ -15,7 +15,7 @@ from typing import Any
 
 from covid_etl import aws, dashboard, keys
 from covid_etl.accounting import invariant_violations
-from covid_etl.extract import SourceUnavailable, download
+from covid_etl.extract import SourceUnavailable, download, too_large
 from covid_etl.handler import logger
 from covid_etl.metrics import run_metrics
 from covid_etl.records import (
@@ -32,10 +32,13 @@ from covid_etl.records import (
 )
 from covid_etl.report import email
 from covid_etl.settings import Settings
-from covid_etl.sources import JHU, NYT, SPECS, Reject, SourceRow, validate
+from covid_etl.sources import JHU, NYT, SPECS, Reject, SourceRow, shorten, validate
 from covid_etl.uploads import parse_upload_event
 
+# The samples travel in the state payload (256 KB on Step Functions): 5 x 300 characters at
+# most; every reject, whole, is in the rejects file.
 REJECT_SAMPLES = 5
+SAMPLE_CHARACTERS = 300
 
 
 class RunInProgress(Exception):
@@ -127,7 +130,12 @@ def extract_source(settings: Settings, run_id: str, source: str, url: str) -> di
     """
     if url.startswith("s3://"):
         bucket, _, key = url.removeprefix("s3://").partition("/")
-        body = aws.get_object(bucket, key)
+        try:
+            body = aws.get_object(bucket, key, max_bytes=settings.max_source_bytes)
+        except aws.ObjectTooLarge as exc:
+            raise SourceUnavailable(
+                source, url, too_large(f"{exc.size:,} bytes", settings.max_source_bytes)
+            ) from None
         if body is None:
             raise SourceUnavailable(source, url, "no such uploaded object")
         aws.put_object(settings.data_bucket, keys.raw(run_id, source), body)
@@ -144,6 +152,7 @@ def extract_source(settings: Settings, run_id: str, source: str, url: str) -> di
         timeout_seconds=settings.http_timeout_seconds,
         retries=settings.http_retries,
         backoff_seconds=settings.http_backoff_seconds,
+        max_bytes=settings.max_source_bytes,
     )
     body = previous_body if result.status == 304 else result.body
     assert body is not None
@@ -163,7 +172,9 @@ def validate_source(
     """Quarantine bad rows in rejects/<run>/<source>.csv; keep the good ones in staged/."""
     data = aws.get_object(settings.data_bucket, keys.raw(run_id, source))
     assert data is not None, f"raw file of {source} missing"
-    result = validate(source, data, run_date=date.fromisoformat(run_date))
+    result = validate(
+        source, data, run_date=date.fromisoformat(run_date), max_count=settings.max_count
+    )
     fields = list(SPECS[source].counts)
     valid_csv = (
         "date,"
@@ -184,22 +195,32 @@ def validate_source(
     }
     if result.rejects:
         aws.put_object(
-            settings.data_bucket, keys.rejects(run_id, source), _rejects_csv(result.rejects)
+            settings.data_bucket, keys.rejects(run_id, source), rejects_csv(result.rejects)
         )
         summary["rejects_key"] = keys.rejects(run_id, source)
         summary["reject_samples"] = [
-            f"line {r.line_number}: {r.reason}" for r in result.rejects[:REJECT_SAMPLES]
+            shorten(f"line {r.line_number}: {r.reason}", SAMPLE_CHARACTERS)
+            for r in result.rejects[:REJECT_SAMPLES]
         ]
     return summary
 
 
-def _rejects_csv(rejects: list[Reject]) -> bytes:
+def rejects_csv(rejects: list[Reject]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["line_number", "reason", "line"])
     for r in rejects:
-        writer.writerow([r.line_number, r.reason, r.line])
+        writer.writerow([r.line_number, spreadsheet_safe(r.reason), spreadsheet_safe(r.line)])
     return out.getvalue().encode()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice):
+    rejects files are opened by people, and their rows come from the internet."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 # --- Transform ----------------------------------------------------------------------------
@@ -520,18 +541,25 @@ def start_from_upload(settings: Settings, Records: list[dict]) -> dict:
     twice starts one execution; Step Functions refuses the second with ExecutionAlreadyExists.
     Messages that fail are reported back (partial batch failure) and retried, then go to the DLQ.
     """
-    failures, started, duplicates = [], 0, 0
+    failures, started, duplicates, folders = [], 0, 0, 0
     for record in Records:
         try:
             upload = parse_upload_event(json.loads(record["body"]))
-            if aws.start_execution(settings.state_machine_arn, upload.execution_name, upload.input):
+            if upload is None:
+                folders += 1
+            elif aws.start_execution(
+                settings.state_machine_arn, upload.execution_name, upload.input
+            ):
                 started += 1
             else:
                 duplicates += 1
         except Exception as exc:  # noqa: BLE001 - reported per message, never the whole batch
             logger().error(f"upload message {record.get('messageId')}: {type(exc).__name__}: {exc}")
             failures.append({"itemIdentifier": record["messageId"]})
-    logger().info(f"uploads: {started} started, {duplicates} duplicate(s), {len(failures)} failed")
+    logger().info(
+        f"uploads: {started} started, {duplicates} duplicate(s), {folders} folder(s) ignored, "
+        f"{len(failures)} failed"
+    )
     return {"batchItemFailures": failures}
 
 

@@ -95,6 +95,8 @@ module "functions" {
     RETRY_MAX_RECEIVES        = tostring(var.retry_max_receives)
     DASHBOARD_URL_TTL_SECONDS = tostring(var.dashboard_url_ttl_seconds)
     STATE_MACHINE_ARN         = local.names.state_machine_arn
+    MAX_SOURCE_BYTES          = tostring(var.max_source_bytes)
+    MAX_COUNT                 = tostring(var.max_count)
   }
 }
 

@@ -156,3 +156,15 @@ variable "dashboard_url_ttl_seconds" {
   description = "Lifetime of the presigned dashboard link in the status email (DASHBOARD_URL_TTL_SECONDS); SigV4 allows 7 days at most."
   default     = 604800
 }
+
+variable "max_source_bytes" {
+  type        = number
+  description = "Largest source file read; a bigger one fails the run before it is read (MAX_SOURCE_BYTES)."
+  default     = 10485760
+}
+
+variable "max_count" {
+  type        = number
+  description = "Largest plausible count, capped at int64; a row above it is rejected (MAX_COUNT)."
+  default     = 1000000000
+}

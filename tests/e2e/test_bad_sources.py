@@ -39,6 +39,13 @@ def insert_line(lines: list[str], index: int, value: str) -> list[str]:
     return lines
 
 
+def huge_values(lines: list[str]) -> list[str]:
+    """Five rows whose cases are 100,000 characters: their reasons together would be 500 KB."""
+    for index in range(NYT_INDEX, NYT_INDEX + 5):
+        lines[index] = f"{lines[index].split(',')[0]},{'x' * 100_000},1"
+    return lines
+
+
 def reorder_nyt(lines: list[str]) -> list[str]:
     rows = list(csv.reader(lines))
     return [",".join([r[2], r[0], r[1]]) for r in rows]
@@ -105,10 +112,16 @@ ROW_CASES = [
         reason="wrong field count: expected 3, got 2",
     ),
     Case(
-        "nyt duplicate date",
+        "nyt identical duplicate",
         nyt_with(lambda l: insert_line(l, NYT_INDEX + 1, l[NYT_INDEX])),
         rejected=1,
-        reason="duplicate date 2020-05-01",
+        reason=f"identical duplicate of line {NYT_INDEX + 1} (collapsed)",
+    ),
+    Case(
+        "nyt conflicting duplicate",
+        nyt_with(lambda l: insert_line(l, NYT_INDEX + 1, "2020-05-01,1,1")),
+        rejected=2,
+        reason="conflicting duplicates of 2020-05-01",
     ),
     Case(
         "nyt future date",
@@ -129,6 +142,12 @@ ROW_CASES = [
         reason="line 6: unparseable date 'x'",
     ),
     Case(
+        "nyt huge values (the payload limit)",
+        nyt_with(huge_values),
+        rejected=5,
+        reason=f"non-integer cases '{'x' * 60}... (100,000 characters)'",
+    ),
+    Case(
         "jhu unparseable date",
         jhu=jhu_with(lambda l: set_line(l, US_INDEX, "May 1," + l[US_INDEX][11:])),
         rejected=1,
@@ -147,10 +166,10 @@ ROW_CASES = [
         reason="non-integer Recovered '1e3'",
     ),
     Case(
-        "jhu duplicate US date",
+        "jhu identical US duplicate",
         jhu=jhu_with(lambda l: insert_line(l, US_INDEX + 1, l[US_INDEX])),
         rejected=1,
-        reason="duplicate date 2020-05-01",
+        reason=f"identical duplicate of line {US_INDEX + 1} (collapsed)",
     ),
     Case(
         "jhu future US date",
@@ -188,6 +207,17 @@ FAIL_CASES = [
     Case(
         "nyt missing column",
         nyt=nyt_with(lambda l: [x.rsplit(",", 1)[0] for x in l]),
+        fails=True,
+        reason="source nyt: missing required column(s) deaths",
+    ),
+    Case(
+        "nyt huge header (the payload limit)",
+        nyt=nyt_with(
+            lambda l: (
+                [",".join(["date", "cases"] + [f"{n}" * 1000 for n in range(300)])]
+                + [x.rsplit(",", 1)[0] for x in l[1:]]
+            )
+        ),
         fails=True,
         reason="source nyt: missing required column(s) deaths",
     ),

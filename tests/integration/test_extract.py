@@ -7,7 +7,7 @@ import pytest
 from covid_etl.extract import SourceUnavailable, download
 from covid_etl.local.sources_server import SourcesServer, UpstreamFaults
 
-FAST = {"timeout_seconds": 0.5, "retries": 2, "backoff_seconds": 0.01}
+FAST = {"timeout_seconds": 0.5, "retries": 2, "backoff_seconds": 0.01, "max_bytes": 10**7}
 
 
 def test_download_then_304_with_the_etag() -> None:
@@ -51,3 +51,11 @@ def test_a_short_body_is_a_truncated_download() -> None:
 def test_nothing_listening_is_a_connection_error() -> None:
     with pytest.raises(SourceUnavailable, match="connection failed"):
         download("nyt", "http://127.0.0.1:9/us.csv", etag=None, **FAST)
+
+
+def test_a_source_over_the_byte_limit_fails_before_it_is_read() -> None:
+    with SourcesServer() as server, pytest.raises(SourceUnavailable) as raised:
+        download("jhu", server.urls["jhu"], etag=None, **{**FAST, "max_bytes": 1_000_000})
+    assert raised.value.problem.startswith(
+        "too large: 3,629,485 bytes, more than the 1,000,000 allowed (MAX_SOURCE_BYTES)"
+    )

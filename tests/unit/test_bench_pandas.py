@@ -22,6 +22,8 @@ NYT = b"""date,cases,deaths
 2020-03-05,15,x
 2020-03-06,16,2
 2020-03-07, 17 ,3
+2020-03-07,17,3
+2020-03-08,10000000000,3
 2099-01-01,1,1
 """
 JHU = b"""\xef\xbb\xbfDate,Country/Region,Province/State,Lat,Long,Confirmed,Recovered,Deaths
@@ -48,15 +50,15 @@ def test_each_implementation_gives_the_expected_outcome(transform: object) -> No
     assert outcome == Outcome(
         records=[
             ("2020-03-01", 10, 1, 0),
-            ("2020-03-02", 12, 1, 1),
             ("2020-03-06", 16, 2, 3),
             ("2020-03-07", 17, 3, 4),
         ],
         new=["2020-03-07"],
-        revised=["2020-03-02"],
+        revised=[],
         unchanged=2,
-        # duplicate date, negative count, bad date, non-integer, future date
-        rejected=5,
+        # conflicting duplicates (both), negative count, bad date, non-integer, an identical
+        # duplicate, a count out of range, future date
+        rejected=8,
         out_of_scope=2,
     )
 
@@ -68,5 +70,5 @@ def test_a_changed_snapshot_changes_both_diffs_alike() -> None:
     pandas = pandas_transform(NYT, JHU, snapshot, RUN_DATE)
 
     assert library == pandas
-    assert library.revised == ["2020-03-02", "2020-03-06"]
+    assert library.revised == ["2020-03-06"]
     assert library.unchanged == 1

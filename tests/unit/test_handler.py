@@ -1,0 +1,37 @@
+"""The shared Lambda entry point: what reaches Step Functions when a step raises."""
+
+from __future__ import annotations
+
+import pytest
+
+from covid_etl.handler import ERROR_CHARACTERS, lambda_handler, schema
+
+ENV = {
+    "DATA_BUCKET": "b",
+    "DAILY_TABLE": "t",
+    "RUNS_TABLE": "r",
+    "RETRY_QUEUE_URL": "q",
+    "RETRY_DLQ_URL": "d",
+    "STATUS_TOPIC_ARN": "s",
+}
+
+
+class StepFailed(Exception):
+    pass
+
+
+def test_a_huge_error_message_is_shortened_and_keeps_its_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The message becomes the Cause the Catch puts in the state: 256 KB at most on AWS."""
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+
+    def step(settings: object) -> dict:
+        raise StepFailed("header: " + "x" * 500_000)
+
+    with pytest.raises(StepFailed) as raised:
+        lambda_handler(schema({}), step)({}, None)
+    message = str(raised.value)
+    assert len(message) < ERROR_CHARACTERS + 40
+    assert message.startswith("header: xxx") and message.endswith("(500,008 characters)")
