@@ -83,8 +83,8 @@ class Change:
 class Plan:
     changes: list[Change]
     unchanged: int
-    retried: int  # retry records today's sources do not supersede
-    superseded: int  # retry records replaced by today's row for the same day
+    retried: int  # retry records still current: to write
+    superseded: int  # retry records a newer value of their day replaced (today's or a later run's)
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -97,9 +97,14 @@ def plan_delta(
 ) -> Plan:
     """What to write: staged days that are new or differ from the snapshot, plus retries.
 
-    Today's changed row wins over a queued retry of the same day: it is at least as fresh.
-    An unchanged day does not: the snapshot counts queued days as handed over, so the queued
-    record may be the only way that day reaches the table.
+    A queued (or redriven) record is written only while it is still its day's newest value:
+    - today's changed row wins over it: it is at least as fresh;
+    - the snapshot holds each day's newest value loaded or queued (a queued day counts as
+      handed over), so a retry that differs from the snapshot was replaced by a later run,
+      typically after upstream corrected the day while the record sat in the DLQ: it is
+      dropped, never written over the newer value;
+    - a retry equal to the snapshot is written even if today's row is unchanged: the queued
+      record may be the only way that day reaches the table.
     """
     changes: list[Change] = []
     unchanged = 0
@@ -112,7 +117,8 @@ def plan_delta(
         else:
             unchanged += 1
     changed_days = {c.record.date for c in changes}
-    retried = [r for r in {r.date: r for r in retries}.values() if r.date not in changed_days]
+    current = {r.date: r for r in retries if snapshot.get(r.date, r) == r}
+    retried = [r for r in current.values() if r.date not in changed_days]
     changes.extend(Change(r, RETRY) for r in sorted(retried))
     return Plan(
         changes=changes,

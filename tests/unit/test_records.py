@@ -61,6 +61,26 @@ def test_a_changed_row_supersedes_a_retry_of_its_day_an_unchanged_one_does_not()
     assert (plan.unchanged, plan.retried, plan.superseded) == (1, 2, 1)
 
 
+def test_a_retry_older_than_its_days_newest_value_is_never_written() -> None:
+    """D1 failed as 1, sat in the DLQ while upstream corrected it to 9 (loaded by a later run,
+    so the snapshot holds 9), then was redriven: today's row is unchanged, or absent (outside
+    a backfill window); either way the stale 1 must not overwrite 9."""
+    snapshot = {D1: DailyRecord(D1, 9, 0, 0), D2: DailyRecord(D2, 2, 0, 0)}
+    stale, current = DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 2, 0, 0)
+    for staged in ([DailyRecord(D1, 9, 0, 0), DailyRecord(D2, 2, 0, 0)], []):
+        plan = plan_delta(staged, snapshot, [stale, current])
+        assert [(c.record, c.kind) for c in plan.changes] == [(current, RETRY)]
+        assert (plan.retried, plan.superseded) == (1, 1)
+
+
+def test_of_two_retries_of_a_day_the_one_the_snapshot_holds_is_written() -> None:
+    snapshot = {D1: DailyRecord(D1, 5, 0, 0)}
+    retries = [DailyRecord(D1, 5, 0, 0), DailyRecord(D1, 1, 0, 0)]  # the older one redriven last
+    plan = plan_delta([], snapshot, retries)
+    assert [c.record for c in plan.changes] == [DailyRecord(D1, 5, 0, 0)]
+    assert (plan.retried, plan.superseded) == (1, 1)
+
+
 def test_csv_round_trip_with_extra_columns() -> None:
     records = [DailyRecord(D1, 1, 2, 3)]
     data = to_csv(records, {"kind": [NEW]})
