@@ -1,4 +1,8 @@
-"""The status email: subject and plain text from the run record. Pure."""
+"""The status email: subject and plain text from the run record. Pure.
+
+Every value taken from the run record goes through ``_text``: an upload's key, a URL or an
+error can come from outside, and a line break in one must not forge a line of the email.
+"""
 
 from __future__ import annotations
 
@@ -10,39 +14,44 @@ from covid_etl.accounting import invariant_violations
 def email(
     run: dict[str, Any], *, data_bucket: str, dlq_depth: int, dashboard_url: str | None
 ) -> tuple[str, str]:
-    status = run.get("status", "UNKNOWN")
+    status = _text(run.get("status", "UNKNOWN"))
+    run_id = _text(run["run_id"])
     counts: dict[str, int] = run.get("counts", {})
     c = {k: int(v) for k, v in counts.items()}
-    subject = f"[covid-etl] {status}: run {run['run_id']}"
+    subject = f"[covid-etl] {status}: run {run_id}"
     if status == "SUCCEEDED":
         subject += (
             f" ({c.get('inserted', 0)} inserted, {c.get('updated', 0)} updated, "
             f"{c.get('queued', 0)} queued)"
         )
     lines = [
-        f"Run:       {run['run_id']}",
+        f"Run:       {run_id}",
         f"Status:    {status}",
-        f"Run date:  {run.get('run_date', '?')}",
-        f"Started:   {run.get('started_at', '?')}",
-        f"Finished:  {run.get('finished_at', '?')}",
+        f"Run date:  {_text(run.get('run_date', '?'))}",
+        f"Started:   {_text(run.get('started_at', '?'))}",
+        f"Finished:  {_text(run.get('finished_at', '?'))}",
         f"Duration:  {_duration(run.get('duration_seconds'))}",
     ]
     if run.get("error"):
-        lines += ["", f"Error ({run.get('error_type', 'Error')}):", f"  {run['error']}"]
+        lines += [
+            "",
+            f"Error ({_text(run.get('error_type', 'Error'))}):",
+            f"  {_text(run['error'])}",
+        ]
     for name, source in sorted(run.get("sources", {}).items()):
         upstream = (
             "unchanged upstream (HTTP 304)" if source.get("http_status") == 304 else "downloaded"
         )
         lines.append(
-            f"Source {name}: {source.get('extracted', 0)} rows, {source.get('rejected', 0)} rejected, "
-            f"{upstream}; {source.get('url', '')}"
+            f"Source {_text(name)}: {int(source.get('extracted', 0))} rows, "
+            f"{int(source.get('rejected', 0))} rejected, {upstream}; {_text(source.get('url', ''))}"
         )
         if source.get("rejected"):
             lines.append(
-                f"  rejected rows with reasons: s3://{data_bucket}/{source.get('rejects_key')}"
+                f"  rejected rows with reasons: s3://{data_bucket}/{_text(source.get('rejects_key'))}"
             )
             for reason in source.get("reject_samples", []):
-                lines.append(f"  - {reason}")
+                lines.append(f"  - {_text(reason)}")
     if counts:
         lines += [
             "",
@@ -72,8 +81,17 @@ def email(
             "  they are not retried any more: inspect them, then redrive them to the retry queue"
         )
     if dashboard_url:
-        lines += ["", f"Dashboard: {dashboard_url}"]
+        lines += ["", f"Dashboard: {_text(dashboard_url)}"]
     return subject, "\n".join(lines) + "\n"
+
+
+def _text(value: Any) -> str:
+    """``value`` on one line: every character that is not printable (line breaks, other
+    control characters) written as its Python escape, e.g. a newline as ``\\n``."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _duration(seconds: Any) -> str:

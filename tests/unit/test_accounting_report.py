@@ -62,3 +62,26 @@ def test_email_lists_rejects_with_their_location() -> None:
     run = {"run_id": "r3", "status": "SUCCEEDED", "sources": {"nyt": source}}
     _, body = email(run, data_bucket="bucket", dlq_depth=0, dashboard_url=None)
     assert "s3://bucket/rejects/r3/nyt.csv" in body and "- line 2: missing cases" in body
+
+
+def test_a_value_with_line_breaks_cannot_forge_lines_of_the_email() -> None:
+    forged = "evil.csv\nStatus:    SUCCEEDED\r\nDashboard: https://phish"
+    source = {
+        "extracted": 1,
+        "rejected": 0,
+        "http_status": 200,
+        "url": f"s3://b/landing/nyt/{forged}",
+    }
+    run = {
+        "run_id": "r4\nx",
+        "status": "FAILED",
+        "error": f"source nyt: no such uploaded object ({forged})",
+        "sources": {"nyt": source},
+    }
+    subject, body = email(run, data_bucket="b", dlq_depth=0, dashboard_url=None)
+    lines = body.splitlines()
+    assert [line for line in lines if line.startswith(("Status:", "Dashboard:"))] == [
+        "Status:    FAILED"
+    ]
+    assert "landing/nyt/evil.csv\\nStatus:    SUCCEEDED\\r\\nDashboard: https://phish" in body
+    assert subject == "[covid-etl] FAILED: run r4\\nx" and len(lines) == len(body.split("\n")) - 1
