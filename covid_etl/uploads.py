@@ -46,12 +46,18 @@ class BadUpload(ValueError):
     """The event does not name a file the pipeline can use."""
 
 
-def parse_upload_event(event: dict[str, Any]) -> Upload:
-    """An EventBridge "Object Created" event -> the execution it should start."""
+def parse_upload_event(event: dict[str, Any]) -> Upload | None:
+    """An EventBridge "Object Created" event -> the execution it should start.
+
+    None for a folder (a key ending in "/", what the S3 console's "Create folder" writes): there
+    is no file to load and nothing to retry.
+    """
     if event.get("detail-type") != "Object Created":
         raise BadUpload(f"not an Object Created event: {event.get('detail-type')!r}")
     bucket = event["detail"]["bucket"]["name"]
     key = event["detail"]["object"]["key"]
+    if key.endswith("/"):
+        return None
     etag = event["detail"]["object"].get("etag") or event["detail"]["object"].get("eTag", "")
     parts = key.removeprefix(LANDING_PREFIX).split("/")
     if not key.startswith(LANDING_PREFIX) or len(parts) != 2 or parts[0] not in SOURCES:
