@@ -29,6 +29,8 @@ fault injection (--fault, repeatable):
   throttle:N           the first N DynamoDB batch writes of the load are throttled
   unprocessed:DAY,...  these days are never written (persistent throttling): queued for retry
 
+A fault that never fired (e.g. a day not in the load) is reported on stderr after the run.
+
 exit status: 0 the run succeeded, 1 it failed (the error is printed), 2 usage error
 """
 
@@ -158,9 +160,9 @@ def parse_faults(specs: list[str]) -> dict[str, Any]:
                     raise UsageError(f"--fault {spec}: source must be nyt or jhu")
                 faults = upstream.setdefault(source, UpstreamFaults())
                 if kind == "http500":
-                    faults.http_errors = int(args[1])
+                    faults.http_errors = _fault_count(spec, args[1])
                 elif kind == "timeout":
-                    faults.hangs = int(args[1])
+                    faults.hangs = _fault_count(spec, args[1])
                 else:
                     faults.truncate = True
             elif kind == "raise":
@@ -172,7 +174,7 @@ def parse_faults(specs: list[str]) -> dict[str, Any]:
             elif kind == "load-fail":
                 load.fail = True
             elif kind == "throttle":
-                load.throttle_batches = int(args[0])
+                load.throttle_batches = _fault_count(spec, args[0])
             elif kind == "unprocessed":
                 load.unprocessed_days = {str(_date(d)) for d in args[0].split(",")}
             else:
@@ -180,6 +182,39 @@ def parse_faults(specs: list[str]) -> dict[str, Any]:
         except (IndexError, ValueError, argparse.ArgumentTypeError):
             raise UsageError(f"--fault {spec}: malformed (see etl run --help)") from None
     return {"upstream": upstream, "load": load, "raise_in": raise_in}
+
+
+def _fault_count(spec: str, text: str) -> int:
+    count = int(text)
+    if count < 0:
+        raise UsageError(f"--fault {spec}: the count must be 0 or more, got {count}")
+    return count
+
+
+def unfired_faults(faults: dict[str, Any], raised: set[str]) -> list[str]:
+    """The injected faults that never happened (``raised``: the functions a raise fired in):
+    a fault that did not fire tested nothing, and the user should know."""
+    missed = []
+    for source, upstream in sorted(faults["upstream"].items()):
+        if upstream.http_errors:
+            missed.append(f"http500:{source}: {upstream.http_errors} error(s) never served")
+        if upstream.hangs:
+            missed.append(f"timeout:{source}: {upstream.hangs} hang(s) never served")
+        if upstream.truncate and not upstream.truncated:
+            missed.append(f"truncate:{source}: no download to cut (unchanged upstream?)")
+    missed += [f"raise:{name}: {name} never ran" for name in sorted(faults["raise_in"] - raised)]
+    load = faults["load"]
+    if load.fail and not load.failed_runs:
+        missed.append("load-fail: no load job ran (nothing to load?)")
+    if load.throttled < load.throttle_batches:
+        missed.append(
+            f"throttle:{load.throttle_batches}: only {load.throttled} batch write(s) throttled"
+        )
+    missed += [
+        f"unprocessed:{day}: not in the load"
+        for day in sorted(load.unprocessed_days - load.held_days)
+    ]
+    return missed
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -228,7 +263,10 @@ def _run_locally(
             result = run_pipeline(
                 stack, trigger=trigger, progress=lambda line: print(line, flush=True)
             )
-    return print_run_report(result, state_dir)
+    status = print_run_report(result, state_dir)
+    for missed in unfired_faults(faults, stack.bridge.raised):
+        print(f"etl run: fault never fired: {missed}", file=sys.stderr)
+    return status
 
 
 def cmd_trigger(args: argparse.Namespace) -> int:

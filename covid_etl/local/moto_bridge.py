@@ -50,11 +50,14 @@ class InjectedFault(Exception):
 
 @dataclass
 class LoadFaults:
-    """Faults of the Glue load job and its DynamoDB writes."""
+    """Faults of the Glue load job and its DynamoDB writes; the counters say which fired."""
 
     fail: bool = False  # the job run ends FAILED before writing anything
     throttle_batches: int = 0  # the first N BatchWriteItem calls are throttled (transient)
     unprocessed_days: set[str] = field(default_factory=set)  # these days are never written
+    failed_runs: int = 0
+    throttled: int = 0
+    held_days: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -81,7 +84,7 @@ class Bridge:
         self._job_runs: dict[str, _JobRun] = {}
         self._current = threading.local()
         self._lock = threading.Lock()
-        self._throttled = 0
+        self.raised: set[str] = set()  # the functions a raise fault fired in
 
     def install(self, session: boto3.Session | None = None) -> None:
         events = (session or boto3.DEFAULT_SESSION or boto3.setup_default_session()).events
@@ -107,6 +110,7 @@ class Bridge:
         self._current.name = function
         try:
             if function in self.raise_in:
+                self.raised.add(function)
                 raise InjectedFault(f"fault injected in {function}")
             payload = self._handler(function)(event, context)
         except Exception as exc:  # noqa: BLE001 - any handler error is a Lambda function error
@@ -145,6 +149,7 @@ class Bridge:
         self._current.name = LOAD_JOB
         try:
             if self.load_faults.fail:
+                self.load_faults.failed_runs += 1
                 raise InjectedFault("fault injected: the load job failed")
             summary = _load_job_module().main(argv)
             logger().info(
@@ -180,8 +185,8 @@ class Bridge:
         if getattr(self._current, "name", None) != LOAD_JOB:
             return None
         faults = self.load_faults
-        if self._throttled < faults.throttle_batches:
-            self._throttled += 1
+        if faults.throttled < faults.throttle_batches:
+            faults.throttled += 1
             return _http(400), {
                 "Error": {
                     "Code": "ProvisionedThroughputExceededException",
@@ -196,6 +201,7 @@ class Bridge:
         for table, requests in body["RequestItems"].items():
             keep = [r for r in requests if _day(r) not in faults.unprocessed_days]
             held[table] = [r for r in requests if _day(r) in faults.unprocessed_days]
+            faults.held_days.update(_day(r) for r in held[table])
             body["RequestItems"][table] = keep
         body["RequestItems"] = {t: r for t, r in body["RequestItems"].items() if r}
         self._current.unprocessed = {t: r for t, r in held.items() if r}

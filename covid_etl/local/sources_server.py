@@ -33,6 +33,7 @@ class UpstreamFaults:
     hang_seconds: float = 3.0
     truncate: bool = False  # send half the body with the full Content-Length
     requests: int = field(default=0)
+    truncated: int = field(default=0)  # bodies actually cut
 
 
 def cut_at(data: bytes, source: str, as_of: date) -> bytes:
@@ -116,7 +117,10 @@ class SourcesServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("ETag", etag)
                 self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if faults.truncate else body)
+                if faults.truncate:
+                    faults.truncated += 1
+                    body = body[: len(body) // 2]
+                self.wfile.write(body)
 
             def log_message(self, *_: object) -> None:
                 pass

@@ -69,6 +69,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     for args in (
         ("run", "--as-of", "yesterday"),
         ("run", "--fault", "melt:nyt"),
+        ("run", "--fault", "http500:nyt:-1"),
+        ("run", "--fault", "timeout:jhu:-3"),
+        ("run", "--fault", "throttle:-2"),
         ("run", "--source", "cdc=x.csv"),
         ("nonsense",),
     ):

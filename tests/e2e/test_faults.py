@@ -16,7 +16,7 @@ from conftest import JHU_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws
 from covid_etl.accounting import invariant_violations
-from covid_etl.cli import print_run_report
+from covid_etl.cli import parse_faults, print_run_report, unfired_faults
 from covid_etl.local.moto_bridge import LoadFaults
 from covid_etl.local.sources_server import UpstreamFaults
 from covid_etl.settings import Settings
@@ -110,6 +110,39 @@ def test_throttled_writes_are_absorbed_by_the_load_jobs_retries(loaded: Pipeline
     )
     counts = assert_run(result, "SUCCEEDED")
     assert (counts["updated"], counts["queued"]) == (30, 0)
+
+
+def test_a_fault_that_never_fires_is_reported(loaded: Pipeline) -> None:
+    """On an unchanged day nothing is downloaded or loaded: these faults cannot happen."""
+    loaded.run()
+    faults = parse_faults(
+        [
+            "truncate:nyt",
+            "raise:start_from_upload",
+            "load-fail",
+            "throttle:2",
+            "unprocessed:2020-05-01",
+        ]
+    )
+    result = loaded.run(
+        upstream=faults["upstream"], raise_in=faults["raise_in"], load=faults["load"]
+    )
+    assert_run(result, "SUCCEEDED")
+    assert unfired_faults(faults, loaded.stack.bridge.raised) == [
+        "truncate:nyt: no download to cut (unchanged upstream?)",
+        "raise:start_from_upload: start_from_upload never ran",
+        "load-fail: no load job ran (nothing to load?)",
+        "throttle:2: only 0 batch write(s) throttled",
+        "unprocessed:2020-05-01: not in the load",
+    ]
+
+
+def test_faults_that_fired_are_not_reported(loaded: Pipeline) -> None:
+    faults = parse_faults(["throttle:1", "unprocessed:2020-03-05"])
+    result = loaded.run(nyt=revised_nyt("2020-03-05", bump=3), load=faults["load"])
+    assert_run(result, "SUCCEEDED")
+    assert unfired_faults(faults, loaded.stack.bridge.raised) == []
+    assert_run(loaded.run(nyt=revised_nyt("2020-03-05", bump=3)), "SUCCEEDED")  # loads it
 
 
 def test_a_failed_load_queues_every_record_and_the_next_run_loads_them(loaded: Pipeline) -> None:
