@@ -142,9 +142,11 @@ class CsvRecord:
 def csv_records(text: str) -> Iterator[CsvRecord]:
     """The CSV records of ``text``, one strict ``csv.reader`` pass over its lines.
 
-    A quote left open swallows the rest of the file; instead, its first line is reported
-    malformed and reading resumes on the next line, so one stray quote costs one row. A record
-    open at the end of the file on its own last line is reported malformed too, with ``last``.
+    A stray quote swallows the lines after it (up to the next quote, or the end of the file);
+    instead, a malformed record spanning lines is reported on its first line and the rest is
+    read again one line per record, so one stray quote costs one row (and n stray quotes cost
+    n rows, not n passes over the file). A record open at the end of the file on its own last
+    line is reported malformed too, with ``last``.
     """
     stream = iter(io.StringIO(text, newline=""))
     upcoming = next(stream, None)
@@ -176,13 +178,26 @@ def csv_records(text: str) -> Iterator[CsvRecord]:
             return
         except csv.Error as exc:
             fields, error = None, str(exc)
-            if at_end() and len(consumed) > 1:
+            if len(consumed) > 1:
                 replay.extend(consumed[1:])
                 del consumed[1:]
-                reader = csv.reader(lines(), strict=True)
+                reader = _OneLinePerRecord(lines())
         if consumed:
             text_of = _LINE_END.sub("", "".join(line for _, line in consumed))
             yield CsvRecord(consumed[0][0], text_of, fields, error, at_end())
+
+
+class _OneLinePerRecord:
+    """A csv.reader that never lets a quoted field run past its line."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+
+    def __iter__(self) -> _OneLinePerRecord:
+        return self
+
+    def __next__(self) -> list[str]:
+        return next(csv.reader([next(self._lines)], strict=True))
 
 
 def validate(

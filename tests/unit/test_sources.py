@@ -207,3 +207,13 @@ def test_rejects_file_cells_cannot_run_as_spreadsheet_formulas() -> None:
         "'\rx",
         "ok",
     ]
+
+
+def test_many_stray_quotes_cost_one_row_each() -> None:
+    rows = "".join(f'"2020-01-{d:02d},1,1\n2020-02-{d:02d},{d},1\n' for d in range(1, 29))
+    result = validate(NYT, f"date,cases,deaths\n{rows}".encode(), run_date=TODAY)
+    assert [r.date.day for r in result.rows] == list(range(1, 29))
+    assert [r.line_number for r in result.rejects] == list(range(2, 58, 2))
+    # The first stray quote runs to the next one (line 4): reported on line 2, then line by line.
+    assert result.rejects[0].reason == "malformed CSV: ',' expected after '\"'"
+    assert {r.reason for r in result.rejects[1:]} == {"malformed CSV: unexpected end of data"}
