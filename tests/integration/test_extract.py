@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from covid_etl import aws
 from covid_etl.extract import SourceUnavailable, download
 from covid_etl.local.sources_server import SourcesServer, UpstreamFaults
+from covid_etl.settings import Settings
+from covid_etl.steps import extract_source
 
 FAST = {"timeout_seconds": 0.5, "retries": 2, "backoff_seconds": 0.01, "max_bytes": 10**7}
 
@@ -58,4 +63,26 @@ def test_a_source_over_the_byte_limit_fails_before_it_is_read() -> None:
         download("jhu", server.urls["jhu"], etag=None, **{**FAST, "max_bytes": 1_000_000})
     assert raised.value.problem.startswith(
         "too large: 3,629,485 bytes, more than the 1,000,000 allowed (MAX_SOURCE_BYTES)"
+    )
+
+
+def test_an_uploaded_source_over_the_byte_limit_fails_before_it_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        aws.reset_clients()
+        boto3.client("s3").create_bucket(Bucket="data")
+        aws.put_object("data", "landing/nyt/big.csv", b"date,cases,deaths\n" + b"x" * 2_000)
+        settings = Settings("data", *["x"] * 5, max_source_bytes=1_000)
+        with pytest.raises(SourceUnavailable) as raised:
+            extract_source(settings, "r1", "nyt", "s3://data/landing/nyt/big.csv")
+        aws.reset_clients()
+    assert raised.value.problem.startswith(
+        "too large: 2,018 bytes, more than the 1,000 allowed (MAX_SOURCE_BYTES)"
     )
