@@ -92,17 +92,22 @@ def _read_at_most(source: str, url: str, response: requests.Response, max_bytes:
         return b""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise SourceUnavailable(source, url, too_large(f"{int(declared):,} bytes", max_bytes))
+        raise SourceUnavailable(source, url, too_large(max_bytes, int(declared)))
     body = bytearray()
     for chunk in response.iter_content(chunk_size=1024 * 1024):
         body += chunk
         if len(body) > max_bytes:
-            raise SourceUnavailable(source, url, too_large("the file", max_bytes))
+            raise SourceUnavailable(source, url, too_large(max_bytes))
     return bytes(body)
 
 
-def too_large(size: str, max_bytes: int) -> str:
-    return f"too large: {size}, more than the {max_bytes:,} allowed (MAX_SOURCE_BYTES); not read"
+def too_large(max_bytes: int, size: int | None = None) -> str:
+    """The problem of a source over the limit: its size when known, else where reading stopped."""
+    if size is None:
+        return (
+            f"too large: over the {max_bytes:,} bytes allowed (MAX_SOURCE_BYTES); stopped reading"
+        )
+    return f"too large: {size:,} bytes, more than the {max_bytes:,} allowed (MAX_SOURCE_BYTES); not read"
 
 
 def _root(exc: BaseException) -> str:

@@ -134,7 +134,7 @@ def extract_source(settings: Settings, run_id: str, source: str, url: str) -> di
             body = aws.get_object(bucket, key, max_bytes=settings.max_source_bytes)
         except aws.ObjectTooLarge as exc:
             raise SourceUnavailable(
-                source, url, too_large(f"{exc.size:,} bytes", settings.max_source_bytes)
+                source, url, too_large(settings.max_source_bytes, exc.size)
             ) from None
         if body is None:
             raise SourceUnavailable(source, url, "no such uploaded object")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -80,4 +84,33 @@ def test_an_uploaded_source_over_the_byte_limit_fails_before_it_is_read(
         aws.reset_clients()
     assert raised.value.problem.startswith(
         "too large: 2,018 bytes, more than the 1,000 allowed (MAX_SOURCE_BYTES)"
+    )
+
+
+class EndlessBody(BaseHTTPRequestHandler):
+    """An upstream that sends no Content-Length: the body ends when the connection closes."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        with contextlib.suppress(ConnectionError):  # the client stops reading: as it should
+            for _ in range(100):
+                self.wfile.write(b"x" * 100_000)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_source_without_a_length_stops_being_read_past_the_byte_limit() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EndlessBody)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/us.csv"
+    try:
+        with pytest.raises(SourceUnavailable) as raised:
+            download("nyt", url, etag=None, **{**FAST, "max_bytes": 1_000_000})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert raised.value.problem == (
+        "too large: over the 1,000,000 bytes allowed (MAX_SOURCE_BYTES); stopped reading"
     )
