@@ -94,19 +94,28 @@ def test_a_backfill_window_loads_only_that_window(pipeline: Pipeline) -> None:
 
 
 def test_redrive_moves_dlq_messages_back_and_the_next_run_loads_them(pipeline: Pipeline) -> None:
+    """Two records of 2020-09-09 sat in the DLQ: the day's current value, which never reached the
+    table, and an older one that upstream corrected since. The redrive loads the first; the
+    stale one is never written over it."""
     assert pipeline.run().status == "SUCCEEDED"
     settings = pipeline.stack.settings
-    record = {"date": "2020-09-09", "cases": "1", "deaths": "2", "recovered": "3"}
-    body = json.dumps({"run_id": "run-old", "kind": "revised", "record": record, "reason": "x"})
-    boto3.client("sqs").send_message(QueueUrl=settings.retry_dlq_url, MessageBody=body)
-    assert move_messages(settings.retry_dlq_url, settings.retry_queue_url) == 1
-    assert pipeline.dlq_bodies() == [] and len(pipeline.retry_queue()) == 1
+    [current] = [r for r in pipeline.table() if r.date.isoformat() == "2020-09-09"]
+    boto3.client("dynamodb").delete_item(
+        TableName=settings.daily_table, Key={"date": {"S": "2020-09-09"}}
+    )
+    stale = {**current.as_row(), "cases": str(current.cases - 100)}
+    for record in (current.as_row(), stale):
+        body = json.dumps({"run_id": "run-old", "kind": "revised", "record": record, "reason": "x"})
+        boto3.client("sqs").send_message(QueueUrl=settings.retry_dlq_url, MessageBody=body)
+    assert move_messages(settings.retry_dlq_url, settings.retry_queue_url) == 2
+    assert pipeline.dlq_bodies() == [] and len(pipeline.retry_queue()) == 2
     result = pipeline.run()
     counts = result.run["counts"]
-    assert (counts["retried"], counts["updated"], counts["queued"]) == (1, 1, 0)
-    assert {r.date.isoformat(): r.cases for r in pipeline.table()}["2020-09-09"] == 1
+    assert (counts["retried"], counts["superseded"], counts["updated"]) == (1, 1, 1)
+    assert counts["queued"] == 0 and invariant_violations(counts) == []
+    assert [r for r in pipeline.table() if r.date == current.date] == [current]
     assert pipeline.retry_queue() == []
-    assert pipeline.run().status == "SUCCEEDED"  # and back to the sources' values
+    assert pipeline.table() == independent_join()
 
 
 def test_each_load_writes_the_staged_days_as_parquet(pipeline: Pipeline) -> None:
