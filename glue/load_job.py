@@ -7,6 +7,8 @@ ignored. Plain Python + boto3 only, so the same file runs unchanged on AWS and l
   backoff and jitter, up to --max_attempts.
 - A batch DynamoDB refuses as a whole (one bad item fails all 25) is written item by item, so
   one poison record cannot take 24 good ones down with it.
+- A row whose count is not an integer from 0 to int64's maximum is not written: it fails with
+  its reason (the validator refuses such counts; this catches a record redriven by hand).
 - What still fails is written to --failures_key (always written, header-only when all loaded):
   the pipeline reconciles against the table and queues those records for retry.
 - The run's staged days (--daily_key) are written again as Parquet to --processed_key.
@@ -29,6 +31,8 @@ import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
 BATCH_SIZE = 25
+COUNTS = ("cases", "deaths", "recovered")
+INT64_MAX = 2**63 - 1
 THROTTLING = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -47,6 +51,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--base_delay_seconds", type=float, default=0.1)
     args, _glue_arguments = parser.parse_known_args(argv)
     return args
+
+
+def out_of_range(row: dict[str, str]) -> str | None:
+    """Why a row cannot be stored (DynamoDB readers and Parquet hold int64), or None."""
+    for name in COUNTS:
+        text = row[name].strip()
+        digits = text.isascii() and text.isdigit()
+        if not digits or len(text.lstrip("0")) > len(str(INT64_MAX)) or int(text) > INT64_MAX:
+            return f"{name} {text[:30]!r} is not a count from 0 to {INT64_MAX}"
+    return None
 
 
 def to_item(row: dict[str, str], run_id: str, loaded_at: str) -> dict:
@@ -131,9 +145,10 @@ def main(argv: list[str]) -> dict:
     delta = s3.get_object(Bucket=args.data_bucket, Key=args.delta_key)["Body"].read().decode()
     rows = list(csv.DictReader(io.StringIO(delta)))
     loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")  # noqa: UP017 - Python 3.9 on Glue
-    items = [to_item(row, args.run_id, loaded_at) for row in rows]
-    failed = write_batches(
-        dynamodb, args.daily_table, items, args.max_attempts, args.base_delay_seconds
+    failed = {row["date"]: reason for row in rows if (reason := out_of_range(row))}
+    items = [to_item(row, args.run_id, loaded_at) for row in rows if row["date"] not in failed]
+    failed.update(
+        write_batches(dynamodb, args.daily_table, items, args.max_attempts, args.base_delay_seconds)
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

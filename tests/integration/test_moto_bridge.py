@@ -74,6 +74,7 @@ def test_the_glue_script_loads_and_writes_failures_under_throttling(bridge: Brid
         KeySchema=[{"AttributeName": "date", "KeyType": "HASH"}],
     )
     rows = "".join(f"2020-04-{d:02d},{d},1,2\n" for d in range(1, 31))
+    rows += f"2020-05-01,{2**64},1,2\n"  # out of int64: never written, a failure with a reason
     boto3.client("s3").put_object(
         Bucket="bridge-test", Key="d.csv", Body="date,cases,deaths,recovered\n" + rows
     )
@@ -98,6 +99,9 @@ def test_the_glue_script_loads_and_writes_failures_under_throttling(bridge: Brid
         boto3.client("s3").get_object(Bucket="bridge-test", Key="f.csv")["Body"].read().decode()
     )
     assert failures.splitlines()[1].startswith("2020-04-07,7,1,2,unprocessed (throttled) after 8")
+    assert failures.splitlines()[2] == (
+        f"2020-05-01,{2**64},1,2,cases '{2**64}' is not a count from 0 to {2**63 - 1}"
+    )
     assert {"dynamodb:BatchWriteItem", "s3:GetObject", "s3:PutObject"} <= bridge.calls["load_job"]
 
 
