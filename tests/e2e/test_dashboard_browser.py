@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import process_state_kept
 from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -198,7 +199,11 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
     """The page four real local runs left (a failed one among them), with `etl export` and
     `etl runs` read back from the same state dir."""
     state_dir = tmp_path_factory.mktemp("state")
-    with SourcesServer() as server, embedded_aws(state_dir, source_urls=server.urls) as stack:
+    with (
+        process_state_kept(),
+        SourcesServer() as server,
+        embedded_aws(state_dir, source_urls=server.urls) as stack,
+    ):
         for as_of, fault in (
             ("2020-10-06", None),
             ("2020-10-07", "transform_sources"),
