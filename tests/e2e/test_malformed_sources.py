@@ -17,6 +17,8 @@ from covid_etl.accounting import invariant_violations
 from covid_etl.cli import print_run_report
 
 # Each source's quarantine, an odd but valid file, each source refused, and the join refusing.
+# A variant about the state machine's own limits (a payload size) belongs here too: validate()
+# alone cannot show that a run survives it.
 WHOLE_PIPELINE_CASES = [
     case_named(name)
     for name in (
