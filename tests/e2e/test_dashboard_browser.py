@@ -33,15 +33,14 @@ from covid_etl.local.runner import embedded_aws, run_pipeline
 from covid_etl.local.sources_server import DEFAULT_FILES, SourcesServer, cut_at
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "covid_etl" / "local" / "data"
 SCREENSHOT = ROOT / "test-output" / "dashboard.png"
 SERIES = ("cases", "deaths", "recovered")
 RUN_COUNTS = ("inserted", "updated", "unchanged", "rejected", "queued")
 # A drawn series covers at least this many pixels of its colour; an empty chart has none.
 MIN_INKED_PIXELS = 200
 
-# Keeps Chromium off the network and away from the user's profile (Playwright adds its own
-# defaults; these are the ones this test relies on, checked in chrome://version below).
+# Keep Chromium off the network (Playwright adds its own defaults, and a throwaway profile;
+# these are the ones this test relies on, checked on chrome://version below).
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
