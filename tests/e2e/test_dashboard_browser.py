@@ -223,12 +223,18 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
     return page, days, runs
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium for the module; each view opens a fresh context (its own profile)."""
+def chromium_executable() -> str:
+    """Debian's Chromium; without it the test fails (it never skips) and says how to install it."""
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.fail("chromium is not installed: run `make browser` (Debian package chromium)")
+    return chromium
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the module; each view opens a fresh context (its own profile)."""
+    chromium = chromium_executable()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
         try:
@@ -241,6 +247,14 @@ def browser() -> Iterator[Browser]:
 def shown(dashboard_page: tuple[Path, list[dict], list[dict]], browser: Browser) -> PageState:
     """The page as the browser showed it, once for the module; the screenshot is kept."""
     return view(browser, dashboard_page[0], screenshot=SCREENSHOT)
+
+
+def test_a_missing_chromium_fails_the_test_and_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="run `make browser`"):
+        chromium_executable()
 
 
 def test_chromium_runs_with_the_flags_that_keep_it_off_the_network(browser: Browser) -> None:
