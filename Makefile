@@ -77,8 +77,11 @@ browser:
 run: install
 	$(ETL) run $(ARGS)
 
+# One pytest worker per core (pytest-xdist): every test stands alone (an embedded account per
+# module, ports picked by the OS, tmp folders per worker), so workers share nothing. loadfile
+# keeps a module on one worker: its account and first load are built once, not once per worker.
 test: install tools browser wheels checkov schema bench-extras
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n auto --dist loadfile $(ARGS)
 
 # Benchmarks (timings stay out of the tests): every figure of bench/ as a table on stdout and in
 # bench/results.json. The bench extras (pandas) go on top of dev; the pandas-vs-library

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import boto3
 import pytest
 
 from covid_etl import aws
@@ -85,15 +88,43 @@ class Pipeline:
         return dump_messages(self.stack.settings.retry_queue_url)
 
 
+@contextmanager
+def process_state_kept() -> Iterator[None]:
+    """Put back os.environ and boto3's default session, which the embedded AWS replaces (its
+    credentials, region and settings): no later test in the process sees another's account."""
+    environ, session = dict(os.environ), boto3.DEFAULT_SESSION
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        boto3.DEFAULT_SESSION = session
+
+
+@pytest.fixture(autouse=True)
+def _process_state_kept() -> Iterator[None]:
+    with process_state_kept():
+        yield
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """A fresh embedded account per test module (creating the state machine costs ~3 s)."""
     state_dir = tmp_path_factory.mktemp("state")
     with (
+        process_state_kept(),
         SourcesServer() as server,
         embedded_aws(state_dir, source_urls=server.urls, save=False) as stack,
     ):
         yield Pipeline(stack, server)
+
+
+@pytest.fixture(scope="module")
+def loaded(pipeline: Pipeline) -> Pipeline:
+    """The module's account after a run of the shipped files: tests that change something
+    compare with the table as they found it, so each passes alone or after the others."""
+    assert pipeline.run().status == "SUCCEEDED"
+    return pipeline
 
 
 @pytest.fixture(scope="session")

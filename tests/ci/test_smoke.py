@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,17 +193,8 @@ def test_local_env_needs_a_local_run_first(
     assert f"no local stack in {tmp_path}: run `etl run`" in capsys.readouterr().err
 
 
-@pytest.fixture
-def restored_environ() -> Iterator[None]:
-    """The embedded AWS sets its credentials and settings in os.environ: put them back after."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-
-
 def test_local_smoke_passes_after_a_local_run(
-    tmp_path: Path, restored_environ: None, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with SourcesServer() as server, embedded_aws(tmp_path, source_urls=server.urls) as stack:
         assert run_pipeline(stack).status == "SUCCEEDED"

@@ -1,29 +1,30 @@
-"""The dashboard page in a real browser: headless Chromium (Debian's package, `make browser`).
+"""The dashboard page in a real browser: Debian's Chromium (`make browser`) driven by Playwright.
 
-Chromium is driven over the DevTools protocol: the test reads what a reader sees (the charts
-Chart.js drew and their pixels, the latest figures, the runs table), fails on any JavaScript error,
-console error or request the page makes, and keeps a screenshot in test-output/dashboard.png.
+Playwright launches /usr/bin/chromium (never a browser build of its own: `playwright install`
+cannot download here) with flags that keep it off the network. The test reads what a reader sees
+(the charts Chart.js drew and their pixels, the latest figures, the runs table), fails on any
+JavaScript error, console error or request the page makes (each request is also aborted), and
+keeps a screenshot in test-output/dashboard.png.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import csv
 import io
 import json
 import re
 import shutil
-import subprocess
-import time
-import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-import websocket
+from conftest import process_state_kept
+from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from covid_etl import dashboard
 from covid_etl.cli import main
@@ -32,14 +33,14 @@ from covid_etl.local.runner import embedded_aws, run_pipeline
 from covid_etl.local.sources_server import DEFAULT_FILES, SourcesServer, cut_at
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "covid_etl" / "local" / "data"
 SCREENSHOT = ROOT / "test-output" / "dashboard.png"
 SERIES = ("cases", "deaths", "recovered")
 RUN_COUNTS = ("inserted", "updated", "unchanged", "rejected", "queued")
 # A drawn series covers at least this many pixels of its colour; an empty chart has none.
 MIN_INKED_PIXELS = 200
 
-# Keeps Chromium off the network and away from the user's profile.
+# Keep Chromium off the network (Playwright adds its own defaults, and a throwaway profile;
+# these are the ones this test relies on, checked on chrome://version below).
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -47,14 +48,10 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--disable-quic",
-    "--disable-default-apps",
-    "--disable-extensions",
     "--no-first-run",
-    "--no-default-browser-check",
-    "--hide-scrollbars",
-    "--mute-audio",
 )
+VIEWPORT = {"width": 1280, "height": 900}
+TIMEOUT_MS = 20_000
 
 # Runs in the page: what Chart.js drew for each canvas, the pixels of its colour, the figures
 # and the runs table as displayed.
@@ -110,134 +107,39 @@ class PageState:
     requests: list[str] = field(default_factory=list)
 
 
-class Browser:
-    """One headless Chromium process and one tab, over the DevTools protocol."""
-
-    def __init__(self, profile: Path):
-        chromium = shutil.which("chromium")
-        if chromium is None:
-            pytest.fail("chromium is not installed: run `make browser` (Debian package chromium)")
-        self.process = subprocess.Popen(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0"]
-            + ["--window-size=1280,900", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.events: list[dict[str, Any]] = []
-        self._next_id = 0
-        try:
-            port = self._devtools_port(profile / "DevToolsActivePort")
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as reply:
-                targets = json.load(reply)
-            page = next(t for t in targets if t["type"] == "page")
-            self.ws = websocket.create_connection(
-                page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True
-            )
-        except BaseException:
-            self._stop()
-            raise
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.call(f"{domain}.enable")
-
-    def _devtools_port(self, active_port: Path) -> int:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"chromium exited with status {self.process.returncode} at start")
-            if active_port.is_file() and active_port.read_text().strip():
-                return int(active_port.read_text().split()[0])
-            time.sleep(0.05)
-        pytest.fail("chromium did not open its DevTools port within 30 s")
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self._next_id += 1
-        self.ws.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == self._next_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message["result"]
-            self.events.append(message)
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"evaluating in the page: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def open(self, url: str, timeout: float = 20) -> None:
-        self.call("Page.navigate", url=url)
-        deadline = time.monotonic() + timeout
-        while not self.evaluate("document.readyState === 'complete' && !!document.body"):
-            if time.monotonic() > deadline:
-                pytest.fail(f"{url} did not finish loading within {timeout} s")
-            time.sleep(0.05)
-
-    def wait_for_charts(self, timeout: float = 20) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.evaluate("document.body.dataset.chartsReady === 'true'"):
-                return True
-            time.sleep(0.05)
-        return False
-
-    def screenshot(self, path: Path) -> None:
-        height = self.evaluate("document.documentElement.scrollHeight")
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=1280,
-            height=int(height),
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-        shot = self.call("Page.captureScreenshot", format="png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(shot["data"]))
-
-    def close(self) -> None:
-        self.ws.close()
-        self._stop()
-
-    def _stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def view(html_path: Path, profile: Path, screenshot: Path | None = None) -> PageState:
+def view(browser: Browser, html_path: Path, screenshot: Path | None = None) -> PageState:
     """Open the page as a reader would and report what it showed and every error or request."""
-    browser = Browser(profile)
+    url = html_path.resolve().as_uri()
+    state = PageState(url=url, facts={})
+    context = browser.new_context(viewport=VIEWPORT)
     try:
-        url = html_path.resolve().as_uri()
-        browser.open(url)
-        ready = browser.wait_for_charts()
-        facts = browser.evaluate(INSPECT)
-        facts["ready"] = ready and facts["ready"]
+        # Whatever the page asks for beyond itself is recorded (below) and never fetched.
+        context.route(lambda requested: requested != url, lambda route: route.abort())
+        page = context.new_page()
+        page.on("request", lambda r: r.url != url and state.requests.append(r.url))
+        page.on("pageerror", lambda e: state.errors.append(f"JavaScript exception: {e.name}: {e}"))
+        page.on(
+            "console",
+            lambda m: (
+                m.type in ("error", "assert") and state.errors.append(f"console.{m.type}: {m.text}")
+            ),
+        )
+        page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+        try:
+            page.wait_for_function(
+                "document.body.dataset.chartsReady === 'true'", timeout=TIMEOUT_MS
+            )
+            ready = True
+        except PlaywrightTimeout:
+            ready = False
+        state.facts = page.evaluate(INSPECT)
+        state.facts["ready"] = ready and state.facts["ready"]
         if screenshot is not None:
-            browser.screenshot(screenshot)
-        state = PageState(url=url, facts=facts)
-        for event in browser.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                details = params["exceptionDetails"]
-                text = details.get("exception", {}).get("description") or details.get("text")
-                state.errors.append(f"JavaScript exception: {text}")
-            elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-                args = " ".join(
-                    str(a.get("value", a.get("description", ""))) for a in params["args"]
-                )
-                state.errors.append(f"console.{params['type']}: {args}")
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                state.errors.append(f"browser log: {params['entry']['text']}")
-            elif method == "Network.requestWillBeSent" and params["request"]["url"] != url:
-                state.requests.append(params["request"]["url"])
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=screenshot, full_page=True)
         return state
     finally:
-        browser.close()
+        context.close()
 
 
 def problems(
@@ -296,7 +198,11 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
     """The page four real local runs left (a failed one among them), with `etl export` and
     `etl runs` read back from the same state dir."""
     state_dir = tmp_path_factory.mktemp("state")
-    with SourcesServer() as server, embedded_aws(state_dir, source_urls=server.urls) as stack:
+    with (
+        process_state_kept(),
+        SourcesServer() as server,
+        embedded_aws(state_dir, source_urls=server.urls) as stack,
+    ):
         for as_of, fault in (
             ("2020-10-06", None),
             ("2020-10-07", "transform_sources"),
@@ -317,12 +223,49 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
     return page, days, runs
 
 
+def chromium_executable() -> str:
+    """Debian's Chromium; without it the test fails (it never skips) and says how to install it."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed: run `make browser` (Debian package chromium)")
+    return chromium
+
+
 @pytest.fixture(scope="module")
-def shown(
-    dashboard_page: tuple[Path, list[dict], list[dict]], tmp_path_factory: pytest.TempPathFactory
-) -> PageState:
+def browser() -> Iterator[Browser]:
+    """One Chromium for the module; each view opens a fresh context (its own profile)."""
+    chromium = chromium_executable()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def shown(dashboard_page: tuple[Path, list[dict], list[dict]], browser: Browser) -> PageState:
     """The page as the browser showed it, once for the module; the screenshot is kept."""
-    return view(dashboard_page[0], tmp_path_factory.mktemp("profile"), screenshot=SCREENSHOT)
+    return view(browser, dashboard_page[0], screenshot=SCREENSHOT)
+
+
+def test_a_missing_chromium_fails_the_test_and_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="run `make browser`"):
+        chromium_executable()
+
+
+def test_chromium_runs_with_the_flags_that_keep_it_off_the_network(browser: Browser) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto("chrome://version", timeout=TIMEOUT_MS)
+        command_line = page.inner_text("#command_line")
+    finally:
+        context.close()
+    assert set(CHROMIUM_FLAGS) <= set(command_line.split()), command_line
 
 
 def test_the_page_shows_every_day_the_latest_figures_and_the_runs(shown, dashboard_page):
@@ -359,29 +302,29 @@ def _data_of(page: str) -> tuple[re.Match[str], dict]:
     return match, json.loads(match.group(2))
 
 
-def test_an_empty_series_is_detected(dashboard_page, tmp_path: Path):
+def test_an_empty_series_is_detected(dashboard_page, browser, tmp_path: Path):
     page_path, days, runs = dashboard_page
     page = page_path.read_text(encoding="utf-8")
     match, data = _data_of(page)
     data["cumulative"]["deaths"] = []
     broken = tmp_path / "index.html"
     broken.write_text(page.replace(match.group(2), json.dumps(data)), encoding="utf-8")
-    found = problems(view(broken, tmp_path / "profile"), days, runs)
+    found = problems(view(browser, broken), days, runs)
     assert any(p.startswith("chart-cumulative-deaths is empty") for p in found), found
     assert not any("chart-cumulative-cases" in p for p in found), found
 
 
-def test_a_javascript_error_is_detected(dashboard_page, tmp_path: Path, monkeypatch):
+def test_a_javascript_error_is_detected(dashboard_page, browser, tmp_path: Path, monkeypatch):
     _, days, runs = dashboard_page
     # The error is part of the page's own (hashed, so allowed) script: a real exception at load.
     monkeypatch.setattr(dashboard, "_PAGE_SCRIPT", dashboard._PAGE_SCRIPT + "null.boom;\n")
     broken = tmp_path / "index.html"
     broken.write_text(render_dashboard(days, runs, "2020-10-11T06:00:21Z"), encoding="utf-8")
-    found = problems(view(broken, tmp_path / "profile"), days, runs)
+    found = problems(view(browser, broken), days, runs)
     assert any(p.startswith("JavaScript exception: TypeError") for p in found), found
 
 
-def test_a_page_that_reaches_for_the_network_is_detected(dashboard_page, tmp_path: Path):
+def test_a_page_that_reaches_for_the_network_is_detected(dashboard_page, browser, tmp_path: Path):
     page_path, days, runs = dashboard_page
     page = page_path.read_text(encoding="utf-8")
     broken = tmp_path / "index.html"
@@ -389,5 +332,5 @@ def test_a_page_that_reaches_for_the_network_is_detected(dashboard_page, tmp_pat
         page.replace("<body>", '<body><img src="http://127.0.0.1:9/chart.js" alt="">', 1),
         encoding="utf-8",
     )
-    found = problems(view(broken, tmp_path / "profile"), days, runs)
+    found = problems(view(browser, broken), days, runs)
     assert any("127.0.0.1:9/chart.js" in p for p in found), found

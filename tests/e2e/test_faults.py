@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
-import pytest
 from conftest import JHU_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws
@@ -20,12 +19,6 @@ from covid_etl.cli import parse_faults, print_run_report, unfired_faults
 from covid_etl.local.moto_bridge import LoadFaults
 from covid_etl.local.sources_server import UpstreamFaults
 from covid_etl.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def loaded(pipeline: Pipeline) -> Pipeline:
-    assert pipeline.run().status == "SUCCEEDED"
-    return pipeline
 
 
 def assert_run(result, status: str, reason: str = "") -> dict:

@@ -118,11 +118,11 @@ def test_redrive_moves_dlq_messages_back_and_the_next_run_loads_them(pipeline: P
     assert pipeline.table() == independent_join()
 
 
-def test_each_load_writes_the_staged_days_as_parquet(pipeline: Pipeline) -> None:
-    result = pipeline.run(nyt=revised_nyt("2020-05-05", bump=3))
+def test_each_load_writes_the_staged_days_as_parquet(loaded: Pipeline) -> None:
+    result = loaded.run(nyt=revised_nyt("2020-05-05", bump=3))
     assert result.run["counts"]["delta"] == 1
     data = aws.get_object(
-        pipeline.stack.settings.data_bucket, keys.processed(result.run["run_date"], result.run_id)
+        loaded.stack.settings.data_bucket, keys.processed(result.run["run_date"], result.run_id)
     )
     table = pq.read_table(io.BytesIO(data))
     assert table.schema == pa.schema(
@@ -134,4 +134,4 @@ def test_each_load_writes_the_staged_days_as_parquet(pipeline: Pipeline) -> None
         ]
     )
     assert table.num_rows == result.run["counts"]["joined"] == 261
-    assert table.column("date").to_pylist() == [r.date for r in pipeline.table()]
+    assert table.column("date").to_pylist() == [r.date for r in loaded.table()]

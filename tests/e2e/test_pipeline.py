@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join
+from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl.accounting import invariant_violations
 from covid_etl.naming import FUNCTIONS
@@ -25,38 +25,42 @@ def test_first_run_loads_exactly_the_days_both_sources_share(pipeline: Pipeline)
     assert f"inserted {len(expected)}" in result.email_body
 
 
-def test_immediate_rerun_writes_nothing(pipeline: Pipeline) -> None:
-    table_before = pipeline.table()
-    pipeline.stack.bridge.calls.clear()
-    result = pipeline.run()
+def test_immediate_rerun_writes_nothing(loaded: Pipeline) -> None:
+    table_before = loaded.table()
+    loaded.stack.bridge.calls.clear()
+    result = loaded.run()
     assert result.status == "SUCCEEDED"
     counts = result.run["counts"]
     assert (counts["inserted"], counts["updated"], counts["queued"]) == (0, 0, 0)
     assert counts["unchanged"] == len(table_before)
-    assert "load_job" not in pipeline.stack.bridge.calls, "no load job on an empty delta"
-    assert pipeline.table() == table_before
+    assert "load_job" not in loaded.stack.bridge.calls, "no load job on an empty delta"
+    assert loaded.table() == table_before
     assert invariant_violations(counts) == []
 
 
-def test_a_revised_past_value_updates_one_row(pipeline: Pipeline) -> None:
+def test_a_revised_past_value_updates_one_row(loaded: Pipeline) -> None:
     lines = NYT_BYTES.decode().splitlines()
     index = next(i for i, line in enumerate(lines) if line.startswith("2020-06-01,"))
     day, cases, deaths = lines[index].split(",")
     lines[index] = f"{day},{int(cases) + 5},{deaths}"
     revised = "\n".join(lines).encode()
-    result = pipeline.run(nyt=revised)
+    result = loaded.run(nyt=revised)
     counts = result.run["counts"]
     assert result.status == "SUCCEEDED"
     assert (counts["revised"], counts["updated"], counts["inserted"]) == (1, 1, 0)
-    loaded = {r.date: r for r in pipeline.table()}
-    assert loaded[date(2020, 6, 1)].cases == int(cases) + 5
-    assert pipeline.table() == independent_join(revised, JHU_BYTES)
+    by_date = {r.date: r for r in loaded.table()}
+    assert by_date[date(2020, 6, 1)].cases == int(cases) + 5
+    assert loaded.table() == independent_join(revised, JHU_BYTES)
     assert invariant_violations(counts) == []
 
 
-def test_every_aws_call_is_granted_to_its_function(pipeline: Pipeline) -> None:
-    """Least privilege, checked in practice: each handler called only what its role allows."""
-    calls = pipeline.stack.bridge.calls
+def test_every_aws_call_is_granted_to_its_function(loaded: Pipeline) -> None:
+    """Least privilege, checked in practice: each handler called only what its role allows,
+    on a run that loads nothing (the sources unchanged) and one that loads a revision."""
+    calls = loaded.stack.bridge.calls
+    calls.clear()
+    assert loaded.run().status == "SUCCEEDED"
+    assert loaded.run(nyt=revised_nyt("2020-06-02")).status == "SUCCEEDED"
     assert set(calls) - {"load_job"} <= set(FUNCTIONS)
     for function, actions in calls.items():
         allowed = (

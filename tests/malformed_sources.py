@@ -1,19 +1,18 @@
-"""Malformed sources through the real state machine: rows quarantined with a reason, or the run
-fails loudly; either way the table holds no bad value and loses no good one."""
+"""The shipped source files with one thing broken: rows the run quarantines with a reason, odd
+but valid files it reads unchanged, and sources it refuses as a whole.
+
+tests/unit/test_sources_malformed.py checks every variant against covid_etl.sources (where each
+rule lives); tests/e2e/test_malformed_sources.py runs a few through the whole state machine."""
 
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
-from conftest import JHU_BYTES, NYT_BYTES, Pipeline
+from conftest import JHU_BYTES, NYT_BYTES
 
-from covid_etl import aws, keys
-from covid_etl.accounting import invariant_violations
-from covid_etl.cli import print_run_report
+from covid_etl.sources import JHU, NYT
 
 NYT_LINES = NYT_BYTES.decode().split("\n")
 JHU_LINES = JHU_BYTES.decode().split("\n")
@@ -59,6 +58,15 @@ class Case:
     fails: bool = False  # the run fails as a whole
     rejected: int = 0  # rows quarantined (when it does not fail)
     reason: str = ""  # what the email says
+
+    @property
+    def source(self) -> str:
+        """The source file this variant changes (the NYT one when both are the shipped ones)."""
+        return JHU if self.jhu is not JHU_BYTES else NYT
+
+    @property
+    def data(self) -> bytes:
+        return self.jhu if self.source == JHU else self.nyt
 
 
 US = "2020-05-01,US,,40.0,-100.0"
@@ -285,63 +293,5 @@ FAIL_CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def loaded(pipeline: Pipeline) -> Pipeline:
-    assert pipeline.run().status == "SUCCEEDED"
-    return pipeline
-
-
-@pytest.mark.parametrize("case", ROW_CASES + FINE_CASES + FAIL_CASES, ids=lambda c: c.name)
-def test_bad_source(loaded: Pipeline, case: Case, tmp_path) -> None:
-    before = loaded.table()
-    result = loaded.run(nyt=case.nyt, jhu=case.jhu)
-    run = result.run or {}
-    exit_code = print_run_report(result, tmp_path)
-    assert result.email_body, "every ending sends an email"
-    assert case.reason in result.email_body, result.email_body
-    # Nothing bad was loaded and nothing good was lost: the clean days are all there, unchanged.
-    assert loaded.table() == before
-    if case.fails:
-        assert (result.status, run.get("status"), exit_code) == ("FAILED", "FAILED", 1)
-        assert case.reason in run["error"]
-        assert "FAILED" in result.email_subject
-    else:
-        assert (result.status, run["status"], exit_code) == ("SUCCEEDED", "SUCCEEDED", 0)
-        counts = run["counts"]
-        assert counts["rejected"] == case.rejected
-        assert invariant_violations(counts) == []
-        assert (counts["inserted"], counts["updated"]) == (0, 0)
-        if case.rejected:
-            source = "nyt" if case.nyt is not NYT_BYTES else "jhu"
-            quarantined = aws.get_object(
-                loaded.stack.settings.data_bucket, keys.rejects(result.run_id, source)
-            )
-            rows = list(csv.DictReader(io.StringIO(quarantined.decode())))
-            assert len(rows) == case.rejected
-            assert any(case.reason.split(": ")[-1] in row["reason"] for row in rows)
-            original = (case.nyt if source == "nyt" else case.jhu).decode().split("\n")
-            for row in rows:
-                assert original[int(row["line_number"]) - 1].rstrip("\r") == row["line"]
-    assert loaded.stack.settings and _lock_free(loaded)
-
-
-def _lock_free(pipeline: Pipeline) -> bool:
-    return not any(
-        item["pk"] == aws.LOCK_KEY for item in aws.scan(pipeline.stack.settings.runs_table)
-    )
-
-
-def test_a_decreasing_cumulative_value_is_a_revision_not_an_error(loaded: Pipeline) -> None:
-    lines = list(NYT_LINES)
-    day, cases, deaths = lines[NYT_INDEX].split(",")
-    lines[NYT_INDEX] = f"{day},{int(cases) - 1000},{deaths}"
-    result = loaded.run(nyt="\n".join(lines).encode())
-    counts = result.run["counts"]
-    assert result.status == "SUCCEEDED"
-    assert (counts["rejected"], counts["revised"], counts["updated"]) == (0, 1, 1)
-    assert {r.date.isoformat(): r.cases for r in loaded.table()}[day] == int(cases) - 1000
-    assert invariant_violations(counts) == []
-
-
-def test_there_are_at_least_30_malformed_variants() -> None:
-    assert len(ROW_CASES) + len(FAIL_CASES) >= 30
+def case_named(name: str) -> Case:
+    return next(c for c in ROW_CASES + FINE_CASES + FAIL_CASES if c.name == name)

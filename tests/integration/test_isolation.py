@@ -1,0 +1,23 @@
+"""The suite's isolation: the embedded AWS changes process-wide state (os.environ, boto3's default
+session); conftest.process_state_kept puts it back, so no later test, in any order or on any
+xdist worker, runs against another test's account or settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import boto3
+from conftest import process_state_kept
+
+from covid_etl.local.runner import embedded_aws
+
+
+def test_an_embedded_account_leaves_nothing_behind_in_the_process(tmp_path: Path) -> None:
+    environ, session = dict(os.environ), boto3.DEFAULT_SESSION
+    with process_state_kept(), embedded_aws(tmp_path, save=False, compute=False) as stack:
+        # What there is to put back: the account's settings and session.
+        assert os.environ.items() >= stack.settings.as_env().items()
+        assert boto3.DEFAULT_SESSION is not session
+    assert dict(os.environ) == environ
+    assert boto3.DEFAULT_SESSION is session
