@@ -39,8 +39,10 @@ FORMAT = "covid-etl local state"
 VERSION = 2
 # What the first local runner wrote (one aws-state.json and an s3/ mirror): recognised, not read.
 LEGACY_FILES = {"aws-state.json", "s3", *OUTPUT_DIRS}
-# Tests only: "exit:N" ends the process at the Nth write as kill -9 would, "enospc:N" fails it.
+# Tests only: "exit:N" ends the process at the Nth write as kill -9 would, "enospc:N" fails that
+# write as a full disk would; "exit:committed" ends it right after the manifest swap.
 FAULT_VARIABLE = "ETL_STATE_FAULT"
+COMMITTED = "committed"
 CRASH_EXIT_STATUS = 137  # what a shell reports for a process killed by SIGKILL
 
 
@@ -243,12 +245,19 @@ class StateStore:
             self._write_file(
                 self.root / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode()
             )
-            self._write_outputs(manifest)
-            self._collect_garbage(manifest)
         except OSError as exc:
             raise StateDirError(
                 f"could not save the local state in {self.root} ({exc.strerror or exc}); "
                 "the previous state is kept"
+            ) from None
+        self._step(COMMITTED)
+        try:
+            self._write_outputs(manifest)
+            self._collect_garbage(manifest)
+        except OSError as exc:
+            raise StateDirError(
+                f"the state in {self.root} is saved, but writing its output files or deleting "
+                f"old blobs failed ({exc.strerror or exc}); the next etl run finishes that"
             ) from None
 
     def _put_blob(self, data: bytes) -> str:
@@ -291,23 +300,26 @@ class StateStore:
         os.replace(temporary, path)
         _fsync_dir(path.parent)
 
-    def _step(self) -> None:
-        """Count a write; the test hook ends or fails the process at the chosen one."""
-        self._writes += 1
+    def _step(self, point: str = "") -> None:
+        """Count a write (or name a point); the test hook ends or fails the process there."""
+        if not point:
+            self._writes += 1
         kind, at = self._fault
-        if self._writes == at:
+        if at == (point or str(self._writes)):
             if kind == "exit":
                 os._exit(CRASH_EXIT_STATUS)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-def _parse_fault(spec: str) -> tuple[str, int]:
+def _parse_fault(spec: str) -> tuple[str, str]:
     kind, _, at = spec.partition(":")
     if not spec:
-        return "", 0
-    if kind not in ("exit", "enospc") or not at.isdigit():
-        raise StateDirError(f"{FAULT_VARIABLE}={spec}: expected exit:N or enospc:N")
-    return kind, int(at)
+        return "", ""
+    if kind not in ("exit", "enospc") or not (at.isdigit() or at == COMMITTED):
+        raise StateDirError(
+            f"{FAULT_VARIABLE}={spec}: expected exit:N, enospc:N or exit:{COMMITTED}"
+        )
+    return kind, at
 
 
 def _is_legacy(root: Path, entries: set[str]) -> bool:
