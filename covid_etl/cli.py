@@ -294,7 +294,7 @@ def cmd_redrive(args: argparse.Namespace) -> int:
     from covid_etl.local.moto_bridge import move_messages
     from covid_etl.local.runner import embedded_aws
 
-    with embedded_aws(args.state_dir, compute=False) as stack:
+    with embedded_aws(args.state_dir, compute=False, must_exist=True) as stack:
         moved = move_messages(stack.settings.retry_dlq_url, stack.settings.retry_queue_url)
     print(
         f"moved {moved} message(s) from the DLQ back to the retry queue "

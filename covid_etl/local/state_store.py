@@ -86,12 +86,10 @@ class StateStore:
         """
         store = cls(Path(root), writable)
         kind = store._kind()
+        if kind == "missing" and must_exist:
+            raise StateDirError(f"no local state in {root}: run `etl run --state-dir {root}` first")
         if kind == "missing" and not writable:
-            if must_exist:
-                raise StateDirError(
-                    f"no local state in {root}: run `etl run --state-dir {root}` first"
-                )
-            yield store
+            yield store  # nothing to read, nothing to lock
             return
         if kind == "foreign" or (kind == "legacy" and not reset):
             raise StateDirError(store._refusal(kind))
@@ -136,7 +134,7 @@ class StateStore:
                 f"version does not read: {_reset_hint(self.root)}, or pick another --state-dir"
             )
         return (
-            f"{self.root} is not an etl state dir (no {MARKER} marker, and it is not empty): "
+            f"{self.root} is not an etl state dir (no valid {MARKER} marker, and not empty): "
             "etl neither reads nor deletes it; pick an empty or new --state-dir"
         )
 

@@ -190,3 +190,13 @@ def test_a_reader_of_a_missing_dir_is_told_to_run_first(tmp_path: Path) -> None:
     ):
         pass
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_first_runner_s_state_is_recognised_and_only_reset(tmp_path: Path) -> None:
+    (tmp_path / "s3" / "snapshot").mkdir(parents=True)
+    (tmp_path / "aws-state.json").write_text('{"dynamodb": {}, "sqs": {}}')
+    with pytest.raises(StateDirError, match="older etl .* --reset"):
+        reopened(tmp_path)
+    with StateStore.open(tmp_path, writable=True, reset=True) as store:
+        assert same(store.load(), State())
+    assert not (tmp_path / "aws-state.json").exists() and not (tmp_path / "s3").exists()
