@@ -32,7 +32,7 @@ fault injection (--fault, repeatable):
 
 exit status: 0 the run succeeded, 1 it failed (the error is printed), 2 usage error,
   3 the state dir cannot be used (in use by another etl command, damaged, not a state dir),
-  130 interrupted (Ctrl-C or SIGTERM: nothing saved, the state dir is as before)
+  130 interrupted (Ctrl-C or SIGTERM: an unfinished run is not saved)
 """
 STATE_DIR_UNUSABLE = 3
 INTERRUPTED = 130
@@ -400,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         return STATE_DIR_UNUSABLE
     except KeyboardInterrupt:
         state_dir = getattr(args, "state_dir", None)
-        kept = f": nothing saved, {state_dir} is as before" if state_dir else ""
+        kept = f": nothing half-saved, {state_dir} is as the last finished command left it"
+        kept = kept if state_dir else ""
         print(f"\netl {args.command}: interrupted{kept}", file=sys.stderr)
         return INTERRUPTED
     except BrokenPipeError:  # `etl export | head`

@@ -154,7 +154,11 @@ class StateStore:
                 lock.truncate(0)
                 lock.write(f"{os.getpid()}\n")
                 lock.flush()
-            yield  # the OS releases the lock when the process ends, however it ends
+            try:
+                yield  # the OS releases the lock when the process ends, however it ends
+            finally:
+                if self.writable:
+                    lock.truncate(0)  # no stale process id for a reader's refusal to show
 
     def _write_marker(self) -> None:
         if not (self.root / MARKER).exists():

@@ -102,19 +102,25 @@ def state_dir(baseline: Path, tmp_path: Path) -> Iterator[Path]:
     yield copy
 
 
-@pytest.mark.parametrize("crash", ["exit:1", "exit:committed", "kill:1", "kill:2"])
+@pytest.mark.parametrize("crash", ["exit:1", "exit:committed", "enospc:3", "kill:1", "kill:2"])
 def test_a_run_killed_at_any_point_leaves_a_state_the_next_run_completes(
     state_dir: Path, crash: str
 ) -> None:
     """exit:1: killed at the first write of the save; exit:committed: right after the commit
-    point, before the email reaches outbox/; kill:SEED: SIGKILL at a random moment of the run.
+    point, before the email reaches outbox/; enospc:3: the disk is full at the third write
+    (a run that loads days, as the table save did after the snapshot's); kill:SEED: SIGKILL at
+    a random moment of the run.
     tests/unit/test_state_store.py kills the store at every write: the state is then the old
     or the new one, whole, and this test shows the next run completes from either."""
     kind, _, at = crash.partition(":")
     run = ["run", "--as-of", NEXT_DAY.isoformat()]
-    if kind == "exit":
-        killed = etl(*run, state_dir=state_dir, env={FAULT_VARIABLE: crash})
-        assert killed.returncode == CRASH_EXIT_STATUS, killed.stderr
+    if kind in ("exit", "enospc"):
+        failed = etl(*run, state_dir=state_dir, env={FAULT_VARIABLE: crash})
+        if kind == "exit":
+            assert failed.returncode == CRASH_EXIT_STATUS, failed.stderr
+        else:
+            assert failed.returncode == STATE_DIR_UNUSABLE
+            assert "No space left on device); the previous state is kept" in failed.stderr
         assert len(list((state_dir / "outbox").iterdir())) == 1  # no email of an unsaved run
     else:
         process = started(*run, state_dir=state_dir, until="etl run: state machine")
@@ -176,7 +182,7 @@ def test_ctrl_c_or_sigterm_mid_run_saves_nothing_and_blocks_no_run(
     process.send_signal(signum)
     _, err = process.communicate(timeout=120)
     assert process.returncode == INTERRUPTED
-    assert "interrupted: nothing saved" in err and "Traceback" not in err
+    assert "interrupted: nothing half-saved" in err and "Traceback" not in err
     assert (state_dir / MANIFEST).read_bytes() == manifest
     assert [r["status"] for r in runs(state_dir)] == ["SUCCEEDED"]  # no RUNNING record kept
     if signum == signal.SIGINT:
