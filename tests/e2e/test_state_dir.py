@@ -21,7 +21,14 @@ import pytest
 from conftest import JHU_BYTES, NYT_BYTES, independent_join
 
 from covid_etl.local.sources_server import cut_at
-from covid_etl.local.state_store import CRASH_EXIT_STATUS, FAULT_VARIABLE, MANIFEST, MARKER
+from covid_etl.local.state_store import (
+    CRASH_EXIT_STATUS,
+    FAULT_VARIABLE,
+    MANIFEST,
+    MARKER,
+    State,
+    StateStore,
+)
 
 ETL = [sys.executable, "-m", "covid_etl.cli"]
 STATE_DIR_UNUSABLE = 3
@@ -33,6 +40,19 @@ from covid_etl.local.state_store import StateStore
 with StateStore.open(sys.argv[1], writable=True):
     print("locked", flush=True)
     sys.stdin.read()
+"""
+# A process that saves one state dir's state, with its newest email, into another: the save
+# `etl run` ends with, alone, so that it can be killed at each of its writes in turn.
+SAVE_STATE_OF = """
+import sys
+from pathlib import Path
+from covid_etl.local.state_store import StateStore
+source, target, email = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+with StateStore.open(source, writable=False) as store:
+    state = store.load()
+state.files = {name: (source / name).read_bytes() for name in (email, "dashboard/index.html")}
+with StateStore.open(target, writable=True) as store:
+    store.commit(state)
 """
 BASELINE_DAY = date(2020, 5, 1)
 NEXT_DAY = date(2020, 5, 15)
@@ -130,6 +150,46 @@ def test_a_run_killed_at_any_point_leaves_a_state_the_next_run_completes(
     again = etl(*run, state_dir=state_dir)
     assert again.returncode == 0, again.stderr
     assert_consistent(state_dir, NEXT_DAY)
+
+
+def loaded(state_dir: Path, *, writable: bool = False) -> State:
+    with StateStore.open(state_dir, writable=writable) as store:
+        return store.load()
+
+
+def test_a_kill_at_every_write_of_a_real_save_leaves_the_old_or_the_new_state(
+    baseline: Path, tmp_path: Path
+) -> None:
+    """The save of a real run (baseline -> one more fortnight), killed at write 1, 2, ... until
+    it gets through: the next command always finds the whole old or the whole new state, and
+    the run's email exactly when its state is there. The test above runs on from both."""
+    after = tmp_path / "after"
+    shutil.copytree(baseline, after)
+    assert etl("run", "--as-of", NEXT_DAY.isoformat(), state_dir=after).returncode == 0
+    [email] = {f"outbox/{p.name}" for p in (after / "outbox").iterdir()} - {
+        f"outbox/{p.name}" for p in (baseline / "outbox").iterdir()
+    }
+    old, new = loaded(baseline), loaded(after)
+    outcomes = []
+    for write in range(1, 500):
+        target = tmp_path / f"killed-at-{write}"
+        shutil.copytree(baseline, target)
+        child = subprocess.run(
+            [sys.executable, "-c", SAVE_STATE_OF, str(after), str(target), email],
+            env={**os.environ, FAULT_VARIABLE: f"exit:{write}"},
+            capture_output=True,
+            check=False,
+        )
+        state = loaded(target, writable=True)  # as the next command opens it
+        if child.returncode == 0:
+            break
+        assert child.returncode == CRASH_EXIT_STATUS, child.stderr
+        assert state in (old, new), f"a kill at write {write} left a mixed state"
+        outcomes.append("new" if state == new else "old")
+        assert (target / email).is_file() == (state == new)
+        shutil.rmtree(target)
+    assert state == new and outcomes[0] == "old" and outcomes[-1] == "new"
+    assert len(outcomes) > 20 and outcomes == sorted(outcomes, key=["old", "new"].index)
 
 
 def test_two_runs_at_once_one_is_refused_and_nothing_is_lost(state_dir: Path) -> None:
