@@ -6,7 +6,7 @@ import argparse
 import csv
 import json
 import os
-import shutil
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,6 +17,7 @@ import boto3
 from covid_etl import deploy, smoke
 from covid_etl.local import dashboard_server
 from covid_etl.local.runner import add_state_dir_argument
+from covid_etl.local.state_store import StateDirError
 from covid_etl.naming import LOCAL_ENVIRONMENT, Names
 
 FAULT_HELP = """\
@@ -31,8 +32,12 @@ fault injection (--fault, repeatable):
 
 A fault that never fired (e.g. a day not in the load) is reported on stderr after the run.
 
-exit status: 0 the run succeeded, 1 it failed (the error is printed), 2 usage error
+exit status: 0 the run succeeded, 1 it failed (the error is printed), 2 usage error,
+  3 the state dir cannot be used (in use by another etl command, damaged, not a state dir),
+  130 interrupted (Ctrl-C or SIGTERM: an unfinished run is not saved)
 """
+STATE_DIR_UNUSABLE = 3
+INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -63,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _state_dir(run)
-    run.add_argument("--reset", action="store_true", help="forget all local state first")
+    run.add_argument(
+        "--reset",
+        action="store_true",
+        help="forget all local state first (only in a dir etl made: it has a .etl-state marker)",
+    )
     run.add_argument(
         "--as-of",
         type=_date,
@@ -232,10 +241,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--source {item}: no such file")
         else:
             files[name] = Path(value)
-    if args.reset and args.state_dir.exists():
-        shutil.rmtree(args.state_dir)
     trigger = {"as_of": args.as_of.isoformat()} if args.as_of else {}
-    return _run_locally(args.state_dir, trigger, faults, files, urls, args.as_of)
+    return _run_locally(args.state_dir, trigger, faults, files, urls, args.as_of, args.reset)
 
 
 def _run_locally(
@@ -245,6 +252,7 @@ def _run_locally(
     files: dict[str, Path] | None = None,
     urls: dict[str, str] | None = None,
     as_of: date | None = None,
+    reset: bool = False,
 ) -> int:
     from covid_etl.local.runner import embedded_aws, local_names, run_pipeline
     from covid_etl.local.sources_server import SourcesServer
@@ -258,6 +266,7 @@ def _run_locally(
             source_urls=source_urls,
             raise_in=faults["raise_in"],
             load_faults=faults["load"],
+            reset=reset,
         ) as stack:
             print(f"etl run: state machine {local_names().state_machine} on the embedded AWS")
             result = run_pipeline(
@@ -323,7 +332,7 @@ def cmd_redrive(args: argparse.Namespace) -> int:
     from covid_etl.local.moto_bridge import move_messages
     from covid_etl.local.runner import embedded_aws
 
-    with embedded_aws(args.state_dir, compute=False) as stack:
+    with embedded_aws(args.state_dir, compute=False, must_exist=True) as stack:
         moved = move_messages(stack.settings.retry_dlq_url, stack.settings.retry_queue_url)
     print(
         f"moved {moved} message(s) from the DLQ back to the retry queue "
@@ -374,7 +383,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from covid_etl.local.runner import embedded_aws
     from covid_etl.records import RECORD_FIELDS
 
-    with embedded_aws(args.state_dir, save=False, compute=False) as stack:
+    with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
         records = aws.scan_records(stack.settings.daily_table)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(RECORD_FIELDS)
@@ -387,7 +396,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from covid_etl import aws
     from covid_etl.local.runner import embedded_aws
 
-    with embedded_aws(args.state_dir, save=False, compute=False) as stack:
+    with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
         runs = sorted(
             aws.scan_runs(stack.settings.runs_table),
             key=lambda r: r.get("started_at", ""),
@@ -412,13 +421,27 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a command as Ctrl-C does: nothing half-saved
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return args.func(args)
     except UsageError as exc:
         parser.error(str(exc))  # exits 2
+    except StateDirError as exc:
+        print(f"etl {args.command}: error: {exc}", file=sys.stderr)
+        return STATE_DIR_UNUSABLE
+    except KeyboardInterrupt:
+        state_dir = getattr(args, "state_dir", None)
+        kept = f": nothing half-saved, {state_dir} is as the last finished command left it"
+        kept = kept if state_dir else ""
+        print(f"\netl {args.command}: interrupted{kept}", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:  # `etl export | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0

@@ -198,8 +198,9 @@ def _embedded_stack(state_dir: Path, execution_name: str) -> Iterator[None]:
     """The local stack as ``etl run`` left it, its sources served, handler logs to a file."""
     from covid_etl.local.runner import embedded_aws, logs_to
     from covid_etl.local.sources_server import SourcesServer
+    from covid_etl.local.state_store import MANIFEST
 
-    if not (state_dir / "aws-state.json").is_file():
+    if not (state_dir / MANIFEST).is_file():
         raise SmokeSetupError(f"no local stack in {state_dir}: run `etl run` (make run) first")
     with (
         SourcesServer() as server,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,23 @@ def register(subparsers: Any) -> None:
 
 
 class _Handler(SimpleHTTPRequestHandler):
+    def send_head(self) -> Any:
+        # A page of another site can resolve its own name to 127.0.0.1 (DNS rebinding) and
+        # read this server as same-origin: only requests naming this server are answered.
+        port = self.server.server_address[1]
+        if self.headers.get("Host") not in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            self.send_error(HTTPStatus.FORBIDDEN, "Host header is not this server")
+            return None
+        # Only files inside the folder: a symlink or a path leading out of it is not served.
+        root = os.path.realpath(self.directory)
+        if os.path.commonpath([root, os.path.realpath(self.translate_path(self.path))]) != root:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: Any) -> None:
+        self.send_error(HTTPStatus.NOT_FOUND)  # the page, not a listing of the folder
+
     def end_headers(self) -> None:
         # Each run rewrites the page: a reload must show the newest one.
         self.send_header("Cache-Control", "no-store")
@@ -43,7 +62,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 def make_server(directory: Path, port: int) -> ThreadingHTTPServer:
-    """A server of ``directory`` bound to 127.0.0.1 (never another interface)."""
+    """A server of ``directory`` bound to 127.0.0.1 (never another interface), answering only
+    requests for 127.0.0.1 or localhost, with files inside ``directory`` only."""
     return ThreadingHTTPServer(("127.0.0.1", port), partial(_Handler, directory=str(directory)))
 
 

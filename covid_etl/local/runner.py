@@ -1,7 +1,8 @@
 """The pipeline on an embedded AWS: moto in-process, resources named as Terraform names them.
 
-``embedded_aws(state_dir)`` creates the resources (restoring what earlier local runs left in
-the state dir), installs the moto bridge, and saves the state back on exit. ``run_pipeline``
+``embedded_aws(state_dir)`` locks the state dir, creates the resources (restoring what earlier
+local runs committed to its store), installs the moto bridge, and commits the state back when
+the block ends normally: after an exception (Ctrl-C, a timeout) nothing is saved. ``run_pipeline``
 starts one execution of the real state machine and reports each state as it finishes.
 """
 
@@ -12,13 +13,12 @@ import io
 import json
 import logging
 import os
-import shutil
 import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from covid_etl import aws, keys
 from covid_etl.handler import LOGGER_NAME, JsonFormatter
 from covid_etl.local import moto_bridge
 from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
+from covid_etl.local.state_store import State, StateStore
 from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
 from covid_etl.settings import Settings
 from covid_etl.statemachine import DEFINITION_PATH, render, template_values
@@ -70,6 +71,8 @@ class LocalStack:
     state_dir: Path
     outbox_queue_url: str = ""
     state_machine_arn: str = ""
+    # The emails read so far, written to outbox/ only with the state that produced them.
+    outbox: dict[str, bytes] = field(default_factory=dict)
 
 
 def local_names() -> Names:
@@ -85,8 +88,14 @@ def embedded_aws(
     load_faults: LoadFaults | None = None,
     save: bool = True,
     compute: bool = True,
+    must_exist: bool = False,
+    reset: bool = False,
 ) -> Iterator[LocalStack]:
-    """The embedded account; ``compute=False`` skips functions and state machine (reads only)."""
+    """The embedded account; ``compute=False`` skips functions and state machine (reads only).
+
+    ``save=False`` reads the state dir (``must_exist``: it must hold state) and never writes
+    it; ``reset`` forgets its state first. See ``state_store`` for what the dir holds.
+    """
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
     for variable, value in {
@@ -100,7 +109,10 @@ def embedded_aws(
     names = local_names()
     # moto's interpreter logs every failed state with a stack dump; the run's own report says it.
     logging.getLogger("moto").setLevel(logging.CRITICAL)
-    with mock_aws(config=MOTO_CONFIG):
+    with (
+        StateStore.open(state_dir, writable=save, must_exist=must_exist, reset=reset) as store,
+        mock_aws(config=MOTO_CONFIG),
+    ):
         boto3.setup_default_session(region_name=REGION)
         aws.reset_clients()
         settings = _create_resources(names, source_urls or {})
@@ -111,12 +123,12 @@ def embedded_aws(
         stack.outbox_queue_url = _subscribe_outbox(names, settings)
         if compute:
             stack.state_machine_arn = _create_compute(names, settings)
-        _restore(stack)
+        _restore(stack, store.load())
         try:
             yield stack
+            if save:  # only here: a block ended by an exception leaves the previous state
+                store.commit(_capture(stack))
         finally:
-            if save:
-                _save(stack)
             aws.reset_clients()
 
 
@@ -288,55 +300,39 @@ def _create_compute(names: Names, settings: Settings) -> str:
 # --- State kept between local runs --------------------------------------------------------
 
 
-def _save(stack: LocalStack) -> None:
-    root = stack.state_dir
-    s3_dir = root / "s3"
-    if s3_dir.exists():
-        shutil.rmtree(s3_dir)
+def _capture(stack: LocalStack) -> State:
+    """The account's state: the bucket's objects, both tables, the retry queues, the outputs."""
+    bucket = stack.settings.data_bucket
     s3 = boto3.client("s3")
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.settings.data_bucket):
-        for obj in page.get("Contents", []):
-            path = s3_dir / obj["Key"]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(aws.get_object(stack.settings.data_bucket, obj["Key"]) or b"")
-    tables = {}
-    for table in (stack.settings.daily_table, stack.settings.runs_table):
-        items = []
-        for page in boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table):
-            items.extend(page["Items"])
-        tables[table] = items
+    objects = {
+        obj["Key"]: aws.get_object(bucket, obj["Key"]) or b""
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for obj in page.get("Contents", [])
+    }
+    scan = boto3.client("dynamodb").get_paginator("scan")
+    tables = {
+        table: [item for page in scan.paginate(TableName=table) for item in page["Items"]]
+        for table in (stack.settings.daily_table, stack.settings.runs_table)
+    }
     queues = {
         url: moto_bridge.dump_messages(url)
         for url in (stack.settings.retry_queue_url, stack.settings.retry_dlq_url)
     }
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "aws-state.json").write_text(
-        json.dumps({"dynamodb": tables, "sqs": queues}, indent=1, sort_keys=True)
-    )
-    page = aws.get_object(stack.settings.data_bucket, keys.DASHBOARD)
-    if page:
-        (root / "dashboard").mkdir(exist_ok=True)
-        (root / "dashboard" / "index.html").write_bytes(page)
+    files = dict(stack.outbox)
+    if keys.DASHBOARD in objects:
+        files["dashboard/index.html"] = objects[keys.DASHBOARD]
+    return State(s3=objects, tables=tables, queues=queues, files=files)
 
 
-def _restore(stack: LocalStack) -> None:
-    root = stack.state_dir
-    s3_dir = root / "s3"
-    if s3_dir.exists():
-        for path in sorted(p for p in s3_dir.rglob("*") if p.is_file()):
-            aws.put_object(
-                stack.settings.data_bucket, path.relative_to(s3_dir).as_posix(), path.read_bytes()
-            )
-    state_file = root / "aws-state.json"
-    if not state_file.exists():
-        return
-    state = json.loads(state_file.read_text())
+def _restore(stack: LocalStack, state: State) -> None:
+    for key, body in state.s3.items():
+        aws.put_object(stack.settings.data_bucket, key, body)
     dynamodb = boto3.client("dynamodb")
-    for table, items in state["dynamodb"].items():
+    for table, items in state.tables.items():
         for item in items:
             dynamodb.put_item(TableName=table, Item=item)
     for url in (stack.settings.retry_queue_url, stack.settings.retry_dlq_url):
-        for message in state["sqs"].get(url, []):
+        for message in state.queues.get(url, []):
             moto_bridge.restore_message(url, message["body"], message["receive_count"])
 
 
@@ -567,7 +563,5 @@ def _read_email(stack: LocalStack, run_id: str) -> tuple[str | None, str | None]
             found = (envelope["Subject"], envelope["Message"])
     aws.delete_messages(stack.outbox_queue_url, [m["ReceiptHandle"] for m in messages])
     if found[0]:
-        outbox = stack.state_dir / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
-        (outbox / f"{run_id}.txt").write_text(f"Subject: {found[0]}\n\n{found[1]}")
+        stack.outbox[f"outbox/{run_id}.txt"] = f"Subject: {found[0]}\n\n{found[1]}".encode()
     return found

@@ -16,6 +16,7 @@ from moto import mock_aws
 from covid_etl import smoke
 from covid_etl.local.runner import embedded_aws, run_pipeline
 from covid_etl.local.sources_server import SourcesServer
+from covid_etl.local.state_store import StateStore
 from covid_etl.naming import Names
 
 ENV = "ci"
@@ -204,4 +205,6 @@ def test_local_smoke_passes_after_a_local_run(
     assert "stateMachine:covid-etl-local-daily" in out and out.endswith("smoke test PASSED\n")
     # The smoke run is a run like any other: recorded, and kept in the local state.
     execution = re.search(r"execution +(smoke-\S+):", out)
-    assert execution and f"RUN#{execution.group(1)}" in (tmp_path / "aws-state.json").read_text()
+    assert execution
+    with StateStore.open(tmp_path, writable=False) as store:
+        assert f"RUN#{execution.group(1)}" in json.dumps(store.load().tables)

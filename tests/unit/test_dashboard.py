@@ -11,6 +11,8 @@ import socket
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -250,21 +252,54 @@ def test_etl_dashboard_refuses_a_busy_port_readably(tmp_path: Path, capsys):
     assert "is in use; pick another with --port" in capsys.readouterr().err
 
 
+@contextmanager
+def served(directory: Path) -> Iterator[tuple[str, int]]:
+    """``etl dashboard``'s server on ``directory`` in a thread: its (host, port)."""
+    with dashboard_server.make_server(directory, 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield server.server_address[:2]
+        finally:
+            server.shutdown()
+            thread.join(5)
+
+
 def test_the_server_serves_the_page_on_loopback_only_and_uncached(tmp_path: Path):
     page = render_dashboard([day("2020-03-01", 1)], [], GENERATED)
     (tmp_path / "index.html").write_text(page, encoding="utf-8")
     (tmp_path.parent / "secret.txt").write_text("outside")
-    with dashboard_server.make_server(tmp_path, 0) as server:
-        host, port = server.server_address[:2]
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            assert host == "127.0.0.1"
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                assert response.read().decode("utf-8") == page
-                assert response.headers["Cache-Control"] == "no-store"
+    with served(tmp_path) as (host, port):
+        assert host == "127.0.0.1"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert response.read().decode("utf-8") == page
+            assert response.headers["Cache-Control"] == "no-store"
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/../secret.txt", timeout=5)
+
+
+def test_the_server_answers_only_requests_that_name_it(tmp_path: Path):
+    """DNS rebinding: a page of evil.example re-resolved to 127.0.0.1 sends its own Host."""
+    (tmp_path / "index.html").write_text("<!DOCTYPE html>")
+    with served(tmp_path) as (_, port):
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.status == 200
+        for host in (f"evil.example:{port}", "127.0.0.1", f"127.0.0.1:{port + 1}"):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            with pytest.raises(urllib.error.HTTPError, match="403"):
+                urllib.request.urlopen(request, timeout=5)
+
+
+def test_the_server_never_follows_a_symlink_out_of_its_folder(tmp_path: Path):
+    folder = tmp_path / "dashboard"
+    folder.mkdir()
+    (folder / "index.html").write_text("<!DOCTYPE html>")
+    (tmp_path / "secret.txt").write_text("outside")
+    (folder / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "up").symlink_to(tmp_path)
+    with served(folder) as (_, port):
+        for path in ("leak.txt", "up/secret.txt", "up/"):
             with pytest.raises(urllib.error.HTTPError, match="404"):
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/../secret.txt", timeout=5)
-        finally:
-            server.shutdown()
-            thread.join(5)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5)

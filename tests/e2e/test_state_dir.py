@@ -1,0 +1,318 @@
+"""The state dir under a hostile or careless user: two commands at once, Ctrl-C, kill -9 at any
+point, a damaged or foreign dir. Each command is a real `etl` process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import JHU_BYTES, NYT_BYTES, independent_join
+
+from covid_etl.local.sources_server import cut_at
+from covid_etl.local.state_store import (
+    CRASH_EXIT_STATUS,
+    FAULT_VARIABLE,
+    MANIFEST,
+    MARKER,
+    State,
+    StateStore,
+)
+
+ETL = [sys.executable, "-m", "covid_etl.cli"]
+STATE_DIR_UNUSABLE = 3
+INTERRUPTED = 130
+# A process that holds the state dir's lock until its stdin closes.
+HOLD_THE_LOCK = """
+import sys
+from covid_etl.local.state_store import StateStore
+with StateStore.open(sys.argv[1], writable=True):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+# A process that saves one state dir's state, with its newest email, into another: the save
+# `etl run` ends with, alone, so that it can be killed at each of its writes in turn.
+SAVE_STATE_OF = """
+import sys
+from pathlib import Path
+from covid_etl.local.state_store import StateStore
+source, target, email = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+with StateStore.open(source, writable=False) as store:
+    state = store.load()
+state.files = {name: (source / name).read_bytes() for name in (email, "dashboard/index.html")}
+with StateStore.open(target, writable=True) as store:
+    store.commit(state)
+"""
+BASELINE_DAY = date(2020, 5, 1)
+NEXT_DAY = date(2020, 5, 15)
+
+
+def etl(
+    *args: str, state_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*ETL, *args, "--state-dir", str(state_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def started(*args: str, state_dir: Path, until: str) -> subprocess.Popen:
+    """An `etl` process, once it has printed a line starting with ``until``."""
+    process = subprocess.Popen(
+        [*ETL, *args, "--state-dir", str(state_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout
+    for line in process.stdout:
+        if line.startswith(until):
+            return process
+    process.kill()
+    raise AssertionError(f"etl {args} ended before printing {until!r}: {process.stderr.read()}")
+
+
+def runs(state_dir: Path) -> list[dict]:
+    listed = etl("runs", "--json", state_dir=state_dir)
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines()]
+
+
+def assert_consistent(state_dir: Path, as_of: date) -> None:
+    """The table is the join of the sources as of that day, every run ended and balanced."""
+    exported = etl("export", state_dir=state_dir)
+    assert exported.returncode == 0, exported.stderr
+    expected = independent_join(cut_at(NYT_BYTES, "nyt", as_of), cut_at(JHU_BYTES, "jhu", as_of))
+    assert list(csv.DictReader(io.StringIO(exported.stdout))) == [
+        {k: str(v) for k, v in r.as_row().items()} for r in expected
+    ]
+    history = runs(state_dir)
+    assert history and all(r["status"] == "SUCCEEDED" for r in history)
+    emails = {p.stem: p.read_text() for p in (state_dir / "outbox").iterdir()}
+    assert set(emails) == {r["run_id"] for r in history}  # no email of a run never saved
+    assert all("accounting: OK" in text for text in emails.values())
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    state_dir = tmp_path_factory.mktemp("baseline") / "state"
+    assert etl("run", "--as-of", BASELINE_DAY.isoformat(), state_dir=state_dir).returncode == 0
+    return state_dir
+
+
+@pytest.fixture
+def state_dir(baseline: Path, tmp_path: Path) -> Iterator[Path]:
+    copy = tmp_path / "state"
+    shutil.copytree(baseline, copy)
+    yield copy
+
+
+@pytest.mark.parametrize("crash", ["exit:1", "exit:committed", "enospc:3", "kill:1"])
+def test_a_run_killed_at_any_point_leaves_a_state_the_next_run_completes(
+    state_dir: Path, crash: str
+) -> None:
+    """exit:1: killed at the first write of the save; exit:committed: right after the commit
+    point, before the email reaches outbox/; enospc:3: the disk is full at the third write
+    (a run that loads days, as the table save did after the snapshot's); kill:SEED: SIGKILL at
+    a random moment of the run.
+    tests/unit/test_state_store.py kills the store at every write: the state is then the old
+    or the new one, whole, and this test shows the next run completes from either."""
+    kind, _, at = crash.partition(":")
+    run = ["run", "--as-of", NEXT_DAY.isoformat()]
+    if kind in ("exit", "enospc"):
+        failed = etl(*run, state_dir=state_dir, env={FAULT_VARIABLE: crash})
+        if kind == "exit":
+            assert failed.returncode == CRASH_EXIT_STATUS, failed.stderr
+        else:
+            assert failed.returncode == STATE_DIR_UNUSABLE
+            assert "No space left on device); the previous state is kept" in failed.stderr
+        assert len(list((state_dir / "outbox").iterdir())) == 1  # no email of an unsaved run
+    else:
+        process = started(*run, state_dir=state_dir, until="etl run: state machine")
+        time.sleep(random.Random(int(at)).uniform(0, 6))  # where it lands is not asserted
+        process.kill()
+        process.communicate()
+    again = etl(*run, state_dir=state_dir)
+    assert again.returncode == 0, again.stderr
+    assert_consistent(state_dir, NEXT_DAY)
+
+
+def loaded(state_dir: Path, *, writable: bool = False) -> State:
+    with StateStore.open(state_dir, writable=writable) as store:
+        return store.load()
+
+
+def test_a_kill_at_every_write_of_a_real_save_leaves_the_old_or_the_new_state(
+    baseline: Path, tmp_path: Path
+) -> None:
+    """The save of a real run (baseline -> one more fortnight), killed at write 1, 2, ... until
+    it gets through: the next command always finds the whole old or the whole new state, and
+    the run's email exactly when its state is there. The test above runs on from both."""
+    after = tmp_path / "after"
+    shutil.copytree(baseline, after)
+    assert etl("run", "--as-of", NEXT_DAY.isoformat(), state_dir=after).returncode == 0
+    [email] = {f"outbox/{p.name}" for p in (after / "outbox").iterdir()} - {
+        f"outbox/{p.name}" for p in (baseline / "outbox").iterdir()
+    }
+    old, new = loaded(baseline), loaded(after)
+    outcomes = []
+    for write in range(1, 500):
+        target = tmp_path / f"killed-at-{write}"
+        shutil.copytree(baseline, target)
+        child = subprocess.run(
+            [sys.executable, "-c", SAVE_STATE_OF, str(after), str(target), email],
+            env={**os.environ, FAULT_VARIABLE: f"exit:{write}"},
+            capture_output=True,
+            check=False,
+        )
+        state = loaded(target, writable=True)  # as the next command opens it
+        if child.returncode == 0:
+            break
+        assert child.returncode == CRASH_EXIT_STATUS, child.stderr
+        assert state in (old, new), f"a kill at write {write} left a mixed state"
+        outcomes.append("new" if state == new else "old")
+        assert (target / email).is_file() == (state == new)
+        shutil.rmtree(target)
+    assert state == new and outcomes[0] == "old" and outcomes[-1] == "new"
+    assert len(outcomes) > 20 and outcomes == sorted(outcomes, key=["old", "new"].index)
+
+
+def test_two_runs_at_once_one_is_refused_and_nothing_is_lost(state_dir: Path) -> None:
+    first = started("run", state_dir=state_dir, until="etl run: state machine")
+    second = etl("run", state_dir=state_dir)
+    assert second.returncode == STATE_DIR_UNUSABLE
+    assert f"is in use by another etl command (process {first.pid})" in second.stderr
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert len(runs(state_dir)) == 2  # the baseline's and the first's
+    assert_consistent(state_dir, date.today())
+
+
+def test_every_command_waits_for_no_one_on_a_busy_dir(state_dir: Path, tmp_path: Path) -> None:
+    """A process holding the lock: each command refuses at once, changes nothing, exit 3."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(state_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout and holder.stdout.readline() == "locked\n"
+    manifest = (state_dir / MANIFEST).read_bytes()
+    upload = tmp_path / "us.csv"
+    upload.write_bytes(NYT_BYTES)
+    try:
+        for command in (
+            ["run"],
+            ["run", "--reset"],
+            ["upload", str(upload), "--source", "nyt"],
+            ["redrive"],
+            ["trigger", "--from", "2020-04-01"],
+            ["export"],
+            ["runs"],
+        ):
+            refused = etl(*command, state_dir=state_dir)
+            assert refused.returncode == STATE_DIR_UNUSABLE, command
+            assert f"in use by another etl command (process {holder.pid})" in refused.stderr
+    finally:
+        holder.communicate("")
+    assert (state_dir / MANIFEST).read_bytes() == manifest
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_mid_run_saves_nothing_and_blocks_no_run(
+    state_dir: Path, signum: int
+) -> None:
+    manifest = (state_dir / MANIFEST).read_bytes()
+    process = started("run", state_dir=state_dir, until="  StartRun")  # the run lock is taken
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == INTERRUPTED
+    assert "interrupted: nothing half-saved" in err and "Traceback" not in err
+    assert (state_dir / MANIFEST).read_bytes() == manifest
+    assert [r["status"] for r in runs(state_dir)] == ["SUCCEEDED"]  # no RUNNING record kept
+    if signum == signal.SIGINT:
+        assert etl("run", state_dir=state_dir).returncode == 0  # not "in progress" for an hour
+
+
+def test_the_state_grows_with_the_data_not_with_the_runs(state_dir: Path) -> None:
+    """An unchanged run adds its run record, log and email (a few KB), not another copy of
+    the sources (3.7 MB a run before the store)."""
+
+    def size() -> int:
+        return sum(p.stat().st_size for p in state_dir.rglob("*") if p.is_file())
+
+    before = size()
+    assert etl("run", "--as-of", BASELINE_DAY.isoformat(), state_dir=state_dir).returncode == 0
+    assert size() - before < 50_000
+    # Each run keeps its copy of the source by key; both keys name one stored object.
+    objects = json.loads((state_dir / MANIFEST).read_text())["s3"]
+    copies = [
+        b for key, b in objects.items() if key.startswith("raw/") and key.endswith("/jhu.csv")
+    ]
+    assert len(copies) == 2 and len(set(copies)) == 1
+
+
+@pytest.mark.parametrize("command", [["export"], ["runs"], ["redrive"]])
+def test_export_runs_and_redrive_on_a_missing_or_foreign_dir_exit_3(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = etl(*command, state_dir=tmp_path / "nowhere")
+    assert missing.returncode == STATE_DIR_UNUSABLE and "no local state in" in missing.stderr
+    (tmp_path / "letter.txt").write_text("mine")
+    foreign = etl(*command, state_dir=tmp_path)
+    assert foreign.returncode == STATE_DIR_UNUSABLE and "not an etl state dir" in foreign.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["letter.txt"]
+
+
+def test_reset_never_deletes_a_folder_that_is_not_a_state_dir(tmp_path: Path) -> None:
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    (documents / "thesis.docx").write_text("years of work")
+    result = etl("run", "--reset", state_dir=documents)
+    assert result.returncode == STATE_DIR_UNUSABLE
+    assert "not an etl state dir" in result.stderr and "Traceback" not in result.stderr
+    assert (documents / "thesis.docx").read_text() == "years of work"
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("legacy-corrupt", "not an etl state dir"),
+        ("legacy", "older etl (aws-state.json)"),
+        ("manifest", "is damaged (manifest.json"),
+        ("marker", "not an etl state dir"),
+    ],
+)
+def test_a_corrupt_or_foreign_state_is_refused_with_a_way_out(
+    state_dir: Path, tmp_path: Path, damage: str, message: str
+) -> None:
+    if damage.startswith("legacy"):
+        state_dir = tmp_path / "old"
+        (state_dir / "s3").mkdir(parents=True)
+        legacy = "{" if damage == "legacy-corrupt" else '{"dynamodb": {}, "sqs": {}}'
+        (state_dir / "aws-state.json").write_text(legacy)
+    elif damage == "manifest":
+        (state_dir / MANIFEST).write_bytes(b"\0" * 10)
+    else:
+        (state_dir / MARKER).write_text("{}")
+    for command in (["run"], ["export"], ["runs"]):
+        result = etl(*command, state_dir=state_dir)
+        assert result.returncode == STATE_DIR_UNUSABLE, (command, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr
+    if damage in ("legacy", "manifest"):
+        assert "etl run --reset --state-dir" in result.stderr
