@@ -1,7 +1,9 @@
 # Alarms to the status topic: failed runs, records stuck in a dead-letter queue, Glue failures.
 # (A CloudWatch dashboard of the pipeline belongs here too.)
 
-# Failed, timed-out and aborted executions of the daily workflow, summed.
+# Failed, timed-out and aborted executions of the daily workflow, summed. A series with no
+# datapoint in the period (the usual case: a run fails, none times out) makes a plain sum empty,
+# and empty is "missing data", not breaching: FILL(m, 0) turns each gap into a 0 first.
 resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   alarm_name          = "${var.name_prefix}-executions-failed"
   alarm_description   = "A daily run did not succeed: see the status email and the execution's history."
@@ -14,7 +16,7 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
 
   metric_query {
     id          = "unsuccessful"
-    expression  = "failed + timed_out + aborted"
+    expression  = "FILL(failed, 0) + FILL(timed_out, 0) + FILL(aborted, 0)"
     label       = "Unsuccessful executions"
     return_data = true
   }
