@@ -31,7 +31,7 @@ tools: tests/tools/node_modules/.installed
 
 # Wheels of the Lambda layer's dependencies (Linux x86_64, the virtualenv's exact versions),
 # fetched once from the package index; the builds then run offline.
-.tools/wheels/.fetched: $(VENV)/.installed
+.tools/wheels/.fetched: $(VENV)/.installed covid_etl/packaging.py
 	$(PY) -m covid_etl.packaging --fetch-only
 	@touch $@
 
