@@ -84,6 +84,16 @@ resource "aws_cloudwatch_event_target" "load_job_failed" {
   rule = aws_cloudwatch_event_rule.load_job_failed.name
   arn  = var.topic_arn
 
+  # Retried for 24 hours, then parked in the alerts DLQ (alarmed like every DLQ), never lost.
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.alerts_dlq.arn
+  }
+
   input_transformer {
     input_paths = {
       job     = "$.detail.jobName"
@@ -93,4 +103,36 @@ resource "aws_cloudwatch_event_target" "load_job_failed" {
     }
     input_template = "\"Glue job <job> run <run> ended <state>: <message>\""
   }
+}
+
+# Glue failure events the rule could not deliver to the status topic.
+resource "aws_sqs_queue" "alerts_dlq" {
+  name                              = var.alerts_dlq
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+}
+
+data "aws_iam_policy_document" "alerts_dlq" {
+  statement {
+    sid       = "GlueFailureRuleParksUndeliverable"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.alerts_dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.load_job_failed.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "alerts_dlq" {
+  queue_url = aws_sqs_queue.alerts_dlq.id
+  policy    = data.aws_iam_policy_document.alerts_dlq.json
 }

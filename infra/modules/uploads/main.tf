@@ -19,9 +19,19 @@ resource "aws_cloudwatch_event_target" "uploads" {
   rule = aws_cloudwatch_event_rule.uploads.name
   arn  = var.queue_arn
 
-  # EventBridge retries an undeliverable event for 24 hours (its default retry policy); the
-  # pipeline key's policy lets events.amazonaws.com encrypt for the queue.
-  depends_on = [aws_sqs_queue_policy.uploads]
+  # EventBridge retries an undeliverable event for 24 hours, then parks it in the upload DLQ
+  # (where `etl redrive` moves it back to the queue: the body is the event, as delivered).
+  # The pipeline key's policy lets events.amazonaws.com encrypt for both queues.
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+
+  dead_letter_config {
+    arn = var.dlq_arn
+  }
+
+  depends_on = [aws_sqs_queue_policy.uploads, aws_sqs_queue_policy.upload_dlq]
 }
 
 # Only this rule may send to the queue.
@@ -47,6 +57,31 @@ data "aws_iam_policy_document" "queue" {
 resource "aws_sqs_queue_policy" "uploads" {
   queue_url = var.queue_url
   policy    = data.aws_iam_policy_document.queue.json
+}
+
+# The same rule parks what it cannot deliver in the upload DLQ.
+data "aws_iam_policy_document" "dlq" {
+  statement {
+    sid       = "UploadRuleParksUndeliverable"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.dlq_arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.uploads.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "upload_dlq" {
+  queue_url = var.dlq_url
+  policy    = data.aws_iam_policy_document.dlq.json
 }
 
 resource "aws_lambda_event_source_mapping" "uploads" {
