@@ -1,6 +1,6 @@
 # The upload trigger: an object created under the landing prefix of the data bucket (S3 sends
 # its events to EventBridge) -> this rule -> the upload queue -> start_from_upload, which
-# starts one execution per object and ETag and reports failed messages one by one.
+# starts one execution per upload (object, ETag, sequencer) and reports failed messages one by one.
 resource "aws_cloudwatch_event_rule" "uploads" {
   name        = var.rule_name
   description = "An object created under s3://${var.bucket_name}/${var.landing_prefix} starts a run"
