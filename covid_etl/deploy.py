@@ -5,11 +5,19 @@ state bucket made once by infra/bootstrap), then:
 
 - plan: ``terraform plan`` with ``environments/<env>.tfvars`` into ``<env>.tfplan``;
 - apply: applies that saved plan, exactly what was reviewed (run plan first);
-- destroy: destroys the environment's resources, without asking (the caller gates it);
+- destroy: destroys the environment's resources, without asking (the caller gates it), but
+  only when nothing in its state is protected: a table with deletion protection or a bucket
+  without force_destroy would stop the destroy halfway. To destroy a protected environment
+  (prod), first set deletion_protection = false and force_destroy_data = true in its tfvars,
+  plan and apply that, then destroy;
 - outputs: prints the outputs as a JSON object of values.
 
 Exit status: 0 done, 1 Terraform failed, 2 a prerequisite is missing (the terraform binary,
-AWS credentials, the environment's files, the state bucket, the saved plan).
+AWS credentials, the environment's files, the state bucket and its key, the saved plan, a
+protected environment to destroy).
+
+The state is encrypted with the bootstrap's key (its ARN, output state_key_arn): the S3
+backend's ``encrypt = true`` alone asks S3 for AES256.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ class Environment:
     name: str
     infra_dir: Path
     state_bucket: str | None = None
+    state_key_arn: str | None = None
 
     @property
     def backend_config(self) -> Path:
@@ -83,6 +92,16 @@ class Environment:
                 "TF_STATE_BUCKET to the state_bucket output of infra/bootstrap "
                 "(created once per account, see README 'Deploy to AWS')"
             )
+        encrypts = re.search(r"^\s*encrypt\s*=\s*true", text, re.MULTILINE)
+        names_key = re.search(r"^\s*kms_key_id\s*=", text, re.MULTILINE)
+        if encrypts and not names_key:
+            if not self.state_key_arn:
+                raise DeployError(
+                    f"{self.backend_config} encrypts the state but names no key (S3 would use "
+                    "AES256): pass --state-key-arn or set TF_STATE_KEY_ARN to the state_key_arn "
+                    "output of infra/bootstrap"
+                )
+            settings.append(f"kms_key_id={self.state_key_arn}")
         return settings
 
 
@@ -165,7 +184,44 @@ def apply(tf: Terraform, env: Environment) -> None:
         env.plan_file.unlink(missing_ok=True)
 
 
+def protected_resources(state: dict[str, Any]) -> list[str]:
+    """Resources of a Terraform state that AWS or the provider would refuse to delete: DynamoDB
+    tables with deletion protection, S3 buckets without force_destroy (a versioned bucket is
+    never empty)."""
+    protected = []
+    for resource in state.get("resources", []):
+        if resource.get("mode") != "managed":
+            continue
+        address = ".".join(
+            filter(None, [resource.get("module"), resource["type"], resource["name"]])
+        )
+        for instance in resource.get("instances", []):
+            attributes = instance.get("attributes", {})
+            if resource["type"] == "aws_dynamodb_table" and attributes.get(
+                "deletion_protection_enabled"
+            ):
+                protected.append(f"{address} (deletion protection)")
+            if resource["type"] == "aws_s3_bucket" and not attributes.get("force_destroy"):
+                protected.append(f"{address} (no force_destroy)")
+    return protected
+
+
+def check_destroyable(tf: Terraform, env: Environment) -> None:
+    code, out, err = tf.cmd("state", "pull")
+    if code != 0:
+        raise TerraformFailed(f"terraform state pull failed (exit {code}): {err}")
+    protected = protected_resources(json.loads(out or "{}"))
+    if protected:
+        raise DeployError(
+            f"{env.name} is protected and a destroy would stop halfway: {', '.join(protected)}. "
+            f"First set deletion_protection = false and force_destroy_data = true in "
+            f"{env.var_file.name}, run `etl deploy plan --env {env.name}` and `etl deploy apply "
+            f"--env {env.name}`, then destroy"
+        )
+
+
 def destroy(tf: Terraform, env: Environment) -> None:
+    check_destroyable(tf, env)
     _run(
         "destroy",
         tf.destroy(
@@ -209,7 +265,7 @@ def run(action: str, env: Environment, terraform_bin: str = "terraform") -> int:
 
 
 def command(args: Namespace) -> int:
-    env = Environment(args.env, args.infra_dir.resolve(), args.state_bucket)
+    env = Environment(args.env, args.infra_dir.resolve(), args.state_bucket, args.state_key_arn)
     try:
         return run(args.action, env, args.terraform_bin)
     except DeployError as exc:
@@ -239,6 +295,12 @@ def register(subparsers: Any) -> None:
         default=os.environ.get("TF_STATE_BUCKET") or None,
         help="S3 bucket of the Terraform state, output of infra/bootstrap "
         "(default: $TF_STATE_BUCKET)",
+    )
+    parser.add_argument(
+        "--state-key-arn",
+        default=os.environ.get("TF_STATE_KEY_ARN") or None,
+        help="ARN of the KMS key encrypting the state, output state_key_arn of infra/bootstrap "
+        "(default: $TF_STATE_KEY_ARN)",
     )
     parser.add_argument(
         "--terraform-bin",
