@@ -22,6 +22,7 @@ backend's ``encrypt = true`` alone asks S3 for AES256.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -33,10 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.exceptions
 import botocore.session
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
 INFRA_DIR = Path(__file__).resolve().parent.parent / "infra"
+BOOTSTRAP_DIR = INFRA_DIR / "bootstrap"
 ACTIONS = ("plan", "apply", "destroy", "outputs")
 MIN_TERRAFORM = (1, 10)  # the S3 backend's native lock file (use_lockfile)
 # Plan exit codes with -detailed-exitcode.
@@ -264,6 +268,121 @@ def run(action: str, env: Environment, terraform_bin: str = "terraform") -> int:
     return 0
 
 
+# --- The state backend, once per account: `etl bootstrap` -------------------------------------
+
+# infra/bootstrap's own state lives in the bucket it makes (durable, whatever wipes the
+# workspace); only the very first run, before the bucket exists, starts it locally.
+BOOTSTRAP_STATE_KEY = "bootstrap/terraform.tfstate"
+FIRST_RUN_OVERRIDE = "first_run_override.tf"
+# Names of infra/bootstrap (project covid-etl): tests/infra checks they match.
+STATE_BUCKET_PREFIX = "covid-etl-tfstate-"
+STATE_KEY_ALIAS = "alias/covid-etl-tfstate"
+
+
+def bootstrap_backend(bucket: str, key_arn: str, region: str) -> list[str]:
+    return [
+        f"bucket={bucket}",
+        f"key={BOOTSTRAP_STATE_KEY}",
+        f"region={region}",
+        "encrypt=true",
+        f"kms_key_id={key_arn}",
+        "use_lockfile=true",
+    ]
+
+
+def existing_state_backend(session: Any) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """The bootstrap's backend settings when the account has its state bucket already, and what
+    to import should that bucket's bootstrap state be missing (a state kept locally before)."""
+    account = session.client("sts").get_caller_identity()["Account"]
+    bucket = STATE_BUCKET_PREFIX + account
+    s3 = session.client("s3")
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except botocore.exceptions.ClientError as exc:
+        if exc.response["Error"]["Code"] in ("404", "NoSuchBucket"):
+            return None
+        raise
+    key = session.client("kms").describe_key(KeyId=STATE_KEY_ALIAS)["KeyMetadata"]
+    adoption = [
+        ("aws_s3_bucket.state", bucket),
+        ("aws_kms_key.state", key["KeyId"]),
+        ("aws_kms_alias.state", STATE_KEY_ALIAS),
+    ]
+    return bootstrap_backend(bucket, key["Arn"], session.region_name), adoption
+
+
+def bootstrap(
+    tf: Terraform,
+    folder: Path,
+    existing: tuple[list[str], list[tuple[str, str]]] | None,
+    backend_of: Any,
+) -> dict[str, Any]:
+    """Create or converge the state backend; re-runnable. ``existing`` is what
+    existing_state_backend found; ``backend_of(outputs)`` gives the backend settings a first
+    run moves its state to."""
+    if existing is not None:
+        backend, adoption = existing
+        _init(tf, backend)
+        code, out, err = tf.cmd("state", "pull")
+        if code == 0 and not json.loads(out or "{}").get("resources"):
+            for address, resource_id in adoption:  # made before its state was durable
+                _run(f"import {address}", tf.cmd("import", address, resource_id, var=None))
+        _run("apply", tf.apply(skip_plan=True, var=None, capture_output=False))
+        return outputs(tf)
+    override = folder / FIRST_RUN_OVERRIDE
+    override.write_text('terraform {\n  backend "local" {}\n}\n')
+    try:
+        _init(tf, [])
+        _run("apply", tf.apply(skip_plan=True, var=None, capture_output=False))
+        made = outputs(tf)
+    finally:
+        override.unlink()
+    code, out, err = tf.init(
+        backend_config=backend_of(made),
+        reconfigure=IsNotFlagged,
+        migrate_state=IsFlagged,
+        force_copy=IsFlagged,
+        var=None,
+    )
+    if code != 0:
+        print(out, err, sep="\n", file=sys.stderr)
+        raise TerraformFailed(f"terraform init -migrate-state failed (exit {code})")
+    for local in ("terraform.tfstate", "terraform.tfstate.backup"):
+        (folder / local).unlink(missing_ok=True)
+    return made
+
+
+def _init(tf: Terraform, backend: list[str]) -> None:
+    code, out, err = tf.init(backend_config=backend or None, var=None)
+    if code != 0:
+        print(out, err, sep="\n", file=sys.stderr)
+        raise TerraformFailed(f"terraform init failed (exit {code})")
+
+
+def bootstrap_command(args: Namespace) -> int:
+    try:
+        tf = terraform(args.terraform_bin, args.bootstrap_dir)
+        require_aws_credentials()
+        session = boto3.session.Session()
+        made = bootstrap(
+            tf,
+            args.bootstrap_dir,
+            existing_state_backend(session),
+            lambda out: bootstrap_backend(
+                out["state_bucket"], out["state_key_arn"], session.region_name
+            ),
+        )
+    except DeployError as exc:
+        print(f"etl bootstrap: {exc}", file=sys.stderr)
+        return 2
+    except TerraformFailed as exc:
+        print(f"etl bootstrap: {exc}", file=sys.stderr)
+        return 1
+    print(f"export TF_STATE_BUCKET={made['state_bucket']}")
+    print(f"export TF_STATE_KEY_ARN={made['state_key_arn']}")
+    return 0
+
+
 def command(args: Namespace) -> int:
     env = Environment(args.env, args.infra_dir.resolve(), args.state_bucket, args.state_key_arn)
     try:
@@ -308,3 +427,20 @@ def register(subparsers: Any) -> None:
         help="terraform executable (default: $TERRAFORM or terraform on PATH)",
     )
     parser.set_defaults(func=command)
+
+    bootstrap_parser = subparsers.add_parser(
+        "bootstrap",
+        help="create or update the account's Terraform state bucket and key (re-runnable)",
+        description="infra/bootstrap, once per account and safe to repeat: its own state is "
+        f"kept in the state bucket ({BOOTSTRAP_STATE_KEY}). Prints TF_STATE_BUCKET and "
+        "TF_STATE_KEY_ARN. Exit 0 done, 1 Terraform failed, 2 a prerequisite is missing.",
+    )
+    bootstrap_parser.add_argument(
+        "--bootstrap-dir", type=Path, default=BOOTSTRAP_DIR, help=argparse.SUPPRESS
+    )
+    bootstrap_parser.add_argument(
+        "--terraform-bin",
+        default=os.environ.get("TERRAFORM", "terraform"),
+        help="terraform executable (default: $TERRAFORM or terraform on PATH)",
+    )
+    bootstrap_parser.set_defaults(func=bootstrap_command)
