@@ -278,7 +278,12 @@ def scan_records(table: str) -> list[DailyRecord]:
 
 
 def receive_all(queue_url: str, visibility_seconds: int, limit: int = 10_000) -> list[dict]:
-    """Drain what is visible now; messages stay in the queue, hidden, until deleted."""
+    """Drain what is visible now; messages stay in the queue, hidden, until deleted.
+
+    An empty answer ends the loop, so it must mean empty: no WaitTimeSeconds here, the queue's
+    own ReceiveMessageWaitTimeSeconds applies (Terraform sets long polling on the retry queue).
+    A short poll samples some of SQS's servers and can answer empty while messages wait.
+    """
     messages: list[dict] = []
     while len(messages) < limit:
         batch = (
@@ -287,7 +292,6 @@ def receive_all(queue_url: str, visibility_seconds: int, limit: int = 10_000) ->
                 QueueUrl=queue_url,
                 MaxNumberOfMessages=10,
                 VisibilityTimeout=visibility_seconds,
-                WaitTimeSeconds=0,
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
             .get("Messages", [])
