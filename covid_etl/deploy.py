@@ -151,8 +151,12 @@ def _run(step: str, result: tuple[int, Any, Any], ok: tuple[int, ...] = (0,)) ->
 
 
 def init(tf: Terraform, env: Environment) -> None:
+    init_backend(tf, env.backend_settings())
+
+
+def init_backend(tf: Terraform, backend: list[str], **flags: Any) -> None:
     # Quiet unless it fails: its advice is noise before every action.
-    code, out, err = tf.init(backend_config=env.backend_settings(), var=None)
+    code, out, err = tf.init(backend_config=backend or None, var=None, **flags)
     if code != 0:
         print(out, err, sep="\n", file=sys.stderr)
         raise TerraformFailed(f"terraform init failed (exit {code})")
@@ -210,11 +214,15 @@ def protected_resources(state: dict[str, Any]) -> list[str]:
     return protected
 
 
-def check_destroyable(tf: Terraform, env: Environment) -> None:
+def pull_state(tf: Terraform) -> dict[str, Any]:
     code, out, err = tf.cmd("state", "pull")
     if code != 0:
         raise TerraformFailed(f"terraform state pull failed (exit {code}): {err}")
-    protected = protected_resources(json.loads(out or "{}"))
+    return json.loads(out or "{}")
+
+
+def check_destroyable(tf: Terraform, env: Environment) -> None:
+    protected = protected_resources(pull_state(tf))
     if protected:
         raise DeployError(
             f"{env.name} is protected and a destroy would stop halfway: {', '.join(protected)}. "
@@ -322,9 +330,8 @@ def bootstrap(
     run moves its state to."""
     if existing is not None:
         backend, adoption = existing
-        _init(tf, backend)
-        code, out, err = tf.cmd("state", "pull")
-        if code == 0 and not json.loads(out or "{}").get("resources"):
+        init_backend(tf, backend)
+        if not pull_state(tf).get("resources"):
             for address, resource_id in adoption:  # made before its state was durable
                 _run(f"import {address}", tf.cmd("import", address, resource_id, var=None))
         _run("apply", tf.apply(skip_plan=True, var=None, capture_output=False))
@@ -332,52 +339,39 @@ def bootstrap(
     override = folder / FIRST_RUN_OVERRIDE
     override.write_text('terraform {\n  backend "local" {}\n}\n')
     try:
-        _init(tf, [])
+        init_backend(tf, [])
         _run("apply", tf.apply(skip_plan=True, var=None, capture_output=False))
         made = outputs(tf)
     finally:
         override.unlink()
-    code, out, err = tf.init(
-        backend_config=backend_of(made),
+    init_backend(
+        tf,
+        backend_of(made),
         reconfigure=IsNotFlagged,
         migrate_state=IsFlagged,
         force_copy=IsFlagged,
-        var=None,
     )
-    if code != 0:
-        print(out, err, sep="\n", file=sys.stderr)
-        raise TerraformFailed(f"terraform init -migrate-state failed (exit {code})")
     for local in ("terraform.tfstate", "terraform.tfstate.backup"):
         (folder / local).unlink(missing_ok=True)
     return made
 
 
-def _init(tf: Terraform, backend: list[str]) -> None:
-    code, out, err = tf.init(backend_config=backend or None, var=None)
-    if code != 0:
-        print(out, err, sep="\n", file=sys.stderr)
-        raise TerraformFailed(f"terraform init failed (exit {code})")
-
-
 def bootstrap_command(args: Namespace) -> int:
-    try:
-        tf = terraform(args.terraform_bin, args.bootstrap_dir)
-        require_aws_credentials()
-        session = boto3.session.Session()
-        made = bootstrap(
-            tf,
-            args.bootstrap_dir,
-            existing_state_backend(session),
-            lambda out: bootstrap_backend(
-                out["state_bucket"], out["state_key_arn"], session.region_name
-            ),
-        )
-    except DeployError as exc:
-        print(f"etl bootstrap: {exc}", file=sys.stderr)
-        return 2
-    except TerraformFailed as exc:
-        print(f"etl bootstrap: {exc}", file=sys.stderr)
-        return 1
+    return _exit_status("etl bootstrap", lambda: _bootstrap(args))
+
+
+def _bootstrap(args: Namespace) -> int:
+    tf = terraform(args.terraform_bin, args.bootstrap_dir)
+    require_aws_credentials()
+    session = boto3.session.Session()
+    made = bootstrap(
+        tf,
+        args.bootstrap_dir,
+        existing_state_backend(session),
+        lambda out: bootstrap_backend(
+            out["state_bucket"], out["state_key_arn"], session.region_name
+        ),
+    )
     print(f"export TF_STATE_BUCKET={made['state_bucket']}")
     print(f"export TF_STATE_KEY_ARN={made['state_key_arn']}")
     return 0
@@ -385,13 +379,18 @@ def bootstrap_command(args: Namespace) -> int:
 
 def command(args: Namespace) -> int:
     env = Environment(args.env, args.infra_dir.resolve(), args.state_bucket, args.state_key_arn)
+    return _exit_status("etl deploy", lambda: run(args.action, env, args.terraform_bin))
+
+
+def _exit_status(prog: str, action: Any) -> int:
+    """2 for a missing prerequisite, 1 for a failed Terraform, each with its message."""
     try:
-        return run(args.action, env, args.terraform_bin)
+        return action()
     except DeployError as exc:
-        print(f"etl deploy: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except TerraformFailed as exc:
-        print(f"etl deploy: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 1
 
 

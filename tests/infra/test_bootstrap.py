@@ -7,6 +7,7 @@ the bucket; the AWS lookups run on moto.
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 from pathlib import Path
@@ -73,7 +74,7 @@ def test_a_workspace_local_state_would_create_everything_anew(folder: Path, tmp_
         shutil.rmtree(folder / ".terraform", ignore_errors=True)
         (folder / "terraform.tfstate").unlink(missing_ok=True)  # cleanWs()
         (folder / deploy.FIRST_RUN_OVERRIDE).write_text('terraform {\n  backend "local" {}\n}\n')
-        deploy._init(tf, [])
+        deploy.init_backend(tf, [])
         tf.apply(skip_plan=True, var=None)
         ids.append(resources(folder / "terraform.tfstate")[0]["instances"][0]["attributes"]["id"])
     assert ids[0] != ids[1]
@@ -129,3 +130,18 @@ def test_an_existing_bucket_is_the_backend_and_what_to_adopt(
         "aws_kms_key.state": key["KeyId"],
         "aws_kms_alias.state": deploy.STATE_KEY_ALIAS,
     }
+
+
+def test_etl_bootstrap_names_a_missing_prerequisite(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(folder / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    parser = argparse.ArgumentParser(prog="etl")
+    deploy.register(parser.add_subparsers(required=True))
+    args = parser.parse_args(["bootstrap", "--bootstrap-dir", str(folder)])
+    assert args.func(args) == 2
+    assert "etl bootstrap: no AWS credentials" in capfd.readouterr().err

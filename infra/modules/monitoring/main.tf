@@ -113,26 +113,11 @@ resource "aws_sqs_queue" "alerts_dlq" {
   kms_data_key_reuse_period_seconds = 3600
 }
 
-data "aws_iam_policy_document" "alerts_dlq" {
-  statement {
-    sid       = "GlueFailureRuleParksUndeliverable"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.alerts_dlq.arn]
+module "alerts_dlq_policy" {
+  source = "../rule_queue_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.load_job_failed.arn]
-    }
+  rule_arn = aws_cloudwatch_event_rule.load_job_failed.arn
+  queues = {
+    alerts_dlq = { arn = aws_sqs_queue.alerts_dlq.arn, url = aws_sqs_queue.alerts_dlq.id }
   }
-}
-
-resource "aws_sqs_queue_policy" "alerts_dlq" {
-  queue_url = aws_sqs_queue.alerts_dlq.id
-  policy    = data.aws_iam_policy_document.alerts_dlq.json
 }

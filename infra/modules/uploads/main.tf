@@ -31,57 +31,18 @@ resource "aws_cloudwatch_event_target" "uploads" {
     arn = var.dlq_arn
   }
 
-  depends_on = [aws_sqs_queue_policy.uploads, aws_sqs_queue_policy.upload_dlq]
+  depends_on = [module.queue_policy]
 }
 
-# Only this rule may send to the queue.
-data "aws_iam_policy_document" "queue" {
-  statement {
-    sid       = "UploadRuleSends"
-    actions   = ["sqs:SendMessage"]
-    resources = [var.queue_arn]
+# Only this rule may send to the upload queue, and park what it cannot deliver in its DLQ.
+module "queue_policy" {
+  source = "../rule_queue_policy"
 
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.uploads.arn]
-    }
+  rule_arn = aws_cloudwatch_event_rule.uploads.arn
+  queues = {
+    upload     = { arn = var.queue_arn, url = var.queue_url }
+    upload_dlq = { arn = var.dlq_arn, url = var.dlq_url }
   }
-}
-
-resource "aws_sqs_queue_policy" "uploads" {
-  queue_url = var.queue_url
-  policy    = data.aws_iam_policy_document.queue.json
-}
-
-# The same rule parks what it cannot deliver in the upload DLQ.
-data "aws_iam_policy_document" "dlq" {
-  statement {
-    sid       = "UploadRuleParksUndeliverable"
-    actions   = ["sqs:SendMessage"]
-    resources = [var.dlq_arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.uploads.arn]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "upload_dlq" {
-  queue_url = var.dlq_url
-  policy    = data.aws_iam_policy_document.dlq.json
 }
 
 resource "aws_lambda_event_source_mapping" "uploads" {
