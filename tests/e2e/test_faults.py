@@ -203,6 +203,7 @@ def test_a_run_that_meets_the_lock_runs_once_it_is_released(
     loaded: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An upload arriving during the scheduled run: it waits, and loads once that run ends."""
+    assert loaded.run().status == "SUCCEEDED"  # back to the shipped files
     table = loaded.stack.settings.runs_table
     aws.acquire_lock(table, "run-scheduled", "2026-01-01T07:00:00Z", int(time.time()), 3600)
     acquire, met = aws.acquire_lock, []
