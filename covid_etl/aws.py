@@ -30,9 +30,10 @@ RUN_KEY_PREFIX = "RUN#"
 
 
 # Every call bounded: 3 attempts x (5 s connect + 30 s read) + two backoffs of at most 20 s
-# (standard mode) = 145 s, inside the functions' 180 s timeout (docs/aws-review.md).
+# (standard mode) = 145 s, inside the functions' 180 s timeout (docs/aws-review.md). The key is
+# total_max_attempts: botocore reads a client config's max_attempts as retries (one more try).
 SDK_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=30
 )
 # S3 signs with SigV4 explicitly: botocore still presigns with SigV2 in us-east-1, which an
 # SSE-KMS object refuses.

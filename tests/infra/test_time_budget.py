@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
+
 from covid_etl import aws, extract
 
 from . import tfconfig
@@ -47,9 +49,19 @@ def test_a_long_retry_after_is_capped() -> None:
 
 
 def test_an_aws_call_ends_inside_the_function_timeout() -> None:
-    """Standard mode: attempts x (connect + read) + (attempts - 1) backoffs of at most 20 s."""
+    """Standard mode: attempts x (connect + read) + (attempts - 1) backoffs of at most 20 s.
+    Read from a client, after botocore has normalised the retry settings."""
     config = aws.SDK_CONFIG
-    attempts = config.retries["max_attempts"]
+    client = boto3.client("s3", region_name="us-east-1", config=config)
+    attempts = client.meta.config.retries["total_max_attempts"]
     worst = attempts * (config.connect_timeout + config.read_timeout) + (attempts - 1) * 20
     assert config.retries["mode"] == "standard"
     assert worst == 145 and worst < defaults()["lambda_timeout_seconds"]
+
+
+def test_the_sdk_budget_check_sees_botocores_reading_of_max_attempts() -> None:
+    """The first version said max_attempts=3, which botocore reads as 3 retries: 4 attempts,
+    200 s at worst."""
+    old = aws.SDK_CONFIG.merge(aws.Config(retries={"mode": "standard", "max_attempts": 3}))
+    client = boto3.client("s3", region_name="us-east-1", config=old)
+    assert client.meta.config.retries["total_max_attempts"] == 4
