@@ -133,13 +133,8 @@ def test_an_existing_bucket_is_the_backend_and_what_to_adopt(
 
 
 def test_etl_bootstrap_names_a_missing_prerequisite(
-    folder: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    folder: Path, no_aws_credentials: None, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(folder / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     parser = argparse.ArgumentParser(prog="etl")
     deploy.register(parser.add_subparsers(required=True))
     args = parser.parse_args(["bootstrap", "--bootstrap-dir", str(folder)])
