@@ -31,7 +31,7 @@ tools: tests/tools/node_modules/.installed
 
 # Wheels of the Lambda layer's dependencies (Linux x86_64, the virtualenv's exact versions),
 # fetched once from the package index; the builds then run offline.
-.tools/wheels/.fetched: $(VENV)/.installed
+.tools/wheels/.fetched: $(VENV)/.installed covid_etl/packaging.py
 	$(PY) -m covid_etl.packaging --fetch-only
 	@touch $@
 
@@ -56,7 +56,7 @@ checkov: $(CHECKOV_VENV)/.installed
 schema: install tools
 	$(PY) tests/infra/provider_schema.py
 
-# ENV=dev|prod; AWS credentials and TF_STATE_BUCKET (the state_bucket output of the bootstrap)
+# ENV=dev|prod; AWS credentials, TF_STATE_BUCKET and TF_STATE_KEY_ARN (printed by the bootstrap)
 # come from the environment. plan saves infra/$(ENV).tfplan; deploy applies exactly that plan.
 plan: install package
 	$(ETL) deploy plan --env $(ENV)
@@ -68,8 +68,10 @@ destroy: install package
 	$(ETL) deploy destroy --env $(ENV)
 
 # Headless Chromium for the dashboard browser test: Debian's package, never a downloaded build.
+# On a CI agent (CI set) nothing is installed as root: the agent's image (ci/Dockerfile) has it.
 browser:
 	@command -v chromium >/dev/null || { \
+	  test -z "$$CI" || { echo "error: chromium not found on this CI agent; build the agent from ci/Dockerfile, which installs it (make test installs nothing as root on CI)" >&2; exit 1; }; \
 	  command -v apt-get >/dev/null || { echo "error: chromium not found; install it" >&2; exit 1; }; \
 	  SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -111,14 +113,11 @@ lint: install tools
 smoke: install
 	$(ETL) smoke --env $(ENV) $(ARGS)
 
-# Once per AWS account: the Terraform state bucket (infra/bootstrap; its own state stays local
-# in infra/bootstrap/terraform.tfstate). Prints the bucket: TF_STATE_BUCKET for plan/deploy.
+# Once per AWS account, and safe to repeat: the Terraform state bucket and its key
+# (infra/bootstrap, whose own state `etl bootstrap` keeps in that bucket). Prints
+# TF_STATE_BUCKET and TF_STATE_KEY_ARN for plan/deploy.
 bootstrap: install
-	@command -v terraform >/dev/null || { echo "error: terraform not found; install Terraform 1.10+" >&2; exit 1; }
-	@$(PY) -c 'import botocore.session, sys; sys.exit(botocore.session.get_session().get_credentials() is None)' || { echo "error: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY" >&2; exit 1; }
-	terraform -chdir=infra/bootstrap init -input=false
-	terraform -chdir=infra/bootstrap apply -input=false -auto-approve
-	@echo "state bucket: $$(terraform -chdir=infra/bootstrap output -raw state_bucket)"
+	$(ETL) bootstrap
 
 clean:
 	rm -rf $(VENV) .tools build .etl test-output

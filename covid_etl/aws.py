@@ -15,6 +15,8 @@ from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore import exceptions as botocore_errors
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from covid_etl.records import DailyRecord
@@ -27,9 +29,20 @@ LOCK_KEY = "LOCK"
 RUN_KEY_PREFIX = "RUN#"
 
 
+# Every call bounded: 3 attempts x (5 s connect + 30 s read) + two backoffs of at most 20 s
+# (standard mode) = 145 s, inside the functions' 180 s timeout (docs/aws-review.md). The key is
+# total_max_attempts: botocore reads a client config's max_attempts as retries (one more try).
+SDK_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=30
+)
+# S3 signs with SigV4 explicitly: botocore still presigns with SigV2 in us-east-1, which an
+# SSE-KMS object refuses.
+SERVICE_CONFIG = {"s3": Config(signature_version="s3v4")}
+
+
 @cache
 def _cached_client(service: str) -> Any:
-    return boto3.client(service)
+    return boto3.client(service, config=SDK_CONFIG.merge(SERVICE_CONFIG.get(service, Config())))
 
 
 def client(service: str) -> Any:
@@ -41,6 +54,52 @@ def client(service: str) -> Any:
 def reset_clients() -> None:
     """Forget cached clients (the local runner calls this when it switches embedded AWS)."""
     _cached_client.cache_clear()
+
+
+# --- Errors the state machine retries ---------------------------------------------------
+
+
+class TransientAwsError(Exception):
+    """Throttling, a 5xx or a lost connection that outlasted the SDK's retries: every Task's
+    Retry names this error, so the step is tried again later instead of failing the run."""
+
+
+# botocore's own throttling codes (retryhandler/standard), plus S3's and DynamoDB's.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalError",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+def transient(exc: BaseException) -> TransientAwsError | None:
+    """The TransientAwsError an AWS error stands for, or None when retrying cannot help."""
+    if isinstance(exc, botocore_errors.ConnectionError | botocore_errors.HTTPClientError):
+        return TransientAwsError(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in THROTTLING_CODES or status >= 500:
+            return TransientAwsError(f"{code or status}: {exc}")
+    return None
 
 
 # --- S3 -------------------------------------------------------------------------------
@@ -230,7 +289,12 @@ def scan_records(table: str) -> list[DailyRecord]:
 
 
 def receive_all(queue_url: str, visibility_seconds: int, limit: int = 10_000) -> list[dict]:
-    """Drain what is visible now; messages stay in the queue, hidden, until deleted."""
+    """Drain what is visible now; messages stay in the queue, hidden, until deleted.
+
+    An empty answer ends the loop, so it must mean empty: no WaitTimeSeconds here, the queue's
+    own ReceiveMessageWaitTimeSeconds applies (Terraform sets long polling on the retry queue).
+    A short poll samples some of SQS's servers and can answer empty while messages wait.
+    """
     messages: list[dict] = []
     while len(messages) < limit:
         batch = (
@@ -239,7 +303,6 @@ def receive_all(queue_url: str, visibility_seconds: int, limit: int = 10_000) ->
                 QueueUrl=queue_url,
                 MaxNumberOfMessages=10,
                 VisibilityTimeout=visibility_seconds,
-                WaitTimeSeconds=0,
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
             .get("Messages", [])

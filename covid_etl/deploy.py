@@ -5,15 +5,24 @@ state bucket made once by infra/bootstrap), then:
 
 - plan: ``terraform plan`` with ``environments/<env>.tfvars`` into ``<env>.tfplan``;
 - apply: applies that saved plan, exactly what was reviewed (run plan first);
-- destroy: destroys the environment's resources, without asking (the caller gates it);
+- destroy: destroys the environment's resources, without asking (the caller gates it), but
+  only when nothing in its state is protected: a table with deletion protection or a bucket
+  without force_destroy would stop the destroy halfway. To destroy a protected environment
+  (prod), first set deletion_protection = false and force_destroy_data = true in its tfvars,
+  plan and apply that, then destroy;
 - outputs: prints the outputs as a JSON object of values.
 
 Exit status: 0 done, 1 Terraform failed, 2 a prerequisite is missing (the terraform binary,
-AWS credentials, the environment's files, the state bucket, the saved plan).
+AWS credentials, the environment's files, the state bucket and its key, the saved plan, a
+protected environment to destroy).
+
+The state is encrypted with the bootstrap's key (its ARN, output state_key_arn): the S3
+backend's ``encrypt = true`` alone asks S3 for AES256.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -25,10 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.exceptions
 import botocore.session
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
 INFRA_DIR = Path(__file__).resolve().parent.parent / "infra"
+BOOTSTRAP_DIR = INFRA_DIR / "bootstrap"
 ACTIONS = ("plan", "apply", "destroy", "outputs")
 MIN_TERRAFORM = (1, 10)  # the S3 backend's native lock file (use_lockfile)
 # Plan exit codes with -detailed-exitcode.
@@ -48,6 +60,7 @@ class Environment:
     name: str
     infra_dir: Path
     state_bucket: str | None = None
+    state_key_arn: str | None = None
 
     @property
     def backend_config(self) -> Path:
@@ -83,6 +96,16 @@ class Environment:
                 "TF_STATE_BUCKET to the state_bucket output of infra/bootstrap "
                 "(created once per account, see README 'Deploy to AWS')"
             )
+        encrypts = re.search(r"^\s*encrypt\s*=\s*true", text, re.MULTILINE)
+        names_key = re.search(r"^\s*kms_key_id\s*=", text, re.MULTILINE)
+        if encrypts and not names_key:
+            if not self.state_key_arn:
+                raise DeployError(
+                    f"{self.backend_config} encrypts the state but names no key (S3 would use "
+                    "AES256): pass --state-key-arn or set TF_STATE_KEY_ARN to the state_key_arn "
+                    "output of infra/bootstrap"
+                )
+            settings.append(f"kms_key_id={self.state_key_arn}")
         return settings
 
 
@@ -128,8 +151,12 @@ def _run(step: str, result: tuple[int, Any, Any], ok: tuple[int, ...] = (0,)) ->
 
 
 def init(tf: Terraform, env: Environment) -> None:
+    init_backend(tf, env.backend_settings())
+
+
+def init_backend(tf: Terraform, backend: list[str], **flags: Any) -> None:
     # Quiet unless it fails: its advice is noise before every action.
-    code, out, err = tf.init(backend_config=env.backend_settings(), var=None)
+    code, out, err = tf.init(backend_config=backend or None, var=None, **flags)
     if code != 0:
         print(out, err, sep="\n", file=sys.stderr)
         raise TerraformFailed(f"terraform init failed (exit {code})")
@@ -165,7 +192,48 @@ def apply(tf: Terraform, env: Environment) -> None:
         env.plan_file.unlink(missing_ok=True)
 
 
+def protected_resources(state: dict[str, Any]) -> list[str]:
+    """Resources of a Terraform state that AWS or the provider would refuse to delete: DynamoDB
+    tables with deletion protection, S3 buckets without force_destroy (a versioned bucket is
+    never empty)."""
+    protected = []
+    for resource in state.get("resources", []):
+        if resource.get("mode") != "managed":
+            continue
+        address = ".".join(
+            filter(None, [resource.get("module"), resource["type"], resource["name"]])
+        )
+        for instance in resource.get("instances", []):
+            attributes = instance.get("attributes", {})
+            if resource["type"] == "aws_dynamodb_table" and attributes.get(
+                "deletion_protection_enabled"
+            ):
+                protected.append(f"{address} (deletion protection)")
+            if resource["type"] == "aws_s3_bucket" and not attributes.get("force_destroy"):
+                protected.append(f"{address} (no force_destroy)")
+    return protected
+
+
+def pull_state(tf: Terraform) -> dict[str, Any]:
+    code, out, err = tf.cmd("state", "pull")
+    if code != 0:
+        raise TerraformFailed(f"terraform state pull failed (exit {code}): {err}")
+    return json.loads(out or "{}")
+
+
+def check_destroyable(tf: Terraform, env: Environment) -> None:
+    protected = protected_resources(pull_state(tf))
+    if protected:
+        raise DeployError(
+            f"{env.name} is protected and a destroy would stop halfway: {', '.join(protected)}. "
+            f"First set deletion_protection = false and force_destroy_data = true in "
+            f"{env.var_file.name}, run `etl deploy plan --env {env.name}` and `etl deploy apply "
+            f"--env {env.name}`, then destroy"
+        )
+
+
 def destroy(tf: Terraform, env: Environment) -> None:
+    check_destroyable(tf, env)
     _run(
         "destroy",
         tf.destroy(
@@ -208,15 +276,121 @@ def run(action: str, env: Environment, terraform_bin: str = "terraform") -> int:
     return 0
 
 
-def command(args: Namespace) -> int:
-    env = Environment(args.env, args.infra_dir.resolve(), args.state_bucket)
+# --- The state backend, once per account: `etl bootstrap` -------------------------------------
+
+# infra/bootstrap's own state lives in the bucket it makes (durable, whatever wipes the
+# workspace); only the very first run, before the bucket exists, starts it locally.
+BOOTSTRAP_STATE_KEY = "bootstrap/terraform.tfstate"
+FIRST_RUN_OVERRIDE = "first_run_override.tf"
+# Names of infra/bootstrap (project covid-etl): tests/infra checks they match.
+STATE_BUCKET_PREFIX = "covid-etl-tfstate-"
+STATE_KEY_ALIAS = "alias/covid-etl-tfstate"
+
+
+def bootstrap_backend(bucket: str, key_arn: str, region: str) -> list[str]:
+    return [
+        f"bucket={bucket}",
+        f"key={BOOTSTRAP_STATE_KEY}",
+        f"region={region}",
+        "encrypt=true",
+        f"kms_key_id={key_arn}",
+        "use_lockfile=true",
+    ]
+
+
+def existing_state_backend(session: Any) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """The bootstrap's backend settings when the account has its state bucket already, and what
+    to import should that bucket's bootstrap state be missing (a state kept locally before)."""
+    account = session.client("sts").get_caller_identity()["Account"]
+    bucket = STATE_BUCKET_PREFIX + account
+    s3 = session.client("s3")
     try:
-        return run(args.action, env, args.terraform_bin)
+        s3.head_bucket(Bucket=bucket)
+    except botocore.exceptions.ClientError as exc:
+        if exc.response["Error"]["Code"] in ("404", "NoSuchBucket"):
+            return None
+        raise
+    key = session.client("kms").describe_key(KeyId=STATE_KEY_ALIAS)["KeyMetadata"]
+    adoption = [
+        ("aws_s3_bucket.state", bucket),
+        ("aws_kms_key.state", key["KeyId"]),
+        ("aws_kms_alias.state", STATE_KEY_ALIAS),
+    ]
+    return bootstrap_backend(bucket, key["Arn"], session.region_name), adoption
+
+
+def bootstrap(
+    tf: Terraform,
+    folder: Path,
+    existing: tuple[list[str], list[tuple[str, str]]] | None,
+    backend_of: Any,
+) -> dict[str, Any]:
+    """Create or converge the state backend; re-runnable. ``existing`` is what
+    existing_state_backend found; ``backend_of(outputs)`` gives the backend settings a first
+    run moves its state to."""
+    if existing is not None:
+        backend, adoption = existing
+        init_backend(tf, backend)
+        if not pull_state(tf).get("resources"):
+            for address, resource_id in adoption:  # made before its state was durable
+                _run(f"import {address}", tf.cmd("import", address, resource_id, var=None))
+        _run("apply", tf.apply(skip_plan=True, var=None, capture_output=False))
+        return outputs(tf)
+    override = folder / FIRST_RUN_OVERRIDE
+    override.write_text('terraform {\n  backend "local" {}\n}\n')
+    try:
+        init_backend(tf, [])
+        _run("apply", tf.apply(skip_plan=True, var=None, capture_output=False))
+        made = outputs(tf)
+    finally:
+        override.unlink()
+    init_backend(
+        tf,
+        backend_of(made),
+        reconfigure=IsNotFlagged,
+        migrate_state=IsFlagged,
+        force_copy=IsFlagged,
+    )
+    for local in ("terraform.tfstate", "terraform.tfstate.backup"):
+        (folder / local).unlink(missing_ok=True)
+    return made
+
+
+def bootstrap_command(args: Namespace) -> int:
+    return _exit_status("etl bootstrap", lambda: _bootstrap(args))
+
+
+def _bootstrap(args: Namespace) -> int:
+    tf = terraform(args.terraform_bin, args.bootstrap_dir)
+    require_aws_credentials()
+    session = boto3.session.Session()
+    made = bootstrap(
+        tf,
+        args.bootstrap_dir,
+        existing_state_backend(session),
+        lambda out: bootstrap_backend(
+            out["state_bucket"], out["state_key_arn"], session.region_name
+        ),
+    )
+    print(f"export TF_STATE_BUCKET={made['state_bucket']}")
+    print(f"export TF_STATE_KEY_ARN={made['state_key_arn']}")
+    return 0
+
+
+def command(args: Namespace) -> int:
+    env = Environment(args.env, args.infra_dir.resolve(), args.state_bucket, args.state_key_arn)
+    return _exit_status("etl deploy", lambda: run(args.action, env, args.terraform_bin))
+
+
+def _exit_status(prog: str, action: Any) -> int:
+    """2 for a missing prerequisite, 1 for a failed Terraform, each with its message."""
+    try:
+        return action()
     except DeployError as exc:
-        print(f"etl deploy: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except TerraformFailed as exc:
-        print(f"etl deploy: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 1
 
 
@@ -241,8 +415,31 @@ def register(subparsers: Any) -> None:
         "(default: $TF_STATE_BUCKET)",
     )
     parser.add_argument(
+        "--state-key-arn",
+        default=os.environ.get("TF_STATE_KEY_ARN") or None,
+        help="ARN of the KMS key encrypting the state, output state_key_arn of infra/bootstrap "
+        "(default: $TF_STATE_KEY_ARN)",
+    )
+    parser.add_argument(
         "--terraform-bin",
         default=os.environ.get("TERRAFORM", "terraform"),
         help="terraform executable (default: $TERRAFORM or terraform on PATH)",
     )
     parser.set_defaults(func=command)
+
+    bootstrap_parser = subparsers.add_parser(
+        "bootstrap",
+        help="create or update the account's Terraform state bucket and key (re-runnable)",
+        description="infra/bootstrap, once per account and safe to repeat: its own state is "
+        f"kept in the state bucket ({BOOTSTRAP_STATE_KEY}). Prints TF_STATE_BUCKET and "
+        "TF_STATE_KEY_ARN. Exit 0 done, 1 Terraform failed, 2 a prerequisite is missing.",
+    )
+    bootstrap_parser.add_argument(
+        "--bootstrap-dir", type=Path, default=BOOTSTRAP_DIR, help=argparse.SUPPRESS
+    )
+    bootstrap_parser.add_argument(
+        "--terraform-bin",
+        default=os.environ.get("TERRAFORM", "terraform"),
+        help="terraform executable (default: $TERRAFORM or terraform on PATH)",
+    )
+    bootstrap_parser.set_defaults(func=bootstrap_command)

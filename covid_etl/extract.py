@@ -9,6 +9,36 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# One download must end inside the function's timeout (180 s), or the function dies with a
+# timeout that no Retry names and no email explains: worst_case_seconds() bounds it, and
+# tests/infra checks it against Terraform's defaults.
+CONNECT_TIMEOUT_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 10.0
+RETRY_AFTER_MAX_SECONDS = 10.0
+
+
+class BoundedRetry(Retry):
+    """urllib3's Retry, with the server's Retry-After capped: a server asking for an hour would
+    outlast the function."""
+
+    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, RETRY_AFTER_MAX_SECONDS)
+
+
+def worst_case_seconds(
+    timeout_seconds: float,
+    retries: int,
+    backoff_seconds: float,
+    connect_timeout_seconds: float = CONNECT_TIMEOUT_SECONDS,
+    longest_sleep_seconds: float = max(BACKOFF_MAX_SECONDS, RETRY_AFTER_MAX_SECONDS),
+) -> float:
+    """The longest download() waits before it answers: every attempt connecting and reading to
+    its timeouts, every retry sleeping its backoff or a capped Retry-After, whichever is set.
+    (Each read of the body is bounded by the timeout; a body trickling in is not.)"""
+    backoffs = [0.0] + [backoff_seconds * 2 ** (n - 1) for n in range(2, retries + 1)]
+    sleeps = sum(max(min(b, BACKOFF_MAX_SECONDS), longest_sleep_seconds) for b in backoffs)
+    return (retries + 1) * (connect_timeout_seconds + timeout_seconds) + sleeps
 
 
 class SourceUnavailable(Exception):
@@ -43,13 +73,13 @@ def download(
     A body over ``max_bytes`` (decompressed) fails before it is held whole: by its
     Content-Length when the server sends one, else as soon as the stream passes the limit.
     """
-    retry = Retry(
+    retry = BoundedRetry(
         total=retries,
         connect=retries,
         read=retries,
         status=retries,
         backoff_factor=backoff_seconds,
-        backoff_max=30,
+        backoff_max=BACKOFF_MAX_SECONDS,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET"}),
         raise_on_status=False,
@@ -62,7 +92,12 @@ def download(
         session.mount("http://", HTTPAdapter(max_retries=retry))
         session.mount("https://", HTTPAdapter(max_retries=retry))
         try:
-            response = session.get(url, headers=headers, timeout=timeout_seconds, stream=True)
+            response = session.get(
+                url,
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT_SECONDS, timeout_seconds),
+                stream=True,
+            )
             body = _read_at_most(source, url, response, max_bytes)
         except requests.exceptions.ChunkedEncodingError as exc:
             raise SourceUnavailable(source, url, f"truncated download: {_root(exc)}") from None

@@ -2,7 +2,8 @@
 
 A handler module is a schema and one line: ``handler = lambda_handler(SCHEMA, steps.some_step)``.
 Exceptions propagate: their class name becomes the Step Functions error name (RunInProgress,
-SourceUnusable, SourceUnavailable, ...), which the state machine's Retry and Catch match on.
+SourceUnusable, SourceUnavailable, ...), which the state machine's Retry and Catch match on;
+AWS throttling and 5xx errors become TransientAwsError, which every Task retries.
 Their message becomes the Cause, which the Catch puts in the state (256 KB at most on Step
 Functions, or the run ends with States.DataLimitExceeded, which no Catch sees): a message over
 ERROR_CHARACTERS is shortened; the whole one is in the function's log.
@@ -19,6 +20,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from covid_etl import aws
 from covid_etl.settings import Settings
 from covid_etl.sources import shorten
 
@@ -94,12 +96,16 @@ def lambda_handler(
             settings = Settings.from_env()
             result = step(settings, event) if whole_event else step(settings, **event)
         except Exception as exc:
+            # The one place AWS throttling and 5xx errors become the retried TransientAwsError.
+            error = aws.transient(exc) or exc
             log.error(
-                f"{type(exc).__name__}: {exc}",
-                extra={"fields": {**fields, "error_type": type(exc).__name__}},
+                f"{type(error).__name__}: {exc}",
+                extra={"fields": {**fields, "error_type": type(error).__name__}},
             )
-            if len(message := str(exc)) > ERROR_CHARACTERS:
-                exc.args = (shorten(message, ERROR_CHARACTERS),)
+            if len(message := str(error)) > ERROR_CHARACTERS:
+                error.args = (shorten(message, ERROR_CHARACTERS),)
+            if error is not exc:
+                raise error from exc
             raise
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         log.info("done", extra={"fields": {**fields, "duration_ms": duration_ms, "result": result}})

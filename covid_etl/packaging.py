@@ -6,8 +6,10 @@
 
 Same inputs, same bytes: entries sorted, every timestamp 1980-01-01 00:00, every file 0644,
 one compression level, no directory entries. The layer's dependencies are the ones pinned in
-pyproject.toml (boto3 and botocore excepted: the Lambda runtime ships them), at the exact
-versions of the virtualenv the tests ran in, as manylinux wheels fetched once into a cache.
+pyproject.toml, boto3 and botocore included, at the exact versions of the virtualenv the tests
+ran in, as manylinux wheels fetched once into a cache. The runtime's own boto3 is older than
+ours and changes without notice; the layer comes first on sys.path, so the functions run the
+SDK the tests ran.
 
     python -m covid_etl.packaging              fetch missing wheels, then build
     python -m covid_etl.packaging --offline    build from the wheel cache only
@@ -44,8 +46,6 @@ PLATFORM_ARGS = (
     "--abi", "cp311",
     "--only-binary=:all:",
 )  # fmt: skip
-# Provided by the Lambda runtime; bundling them would add ~80 MB for nothing.
-RUNTIME_PROVIDED = {"boto3", "botocore"}
 # The local runner (moto, HTTP server of the sources) never runs in Lambda.
 LIBRARY_EXCLUDED_DIRS = {"local", "__pycache__"}
 # Console scripts carry the build machine's interpreter path in their shebang.
@@ -102,9 +102,8 @@ def check_function_folders(lambdas: Path = LAMBDAS) -> None:
 
 
 def layer_requirements(pyproject: Path = REPO / "pyproject.toml") -> list[str]:
-    """The library's pinned dependencies, less what the Lambda runtime provides."""
-    dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
-    return [dep for dep in dependencies if _distribution_name(dep) not in RUNTIME_PROVIDED]
+    """The library's pinned dependencies, the SDK among them."""
+    return tomllib.loads(pyproject.read_text())["project"]["dependencies"]
 
 
 def environment_constraints() -> list[str]:

@@ -57,7 +57,7 @@ class Settings:
     lock_lease_seconds: int = 3600
     load_poll_seconds: int = 30
     retry_max_receives: int = 3
-    dashboard_url_ttl_seconds: int = 7 * 24 * 3600
+    dashboard_url_ttl_seconds: int = 3600
     state_machine_arn: str = ""
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     max_count: int = DEFAULT_MAX_COUNT

@@ -6,6 +6,7 @@ Terraform passes the same names (infra/modules/workflow); tests/infra checks it 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from covid_etl.naming import STATE_FUNCTIONS, Names
@@ -18,10 +19,34 @@ def placeholders(definition: str) -> set[str]:
     return set(_PLACEHOLDER.findall(definition))
 
 
-def template_values(names: Names) -> dict[str, str]:
+@dataclass(frozen=True)
+class LockWait:
+    """StartRun's Retry on RunInProgress: a run that finds the lock held waits for it (backoff
+    x2, full jitter), bounded, and only then fails, recorded and emailed."""
+
+    interval_seconds: int
+    max_attempts: int
+    max_delay_seconds: int
+
+    def values(self) -> dict[str, str]:
+        return {
+            "lock_wait_interval_seconds": str(self.interval_seconds),
+            "lock_wait_max_attempts": str(self.max_attempts),
+            "lock_wait_max_delay_seconds": str(self.max_delay_seconds),
+        }
+
+
+# On AWS (infra/modules/workflow's defaults): 60 s doubling to 15 min, 6 retries, up to 45 min,
+# time for the daily run to finish (minutes) and inside the lock's 1-hour lease.
+AWS_LOCK_WAIT = LockWait(interval_seconds=60, max_attempts=6, max_delay_seconds=900)
+# Locally: the same retrier, short (at most 1 + 2 + 2 s), so a held lock does not slow tests.
+LOCAL_LOCK_WAIT = LockWait(interval_seconds=1, max_attempts=3, max_delay_seconds=2)
+
+
+def template_values(names: Names, lock_wait: LockWait = LOCAL_LOCK_WAIT) -> dict[str, str]:
     values = {f"{fn}_arn": names.function_arn(fn) for fn in STATE_FUNCTIONS}
     values["load_job_name"] = names.load_job
-    return values
+    return values | lock_wait.values()
 
 
 def render(definition: str, values: dict[str, str]) -> str:

@@ -537,8 +537,9 @@ def render_dashboard(settings: Settings, run_id: str) -> dict:
 def start_from_upload(settings: Settings, Records: list[dict]) -> dict:
     """One execution per uploaded object (S3 -> EventBridge -> SQS): the file replaces its source.
 
-    The execution name is derived from the object's key and ETag, so the same upload delivered
-    twice starts one execution; Step Functions refuses the second with ExecutionAlreadyExists.
+    The execution name is derived from the object's key, ETag and sequencer, so the same event
+    delivered twice starts one execution (Step Functions refuses the second with
+    ExecutionAlreadyExists) while a re-upload of the same bytes starts a new one.
     Messages that fail are reported back (partial batch failure) and retried, then go to the DLQ.
     """
     failures, started, duplicates, folders = [], 0, 0, 0

@@ -62,7 +62,11 @@ def parse_upload_event(event: dict[str, Any]) -> Upload | None:
     parts = key.removeprefix(LANDING_PREFIX).split("/")
     if not key.startswith(LANDING_PREFIX) or len(parts) != 2 or parts[0] not in SOURCES:
         raise BadUpload(f"{key!r} is not landing/<{'|'.join(SOURCES)}>/<file>")
-    digest = hashlib.sha256(f"{bucket}/{key}:{etag}".encode()).hexdigest()[:24]
+    # The sequencer tells two puts of the same bytes apart (the ETag does not): a re-upload after
+    # a failed run starts a new execution, while the same event delivered twice keeps one name.
+    # Step Functions refuses a name for 90 days; sha256 hex keeps it in [0-9a-f], 36 characters.
+    sequencer = event["detail"]["object"].get("sequencer", "")
+    digest = hashlib.sha256(f"{bucket}/{key}:{etag}:{sequencer}".encode()).hexdigest()[:24]
     return Upload(
         source=parts[0],
         url=f"s3://{bucket}/{key}",

@@ -25,6 +25,8 @@ locals {
 
   # Terraform-only: the local runner starts executions itself and has no schedule.
   schedule_dlq = "${local.prefix}-schedule-dlq"
+  # Terraform-only: events the Glue failure rule could not deliver to the status topic.
+  alerts_dlq = "${local.prefix}-alerts-dlq"
 
   # covid_etl.naming.FUNCTIONS: one folder lambdas/<name>/ each.
   functions = [

@@ -10,6 +10,12 @@ module "encryption" {
   account_id  = local.account_id
   partition   = local.partition
   region      = var.region
+
+  status_topic_arn = "arn:${local.partition}:sns:${var.region}:${local.account_id}:${local.names.status_topic}"
+  event_queue_arns = [
+    for queue in [local.names.upload_queue, local.names.upload_dlq, local.alerts_dlq] :
+    "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${queue}"
+  ]
 }
 
 module "storage" {
@@ -146,8 +152,10 @@ module "monitoring" {
   topic_arn         = module.notifications.topic_arn
   state_machine_arn = module.workflow.state_machine_arn
   # Names known at plan time: for_each keys cannot wait for the queues.
-  dlq_names     = [local.names.retry_dlq, local.schedule_dlq, local.names.upload_dlq]
+  dlq_names     = [local.names.retry_dlq, local.schedule_dlq, local.names.upload_dlq, local.alerts_dlq]
   load_job_name = module.glue.job_name
+  alerts_dlq    = local.alerts_dlq
+  kms_key_arn   = module.encryption.key_arn
   # The operations dashboard (modules/monitoring/dashboard.tf).
   function_names = local.function_names
   queue_names    = [local.names.retry_queue, local.names.upload_queue]
@@ -161,6 +169,8 @@ module "uploads" {
   landing_prefix = local.landing_prefix
   queue_arn      = module.queues.upload_queue_arn
   queue_url      = module.queues.upload_queue_url
+  dlq_arn        = module.queues.upload_dlq_arn
+  dlq_url        = module.queues.upload_dlq_url
   function_arn   = module.functions.function_arns["start_from_upload"]
 }
 

@@ -153,8 +153,8 @@ variable "load_poll_seconds" {
 
 variable "dashboard_url_ttl_seconds" {
   type        = number
-  description = "Lifetime of the presigned dashboard link in the status email (DASHBOARD_URL_TTL_SECONDS); SigV4 allows 7 days at most."
-  default     = 604800
+  description = "Lifetime of the presigned dashboard link in the status email (DASHBOARD_URL_TTL_SECONDS). The link dies with the role session of the function that signed it, whatever this says, so it is short."
+  default     = 3600
 }
 
 variable "max_source_bytes" {

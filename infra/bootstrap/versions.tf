@@ -4,10 +4,12 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.25"
+      version = "6.25.0"
     }
   }
 
-  # The state of the state bucket stays local (terraform.tfstate here, ignored by git): keep it,
-  # or import the bucket again (`terraform import`) before changing it from another machine.
+  # Its own state lives in the bucket it makes (key bootstrap/terraform.tfstate): `etl bootstrap`
+  # runs the very first apply with a local backend, then migrates the state there, so a wiped
+  # workspace (Jenkins' cleanWs) never loses it and a second run changes nothing.
+  backend "s3" {}
 }

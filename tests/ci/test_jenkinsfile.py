@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from covid_etl import deploy
 from covid_etl.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ def test_groovy_lint_fails_a_jenkinsfile_with_a_syntax_error(tmp_path: Path) -> 
     broken = tmp_path / "Jenkinsfile"
     # Drop the closing brace of the stages block: the file no longer parses.
     text = JENKINSFILE.read_text()
-    cut = text.index("\n    }\n\n    post {")
+    cut = text.rindex("\n    }\n}")
     broken.write_text(text[:cut] + text[cut + len("\n    }") :])
     result = groovy_lint(broken)
     assert result.returncode == 1
@@ -226,3 +227,136 @@ def test_each_environment_choice_is_deployable_in_the_pipelines_region() -> None
         assert tfvars.is_file(), f"no {tfvars.relative_to(REPO)} for the {environment} choice"
         found = re.search(r'^region\s*=\s*"([^"]+)"', tfvars.read_text(), re.MULTILINE)
         assert found and found.group(1) == region.group(1), f"{tfvars.name}: region differs"
+
+
+# --- The agent model: no executor held at the top or through an approval ----------------------
+
+
+@dataclass
+class Stage:
+    name: str
+    own: str  # the stage's text without its nested stages
+    parent: Stage | None
+
+
+def _block_end(text: str, start: int) -> int:
+    """Index just past the brace that closes the one at start."""
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return index + 1
+    raise AssertionError("unbalanced braces")
+
+
+def stages_of(text: str, parent: Stage | None = None) -> list[Stage]:
+    found = []
+    position = 0
+    while match := re.compile(r"stage\('([^']+)'\)\s*\{").search(text, position):
+        end = _block_end(text, match.end() - 1)
+        inner = text[match.end() : end - 1]
+        nested = re.search(r"\bstages\s*\{", inner)
+        own = inner
+        stage = Stage(match.group(1), own, parent)
+        if nested:
+            nested_end = _block_end(inner, nested.end() - 1)
+            stage.own = inner[: nested.start()] + inner[nested_end:]
+            found.append(stage)
+            found += stages_of(inner[nested.start() : nested_end], stage)
+        else:
+            found.append(stage)
+        position = end
+    return found
+
+
+def _has_agent(stage: Stage | None) -> bool:
+    while stage is not None:
+        if re.search(r"\bagent\s*\{", stage.own):
+            return True
+        stage = stage.parent
+    return False
+
+
+def agent_problems(jenkinsfile: str) -> list[str]:
+    code = "\n".join(l for l in jenkinsfile.splitlines() if not l.lstrip().startswith("//"))
+    problems = []
+    top = code[code.index("pipeline {") :]
+    if not re.search(r"^    agent none$", top, re.MULTILINE):
+        problems.append("the pipeline's agent is not `none`: it holds an executor throughout")
+    for stage in stages_of(top):
+        if "input {" in stage.own and _has_agent(stage.parent):
+            problems.append(f"stage {stage.name!r} waits for input inside an agent")
+        if re.search(r"\bsh\s", stage.own) and not _has_agent(stage):
+            problems.append(f"stage {stage.name!r} runs sh with no agent")
+    for agent in re.findall(r"\bagent\s*\{[^}]*\}", code):
+        if "filename 'ci/Dockerfile'" not in agent:
+            problems.append(f"an agent without the declared toolchain: {' '.join(agent.split())}")
+    return problems
+
+
+def test_no_executor_is_held_at_the_top_or_through_an_approval() -> None:
+    text = JENKINSFILE.read_text()
+    assert {s.name for s in stages_of(text)} >= {"Build", "Test", "Approve apply", "Apply"}
+    assert agent_problems(text) == []
+
+
+def test_the_agent_check_rejects_agent_any_and_an_input_inside_an_agent() -> None:
+    old = """
+pipeline {
+    agent any
+
+    stages {
+        stage('Deliver') {
+            agent { label 'linux' }
+            stages {
+                stage('Approve') {
+                    input { message 'ok?' }
+                    steps { echo 'ok' }
+                }
+            }
+        }
+        stage('Test') {
+            steps { sh 'make test' }
+        }
+    }
+}
+"""
+    assert agent_problems(old) == [
+        "the pipeline's agent is not `none`: it holds an executor throughout",
+        "stage 'Approve' waits for input inside an agent",
+        "stage 'Test' runs sh with no agent",
+        "an agent without the declared toolchain: agent { label 'linux' }",
+    ]
+
+
+def test_the_agent_image_declares_the_toolchain() -> None:
+    dockerfile = (REPO / "ci" / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11\.", dockerfile, re.MULTILINE)
+    assert "ARG NODE_MAJOR=20" in dockerfile and "nodejs" in dockerfile
+    assert "openjdk-17-jre-headless" in dockerfile  # npm-groovy-lint's CodeNarc
+    assert "chromium" in dockerfile  # the browser test, installed at image build, as root
+    version = re.search(r"ARG TERRAFORM_VERSION=(\d+)\.(\d+)\.\d+", dockerfile)
+    assert version and tuple(map(int, version.groups())) >= deploy.MIN_TERRAFORM
+
+
+def test_prod_is_never_destroyed_by_the_pipeline() -> None:
+    text = JENKINSFILE.read_text()
+    destroy = next(s for s in stages_of(text) if s.name == "Destroy")
+    assert "params.ENVIRONMENT != 'prod'" in destroy.own
+    refuse = next(s for s in stages_of(text) if s.name == "Refuse prod destroy")
+    assert "params.ENVIRONMENT == 'prod'" in refuse.own and "error " in refuse.own
+
+
+@pytest.mark.parametrize(("ci", "expected"), [("true", "CI agent"), ("", "install it")])
+def test_make_browser_installs_nothing_as_root_on_ci(
+    tmp_path: Path, ci: str, expected: str
+) -> None:
+    """No chromium on PATH: on CI a clear error, never apt-get; elsewhere the install path."""
+    result = subprocess.run(
+        ["/usr/bin/make", "-s", "-C", str(REPO), "browser"],
+        env={"PATH": str(tmp_path), "CI": ci},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and expected in result.stderr, result.stderr

@@ -10,7 +10,13 @@ import pytest
 
 from covid_etl.naming import FUNCTIONS, Names
 from covid_etl.settings import ENVIRONMENT_VARIABLES, Settings
-from covid_etl.statemachine import DEFINITION_PATH, placeholders, render, template_values
+from covid_etl.statemachine import (
+    AWS_LOCK_WAIT,
+    DEFINITION_PATH,
+    placeholders,
+    render,
+    template_values,
+)
 
 from . import reference_check, terraform_cli, tfconfig
 
@@ -164,6 +170,15 @@ variable "function_arns" {{
 variable "load_job_name" {{
   type = string
 }}
+variable "lock_wait_interval_seconds" {{
+  type = number
+}}
+variable "lock_wait_max_attempts" {{
+  type = number
+}}
+variable "lock_wait_max_delay_seconds" {{
+  type = number
+}}
 output "definition" {{
   value = {definition_expression()}
 }}
@@ -175,10 +190,18 @@ output "definition" {{
             "definition_path": str(DEFINITION_PATH),
             "function_arns": {fn: names.function_arn(fn) for fn in FUNCTIONS},
             "load_job_name": names.load_job,
+            **{name: int(value) for name, value in AWS_LOCK_WAIT.values().items()},
         },
     )
-    expected = render(DEFINITION_PATH.read_text(), template_values(names))
+    expected = render(DEFINITION_PATH.read_text(), template_values(names, AWS_LOCK_WAIT))
     assert outputs["definition"] == expected
+
+
+def test_the_workflow_waits_for_the_lock_as_aws_lock_wait_says() -> None:
+    """On AWS a run that meets the lock waits up to 45 minutes; locally a few seconds."""
+    variables = module("workflow").variables
+    for name, value in AWS_LOCK_WAIT.values().items():
+        assert variables[name]["default"] == int(value), name
 
 
 # --- the functions' environment -------------------------------------------------------------

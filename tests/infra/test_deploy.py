@@ -85,15 +85,8 @@ def test_a_missing_terraform_is_named(infra: Path, capfd: pytest.CaptureFixture[
 
 
 def test_missing_credentials_are_named(
-    infra: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    infra: Path, no_aws_credentials: None, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(infra / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(infra / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
-    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
     assert etl_deploy("plan", "--env", "test", "--infra-dir", str(infra)) == 2
     assert "no AWS credentials" in capfd.readouterr().err
 
@@ -137,3 +130,80 @@ def test_the_real_environments_are_configured(env: str) -> None:
     environment.check_files()
     with pytest.raises(deploy.DeployError, match="names no state bucket"):
         environment.backend_settings()
+
+
+STATE_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_real_environments_encrypt_their_state_with_the_bootstrap_key(env: str) -> None:
+    """encrypt = true alone makes the S3 backend ask for AES256: the key is named at init."""
+    environment = deploy.Environment(env, deploy.INFRA_DIR, "covid-etl-tfstate-1", STATE_KEY)
+    assert environment.backend_settings()[-1] == f"kms_key_id={STATE_KEY}"
+    with pytest.raises(deploy.DeployError, match="names no key .*state_key_arn output"):
+        deploy.Environment(env, deploy.INFRA_DIR, "covid-etl-tfstate-1").backend_settings()
+
+
+def test_the_key_check_accepts_a_backend_that_names_its_key(tmp_path: Path) -> None:
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "x.backend.hcl").write_text(
+        f'key = "k"\nencrypt = true\nkms_key_id = "{STATE_KEY}"\n'
+    )
+    settings = deploy.Environment("x", tmp_path, "bucket").backend_settings()
+    assert not [s for s in settings if s.startswith("kms_key_id=")]
+
+
+def _state_with(resource_type: str, attributes: dict) -> dict:
+    return {
+        "version": 4,
+        "terraform_version": "1.10.0",
+        "serial": 1,
+        "lineage": "00000000-0000-0000-0000-000000000000",
+        "outputs": {},
+        "resources": [
+            {
+                "module": "module.tables",
+                "mode": "managed",
+                "type": resource_type,
+                "name": "daily",
+                "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+                "instances": [{"schema_version": 0, "attributes": attributes}],
+            }
+        ],
+        "check_results": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "attributes", "protected"),
+    [
+        ("aws_dynamodb_table", {"deletion_protection_enabled": True}, True),
+        ("aws_dynamodb_table", {"deletion_protection_enabled": False}, False),
+        ("aws_s3_bucket", {"force_destroy": False}, True),
+        ("aws_s3_bucket", {"force_destroy": True}, False),
+    ],
+)
+def test_protected_resources_are_found_in_the_state(
+    resource_type: str, attributes: dict, protected: bool
+) -> None:
+    found = deploy.protected_resources(_state_with(resource_type, attributes))
+    assert bool(found) is protected
+    if protected:
+        assert found[0].startswith(f"module.tables.{resource_type}.daily")
+
+
+def test_a_protected_environment_is_not_destroyed_halfway(
+    infra: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """What prod's first destroy met: a table with deletion protection. Refused up front, with
+    the two steps that work, and nothing is destroyed."""
+    state = _state_with("aws_dynamodb_table", {"deletion_protection_enabled": True})
+    # The built-in provider's address, so that init needs no download; state pull reads as is.
+    state["resources"][0]["provider"] = 'provider["terraform.io/builtin/terraform"]'
+    (infra / "test.tfstate").write_text(json.dumps(state))
+    assert etl_deploy("destroy", "--env", "test", "--infra-dir", str(infra)) == 2
+    err = capfd.readouterr().err
+    assert "test is protected and a destroy would stop halfway" in err
+    assert "module.tables.aws_dynamodb_table.daily (deletion protection)" in err
+    assert "deletion_protection = false and force_destroy_data = true" in err
+    assert json.loads((infra / "test.tfstate").read_text())["resources"] == state["resources"]

@@ -17,12 +17,23 @@ def test_schema_is_the_pinned_provider_version(schema: dict[str, Any]) -> None:
     assert schema["provider_version"] == PINNED_PROVIDER
 
 
+def pins_exactly(versions_tf: str, version: str) -> bool:
+    """The aws provider constraint admits that one version only ("6.25.0" or "= 6.25.0"):
+    with no lock file (init cannot run offline) a range would let a newer provider in."""
+    found = re.search(r'version\s*=\s*"(=\s*)?([0-9.]+)"', versions_tf)
+    return found is not None and found.group(2) == version
+
+
 def test_every_module_pins_the_provider_the_schema_describes() -> None:
-    """~> 6.25 admits 6.25.0, the version the schema comes from."""
     for folder in tfconfig.module_folders():
         text = (folder / "versions.tf").read_text()
         if "required_providers" in text:
-            assert re.search(r'version\s*=\s*"~> 6\.25"', text), folder
+            assert pins_exactly(text, PINNED_PROVIDER), folder
+
+
+@pytest.mark.parametrize("constraint", ["~> 6.25", ">= 6.25.0", "6.26.0", "~> 6.25.0"])
+def test_the_pin_check_rejects_a_range_or_another_version(constraint: str) -> None:
+    assert not pins_exactly(f'aws = {{ version = "{constraint}" }}', PINNED_PROVIDER)
 
 
 def test_the_reduced_schema_knows_the_provider(schema: dict[str, Any]) -> None:

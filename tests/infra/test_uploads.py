@@ -185,13 +185,14 @@ def test_the_upload_queue_waits_out_its_consumer_and_has_a_dead_letter_queue() -
     assert "sourceQueueArns = [aws_sqs_queue.upload.arn]" in allow["redrive_allow_policy"]
 
 
-def queue_policy_problems(trigger: tfconfig.Module) -> list[str]:
-    """The upload queue's policy: EventBridge may send, and only on behalf of the upload rule."""
-    policy = trigger.resource("aws_sqs_queue_policy", "uploads").body
-    if policy["policy"] != "${data.aws_iam_policy_document.queue.json}":
-        return [f"the queue policy is not the queue document: {policy['policy']}"]
+def queue_policy_problems(policy: tfconfig.Module) -> list[str]:
+    """modules/rule_queue_policy: EventBridge may send to each queue, only for the one rule."""
+    resource = policy.resource("aws_sqs_queue_policy", "rule_sends").body
+    if resource["policy"] != "${data.aws_iam_policy_document.rule_sends[each.key].json}":
+        return [f"the queue policy is not the queue's document: {resource['policy']}"]
     problems = []
-    statements = list(tfconfig.blocks(trigger.data_source("aws_iam_policy_document", "queue").body))
+    document = policy.data_source("aws_iam_policy_document", "rule_sends").body
+    statements = list(tfconfig.blocks(document))
     for _, statement in statements:
         values = tfconfig.attributes(statement)
         principals = [
@@ -202,15 +203,11 @@ def queue_policy_problems(trigger: tfconfig.Module) -> list[str]:
         ]
         if values.get("actions") != ["sqs:SendMessage"]:
             problems.append(f"actions {values.get('actions')}, not sqs:SendMessage alone")
-        if values.get("resources") != ["${var.queue_arn}"]:
-            problems.append(f"resources {values.get('resources')}, not the upload queue")
+        if values.get("resources") != ["${each.value.arn}"]:
+            problems.append(f"resources {values.get('resources')}, not the queue")
         if principals != [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]:
             problems.append(f"principals {principals}, not EventBridge alone")
-        rule_arn = {
-            "test": "ArnEquals",
-            "variable": "aws:SourceArn",
-            "values": ["${aws_cloudwatch_event_rule.uploads.arn}"],
-        }
+        rule_arn = {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${var.rule_arn}"]}
         if rule_arn not in conditions:
             problems.append("no aws:SourceArn condition naming the upload rule")
     if len(statements) != 1:
@@ -219,7 +216,11 @@ def queue_policy_problems(trigger: tfconfig.Module) -> list[str]:
 
 
 def test_only_the_upload_rule_may_send_to_the_upload_queue() -> None:
-    assert queue_policy_problems(module("uploads")) == []
+    assert queue_policy_problems(module("rule_queue_policy")) == []
+    uploads = module("uploads").modules["queue_policy"]
+    assert uploads["source"] == "../rule_queue_policy"
+    assert uploads["rule_arn"] == "${aws_cloudwatch_event_rule.uploads.arn}"
+    assert {q["arn"] for q in uploads["queues"].values()} == {"${var.queue_arn}", "${var.dlq_arn}"}
 
 
 @pytest.mark.parametrize(
@@ -245,7 +246,7 @@ def test_only_the_upload_rule_may_send_to_the_upload_queue() -> None:
 def test_the_queue_policy_check_fails(
     tmp_path: Path, change: Callable[[str], str], expected: str
 ) -> None:
-    text = (tfconfig.INFRA / "modules" / "uploads" / "main.tf").read_text()
+    text = (tfconfig.INFRA / "modules" / "rule_queue_policy" / "main.tf").read_text()
     changed = change(text)
     assert changed != text
     (tmp_path / "main.tf").write_text(changed)

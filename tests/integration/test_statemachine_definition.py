@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from covid_etl.naming import STATE_FUNCTIONS, Names
-from covid_etl.statemachine import DEFINITION_PATH, placeholders, render, template_values
+from covid_etl.statemachine import (
+    AWS_LOCK_WAIT,
+    DEFINITION_PATH,
+    placeholders,
+    render,
+    template_values,
+)
 
 STATELINT = Path(sys.executable).parent / "statelint"
 DEFINITION = DEFINITION_PATH.read_text()
@@ -43,18 +49,42 @@ def tasks(states: dict, parallel: str | None = None):
             yield from tasks(branch["States"], parallel=name)
 
 
+def worst_case_wait(retry: dict) -> float:
+    """The longest a retrier can wait in all (full jitter waits at most each delay)."""
+    delays = (
+        retry["IntervalSeconds"] * retry["BackoffRate"] ** i for i in range(retry["MaxAttempts"])
+    )
+    return sum(min(d, retry.get("MaxDelaySeconds", d)) for d in delays)
+
+
 def test_every_task_retries_with_bounded_backoff_and_jitter_and_is_caught() -> None:
-    states = json.loads(DEFINITION)["States"]
+    states = json.loads(render(DEFINITION, template_values(Names("dev", "1"), AWS_LOCK_WAIT)))[
+        "States"
+    ]
     checked = 0
     for name, state, parallel in tasks(states):
-        [retry] = state["Retry"]
+        retry, *lock_wait = state["Retry"]
+        if ":lambda:" in state["Resource"]:  # the functions raise it (covid_etl.handler)
+            assert "TransientAwsError" in retry["ErrorEquals"], name
         assert retry["MaxAttempts"] <= 3 and retry["BackoffRate"] >= 2, name
         assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 60, name
         assert "States.ALL" not in retry["ErrorEquals"], f"{name} retries every error"
         catcher = state if parallel is None else states[parallel]
         assert any("States.ALL" in c["ErrorEquals"] for c in catcher["Catch"]), name
+        if name == "StartRun":
+            [wait] = lock_wait
+            assert wait["ErrorEquals"] == ["RunInProgress"]
+            assert wait["JitterStrategy"] == "FULL" and wait["BackoffRate"] >= 2
+            assert worst_case_wait(wait) == 2700, "45 minutes, inside the lock's 1-hour lease"
+        else:
+            assert lock_wait == [], name
         checked += 1
     assert checked >= 20
+
+
+def test_locally_a_held_lock_is_waited_for_a_few_seconds_only() -> None:
+    start_run = json.loads(RENDERED)["States"]["StartRun"]
+    assert worst_case_wait(start_run["Retry"][1]) == 5
 
 
 def test_every_function_is_a_task_and_every_placeholder_is_bound() -> None:

@@ -55,10 +55,12 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
-  # CloudWatch alarms and EventBridge rules publish to the encrypted status topic; the upload
-  # rule sends to the encrypted upload queue.
+  # CloudWatch alarms and the Glue failure rule publish to the encrypted status topic. AWS does
+  # not support aws:SourceAccount/aws:SourceArn in a key policy for EventBridge delivering to an
+  # encrypted topic or queue (the call would be refused and the event dropped): the statements
+  # are scoped by the encryption context SNS and SQS set, the ARN of what is encrypted.
   statement {
-    sid       = "AlarmsAndRulesWriteToEncryptedTopicAndQueue"
+    sid       = "AlarmsAndRulesPublishToTheStatusTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = ["*"]
 
@@ -69,8 +71,26 @@ data "aws_iam_policy_document" "key" {
 
     condition {
       test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [var.account_id]
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [var.status_topic_arn]
+    }
+  }
+
+  # The upload rule sends to the upload queue; both rules park undeliverable events in a DLQ.
+  statement {
+    sid       = "RulesSendToTheirQueues"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sqs:arn"
+      values   = var.event_queue_arns
     }
   }
 }

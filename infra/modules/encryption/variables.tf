@@ -59,3 +59,13 @@ variable "account_key_actions" {
     "kms:UpdateKeyDescription",
   ]
 }
+
+variable "status_topic_arn" {
+  type        = string
+  description = "ARN of the status topic (from names: the topic waits for the key), which alarms and rules publish to."
+}
+
+variable "event_queue_arns" {
+  type        = list(string)
+  description = "ARNs of the queues EventBridge rules send to (targets and their DLQs), from names."
+}

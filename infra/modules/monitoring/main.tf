@@ -1,7 +1,9 @@
 # Alarms to the status topic: failed runs, records stuck in a dead-letter queue, Glue failures.
 # (A CloudWatch dashboard of the pipeline belongs here too.)
 
-# Failed, timed-out and aborted executions of the daily workflow, summed.
+# Failed, timed-out and aborted executions of the daily workflow, summed. A series with no
+# datapoint in the period (the usual case: a run fails, none times out) makes a plain sum empty,
+# and empty is "missing data", not breaching: FILL(m, 0) turns each gap into a 0 first.
 resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   alarm_name          = "${var.name_prefix}-executions-failed"
   alarm_description   = "A daily run did not succeed: see the status email and the execution's history."
@@ -14,7 +16,7 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
 
   metric_query {
     id          = "unsuccessful"
-    expression  = "failed + timed_out + aborted"
+    expression  = "FILL(failed, 0) + FILL(timed_out, 0) + FILL(aborted, 0)"
     label       = "Unsuccessful executions"
     return_data = true
   }
@@ -82,6 +84,16 @@ resource "aws_cloudwatch_event_target" "load_job_failed" {
   rule = aws_cloudwatch_event_rule.load_job_failed.name
   arn  = var.topic_arn
 
+  # Retried for 24 hours, then parked in the alerts DLQ (alarmed like every DLQ), never lost.
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.alerts_dlq.arn
+  }
+
   input_transformer {
     input_paths = {
       job     = "$.detail.jobName"
@@ -90,5 +102,22 @@ resource "aws_cloudwatch_event_target" "load_job_failed" {
       message = "$.detail.message"
     }
     input_template = "\"Glue job <job> run <run> ended <state>: <message>\""
+  }
+}
+
+# Glue failure events the rule could not deliver to the status topic.
+resource "aws_sqs_queue" "alerts_dlq" {
+  name                              = var.alerts_dlq
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+}
+
+module "alerts_dlq_policy" {
+  source = "../rule_queue_policy"
+
+  rule_arn = aws_cloudwatch_event_rule.load_job_failed.arn
+  queues = {
+    alerts_dlq = { arn = aws_sqs_queue.alerts_dlq.arn, url = aws_sqs_queue.alerts_dlq.id }
   }
 }

@@ -38,3 +38,13 @@ variable "queue_names" {
   type        = list(string)
   description = "Work queues charted next to the dead-letter queues (dlq_names): the retry queue and the upload queue."
 }
+
+variable "alerts_dlq" {
+  type        = string
+  description = "Name of the queue the Glue failure rule parks undeliverable events in."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "The pipeline key, encrypting the alerts DLQ."
+}

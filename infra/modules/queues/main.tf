@@ -8,9 +8,12 @@ resource "aws_sqs_queue" "retry_dlq" {
 }
 
 resource "aws_sqs_queue" "retry" {
-  name                              = var.retry_queue_name
-  message_retention_seconds         = 1209600
-  visibility_timeout_seconds        = var.visibility_timeout_seconds
+  name                       = var.retry_queue_name
+  message_retention_seconds  = 1209600
+  visibility_timeout_seconds = var.visibility_timeout_seconds
+  # Long polling: collect_retries drains until an empty answer, which a short poll can give
+  # while messages wait (it samples servers). The last, empty, receive waits this long.
+  receive_wait_time_seconds         = 1
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 3600
 

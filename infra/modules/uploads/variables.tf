@@ -27,3 +27,13 @@ variable "function_arn" {
   type        = string
   description = "ARN of start_from_upload, which consumes the upload queue."
 }
+
+variable "dlq_arn" {
+  type        = string
+  description = "ARN of the upload DLQ: where the rule parks events it could not deliver."
+}
+
+variable "dlq_url" {
+  type        = string
+  description = "URL of the upload DLQ, for its queue policy."
+}

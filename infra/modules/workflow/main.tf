@@ -86,22 +86,25 @@ resource "aws_sfn_state_machine" "daily" {
   role_arn = aws_iam_role.state_machine.arn
 
   definition = templatefile(var.definition_path, {
-    start_run_arn         = var.function_arns["start_run"]
-    extract_source_arn    = var.function_arns["extract_source"]
-    validate_source_arn   = var.function_arns["validate_source"]
-    transform_sources_arn = var.function_arns["transform_sources"]
-    collect_retries_arn   = var.function_arns["collect_retries"]
-    plan_load_arn         = var.function_arns["plan_load"]
-    record_pre_load_arn   = var.function_arns["record_pre_load"]
-    check_load_arn        = var.function_arns["check_load"]
-    reconcile_load_arn    = var.function_arns["reconcile_load"]
-    queue_failures_arn    = var.function_arns["queue_failures"]
-    commit_snapshot_arn   = var.function_arns["commit_snapshot"]
-    finish_run_arn        = var.function_arns["finish_run"]
-    fail_run_arn          = var.function_arns["fail_run"]
-    render_dashboard_arn  = var.function_arns["render_dashboard"]
-    notify_arn            = var.function_arns["notify"]
-    load_job_name         = var.load_job_name
+    lock_wait_interval_seconds  = var.lock_wait_interval_seconds
+    lock_wait_max_attempts      = var.lock_wait_max_attempts
+    lock_wait_max_delay_seconds = var.lock_wait_max_delay_seconds
+    start_run_arn               = var.function_arns["start_run"]
+    extract_source_arn          = var.function_arns["extract_source"]
+    validate_source_arn         = var.function_arns["validate_source"]
+    transform_sources_arn       = var.function_arns["transform_sources"]
+    collect_retries_arn         = var.function_arns["collect_retries"]
+    plan_load_arn               = var.function_arns["plan_load"]
+    record_pre_load_arn         = var.function_arns["record_pre_load"]
+    check_load_arn              = var.function_arns["check_load"]
+    reconcile_load_arn          = var.function_arns["reconcile_load"]
+    queue_failures_arn          = var.function_arns["queue_failures"]
+    commit_snapshot_arn         = var.function_arns["commit_snapshot"]
+    finish_run_arn              = var.function_arns["finish_run"]
+    fail_run_arn                = var.function_arns["fail_run"]
+    render_dashboard_arn        = var.function_arns["render_dashboard"]
+    notify_arn                  = var.function_arns["notify"]
+    load_job_name               = var.load_job_name
   })
 
   logging_configuration {

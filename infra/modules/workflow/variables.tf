@@ -33,3 +33,22 @@ variable "log_retention_days" {
   description = "Retention of the execution logs, in days."
   default     = 365
 }
+
+# covid_etl.statemachine.AWS_LOCK_WAIT: StartRun waits this long for a run holding the lock.
+variable "lock_wait_interval_seconds" {
+  type        = number
+  description = "First wait of StartRun's retry on RunInProgress (doubling, full jitter)."
+  default     = 60
+}
+
+variable "lock_wait_max_attempts" {
+  type        = number
+  description = "Retries of StartRun on RunInProgress before the run fails, recorded and emailed."
+  default     = 6
+}
+
+variable "lock_wait_max_delay_seconds" {
+  type        = number
+  description = "Longest single wait of StartRun's retry on RunInProgress."
+  default     = 900
+}
