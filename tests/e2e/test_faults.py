@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
+import pytest
 from conftest import JHU_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws
