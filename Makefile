@@ -96,6 +96,7 @@ bench-extras: $(VENV)/.bench-installed
 
 bench: install wheels bench-extras
 	$(PY) -m bench $(ARGS)
+	$(PY) -m etl_tools.benchmarks_doc
 
 # Static checks: ruff (lint + format), statelint on the state machine rendered with local names
 # (statelint rejects the ${...} placeholders), npm-groovy-lint on the Jenkinsfile.

@@ -1,0 +1,103 @@
+"""docs/data-model.md names exactly what the pipeline writes: a real run on the embedded AWS
+leaves items, keys and messages whose names and types must match the doc's tables."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from conftest import NYT_BYTES, Pipeline
+
+from covid_etl import aws
+from covid_etl.local import state_store
+from covid_etl.local.moto_bridge import LoadFaults
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
+_CODE = re.compile(r"`([^`]+)`")
+_PLACEHOLDER = re.compile(r"<[^>]+>")  # <run>, <source>: one path segment
+
+
+def doc_table(heading: str) -> list[list[str]]:
+    """The rows of the first table under this heading, each cell as its text."""
+    section = DOC.read_text().split(f"{heading}\n", 1)[1]
+    lines = next(b for b in section.split("\n\n") if b.startswith("|")).splitlines()
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def documented_attributes(heading: str) -> dict[str, str]:
+    return {_CODE.fullmatch(name)[1]: kind for name, kind, _ in doc_table(heading)}
+
+
+def documented_column(heading: str) -> set[str]:
+    return {_CODE.match(row[0])[1] for row in doc_table(heading)}
+
+
+def attribute_types(items: list[dict[str, Any]]) -> dict[str, str]:
+    return {name: next(iter(value)) for item in items for name, value in item.items()}
+
+
+def raw_items(table: str) -> list[dict[str, Any]]:
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    return [item for page in pages for item in page["Items"]]
+
+
+@pytest.fixture(scope="module")
+def runs(pipeline: Pipeline) -> Pipeline:
+    """A run that rejects a row and queues a record, then a run that fails."""
+    bad_row = NYT_BYTES.rstrip(b"\n") + b"\n2020-02-30,1,1\n"
+    loaded = pipeline.run(nyt=bad_row, load=LoadFaults(unprocessed_days={"2020-05-01"}))
+    assert loaded.status == "SUCCEEDED"
+    assert pipeline.run(raise_in={"transform_sources"}).status == "FAILED"
+    return pipeline
+
+
+def test_the_daily_item_is_as_documented(runs: Pipeline) -> None:
+    items = raw_items(runs.stack.settings.daily_table)
+    assert attribute_types(items) == documented_attributes("### The `daily` table")
+
+
+def test_a_run_record_is_as_documented(runs: Pipeline) -> None:
+    records = [i for i in raw_items(runs.stack.settings.runs_table) if i["pk"]["S"] != "LOCK"]
+    assert {r["status"]["S"] for r in records} == {"SUCCEEDED", "FAILED"}
+    assert attribute_types(records) == documented_attributes("#### A run record")
+
+
+def test_the_lock_item_is_as_documented(runs: Pipeline) -> None:
+    table = runs.stack.settings.runs_table
+    aws.acquire_lock(table, "run-doc", "2020-01-01T00:00:00Z", now_epoch=0, lease_seconds=60)
+    try:
+        [lock] = [i for i in raw_items(table) if i["pk"]["S"] == aws.LOCK_KEY]
+    finally:
+        assert aws.release_lock(table, "run-doc")
+    assert attribute_types([lock]) == documented_attributes("#### The lock item")
+
+
+def test_every_key_in_the_bucket_is_documented_and_every_documented_key_is_written(
+    runs: Pipeline,
+) -> None:
+    bucket = runs.stack.settings.data_bucket
+    keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=bucket)["Contents"]]
+    patterns = documented_column("## S3: the data bucket")
+    as_regex = {p: re.compile(_PLACEHOLDER.sub("[^/]+", re.escape(p))) for p in patterns}
+    undocumented = [k for k in keys if not any(r.fullmatch(k) for r in as_regex.values())]
+    assert undocumented == []
+    # landing/ is written by a partner or `etl upload`, not by a run.
+    unwritten = [p for p, r in as_regex.items() if not any(r.fullmatch(k) for k in keys)]
+    assert unwritten == ["landing/<source>/<file>"]
+
+
+def test_a_retry_message_is_as_documented(runs: Pipeline) -> None:
+    [message] = runs.retry_queue()
+    body = json.loads(message["body"])
+    assert set(body) == documented_column("### A retry message")
+    assert set(body["record"]) == {"date", "cases", "deaths", "recovered"}
+
+
+def test_the_state_dir_layout_is_the_store_s() -> None:
+    documented = {path.split("/")[0] for path in documented_column("## The local state dir")}
+    store = {state_store.MARKER, state_store.LOCK, state_store.MANIFEST, state_store.OBJECTS}
+    assert documented == store | set(state_store.OUTPUT_DIRS)
