@@ -29,9 +29,11 @@ from covid_etl import aws, keys
 from covid_etl.handler import LOGGER_NAME, JsonFormatter
 from covid_etl.local import moto_bridge
 from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
+from covid_etl.local.sources_server import this_process_url
 from covid_etl.local.state_store import State, StateStore
 from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
 from covid_etl.settings import Settings
+from covid_etl.sources import JHU, NYT
 from covid_etl.statemachine import DEFINITION_PATH, render, template_values
 from covid_etl.uploads import landing_key, upload_event_pattern
 
@@ -325,7 +327,11 @@ def _capture(stack: LocalStack) -> State:
 
 
 def _restore(stack: LocalStack, state: State) -> None:
+    urls = {NYT: stack.settings.nyt_url, JHU: stack.settings.jhu_url}
     for key, body in state.s3.items():
+        if key in (keys.source_state(NYT), keys.source_state(JHU)):
+            saved = json.loads(body)
+            body = json.dumps({**saved, "url": this_process_url(saved["url"], urls)}).encode()
         aws.put_object(stack.settings.data_bucket, key, body)
     dynamodb = boto3.client("dynamodb")
     for table, items in state.tables.items():
