@@ -50,6 +50,10 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(tmp_path: Path) ->
     assert second.returncode == 0
     assert "inserted=0" in second.stdout and "updated=0" in second.stdout
     assert "NothingToLoad" in second.stdout
+    # a new process serves the sources on a new port: the saved ETags still apply (README)
+    for source in ("nyt", "jhu"):
+        assert f"Source {source}: " in second.stdout
+        assert "unchanged upstream (HTTP 304)" in second.stdout.split(f"Source {source}: ")[1]
 
     history = etl("runs", cwd=tmp_path).stdout.splitlines()
     assert len(history) == 2
