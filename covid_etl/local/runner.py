@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 
 from covid_etl import aws, keys
-from covid_etl.handler import LOGGER_NAME, JsonFormatter
+from covid_etl.handler import LOGGER_NAME, JsonFormatter, logger
 from covid_etl.local import moto_bridge
 from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
 from covid_etl.local.sources_server import this_process_url
@@ -356,6 +356,9 @@ class RunResult:
     email_body: str | None
 
 
+STATE_TIMINGS = "state timings"  # the run log's line that `etl show` reads
+
+
 def new_run_id() -> str:
     return f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
@@ -392,7 +395,11 @@ def follow_run(
     """
     sfn = boto3.client("stepfunctions")
     execution_arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
-    description = _wait(sfn, execution_arn, progress, timeout_seconds)
+    description, state_seconds = _wait(sfn, execution_arn, progress, timeout_seconds)
+    # moto keeps the execution history in this process only: `etl show` reads the timings here
+    logger().info(
+        STATE_TIMINGS, extra={"fields": {"run_id": run_id, "state_seconds": state_seconds}}
+    )
     run = aws.get_run(stack.settings.runs_table, run_id)
     subject, body = _read_email(stack, run_id)
     return RunResult(
@@ -427,27 +434,32 @@ def logs_to(path: Path) -> Iterator[None]:
 
 def _wait(
     sfn: Any, execution_arn: str, progress: Callable[[str], None] | None, timeout: float
-) -> dict:
+) -> tuple[dict, dict[str, float]]:
+    """The execution's description once it ended, and the seconds spent in each state."""
     deadline = time.monotonic() + timeout
     seen = 0
     entered: dict[str, datetime] = {}
+    state_seconds: dict[str, float] = {}
     while True:
         description = sfn.describe_execution(executionArn=execution_arn)
         events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
         for event in events[seen:]:
-            line = _progress_line(event, entered) if progress else None
-            if line:
+            line = _progress_line(event, entered, state_seconds)
+            if line and progress:
                 progress(line)
         seen = len(events)
         if description["status"] != "RUNNING":
-            return description
+            return description, state_seconds
         if time.monotonic() > deadline:
             sfn.stop_execution(executionArn=execution_arn, error="Timeout")
             raise TimeoutError(f"execution still running after {timeout:.0f} s")
         time.sleep(0.05)
 
 
-def _progress_line(event: dict, entered: dict[str, datetime]) -> str | None:
+def _progress_line(
+    event: dict, entered: dict[str, datetime], state_seconds: dict[str, float]
+) -> str | None:
+    """The progress line of a state that ended or failed; adds its time to ``state_seconds``."""
     kind = event["type"]
     if kind.endswith("StateEntered"):
         entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
@@ -456,6 +468,7 @@ def _progress_line(event: dict, entered: dict[str, datetime]) -> str | None:
         details = event["stateExitedEventDetails"]
         name = details["name"]
         seconds = (event["timestamp"] - entered.get(name, event["timestamp"])).total_seconds()
+        state_seconds[name] = state_seconds.get(name, 0.0) + seconds  # a polling loop adds up
         return f"  {name:<22} {seconds:6.2f} s  {summarize_output(name, details.get('output'))}"
     if kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed"):
         details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
