@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import os
+import re
 import time
 import uuid
 import zipfile
@@ -333,6 +334,12 @@ def _restore(stack: LocalStack, state: State) -> None:
             saved = json.loads(body)
             body = json.dumps({**saved, "url": this_process_url(saved["url"], urls)}).encode()
         aws.put_object(stack.settings.data_bucket, key, body)
+    # Putting the saved landing/ objects back made S3 emit Object Created for each: restoring is
+    # no upload (a saved file would start a run again in every later command), so drop them.
+    # (Received and deleted: PurgeQueue allows one call a minute per queue.)
+    upload_queue = boto3.client("sqs").get_queue_url(QueueName=stack.names.upload_queue)["QueueUrl"]
+    while raised := aws.receive_all(upload_queue, visibility_seconds=60, limit=10):
+        aws.delete_messages(upload_queue, [m["ReceiptHandle"] for m in raised])
     dynamodb = boto3.client("dynamodb")
     for table, items in state.tables.items():
         for item in items:
@@ -413,21 +420,35 @@ def follow_run(
     )
 
 
+class _LogPerRun(logging.Handler):
+    """Each line into ``<folder>/<its run_id>.jsonl``: two runs of one command (an upload batch)
+    keep separate logs; a line of no run (the upload trigger's own) goes to the command's file."""
+
+    def __init__(self, command_log: Path) -> None:
+        super().__init__()
+        self.command_log = command_log
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        run_id = str(getattr(record, "fields", {}).get("run_id") or "")
+        named = re.fullmatch(r"[A-Za-z0-9_-]{1,80}", run_id)  # an execution name: no path in it
+        path = self.command_log.with_name(f"{run_id}.jsonl") if named else self.command_log
+        with path.open("a") as log:
+            log.write(self.format(record) + "\n")
+
+
 @contextmanager
 def logs_to(path: Path) -> Iterator[None]:
-    """Locally the handlers' JSON log lines go to the run's log file, not the terminal."""
+    """Locally the handlers' JSON log lines go to the runs' log files, not the terminal."""
     path.parent.mkdir(parents=True, exist_ok=True)
     log = logging.getLogger(LOGGER_NAME)
     saved = (list(log.handlers), log.propagate, log.level)
-    file_handler = logging.FileHandler(path)
-    file_handler.setFormatter(JsonFormatter())
-    log.handlers = [file_handler]
+    log.handlers = [_LogPerRun(path)]
     log.propagate = False
     log.setLevel(logging.INFO)
     try:
         yield
     finally:
-        file_handler.close()
         log.handlers, log.propagate, _ = saved
         log.setLevel(saved[2])
 

@@ -152,3 +152,26 @@ def test_help_documents_the_faults(tmp_path: Path) -> None:
     result = etl("run", "--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "http500:SOURCE:N" in result.stdout and "unprocessed:DAY" in result.stdout
+
+
+def test_the_same_file_uploaded_twice_keeps_two_runs_each_with_its_record_log_and_email(
+    tmp_path: Path,
+) -> None:
+    partner_file = tmp_path / "us.csv"
+    partner_file.write_bytes(DEFAULT_FILES["nyt"].read_bytes())
+    started = []
+    for _ in range(2):  # two processes: moto forgets the first execution's name in between
+        result = etl("upload", str(partner_file), "--source", "nyt", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        [line] = [x for x in result.stdout.splitlines() if x.startswith("etl upload: started ")]
+        started.append(line.removeprefix("etl upload: started "))
+    assert started[0] != started[1]
+    history = etl("runs", cwd=tmp_path).stdout.splitlines()
+    assert [line.split()[0] for line in history] == started[::-1]  # no run re-started either
+    assert all("  upload  " in line for line in history)
+    for run_id in started:
+        assert (tmp_path / ".etl" / "outbox" / f"{run_id}.txt").is_file()
+        log = tmp_path / ".etl" / "logs" / f"{run_id}.jsonl"
+        assert {json.loads(x)["run_id"] for x in log.read_text().splitlines()} == {run_id}
+        shown = etl("show", run_id, cwd=tmp_path).stdout
+        assert "trigger: upload" in shown and f"log: .etl/logs/{run_id}.jsonl\n" in shown
