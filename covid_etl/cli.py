@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -259,6 +259,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--source {item}: no such file")
         else:
             files[name] = Path(value)
+    today = datetime.now(UTC).date()  # the run date is UTC's (steps.start_run)
+    if args.as_of and args.as_of > today:
+        raise UsageError(f"--as-of {args.as_of} is after today ({today}): no data yet")
     trigger = {"as_of": args.as_of.isoformat()} if args.as_of else {}
     return _run_locally(args.state_dir, trigger, faults, files, urls, args.as_of, args.reset)
 

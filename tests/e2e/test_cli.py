@@ -77,6 +77,7 @@ def test_a_failed_run_exits_1_with_the_error(tmp_path: Path) -> None:
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     for args in (
         ("run", "--as-of", "yesterday"),
+        ("run", "--as-of", "2999-01-01"),
         ("run", "--fault", "melt:nyt"),
         ("run", "--fault", "http500:nyt:-1"),
         ("run", "--fault", "timeout:jhu:-3"),
