@@ -412,9 +412,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     _refuse_empty_window(args.start, args.end)
     with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
         records = aws.scan_records(stack.settings.daily_table)
-    sys.stdout.buffer.write(
-        export.render(export.in_window(records, args.start, args.end), args.format)
-    )
+    body = export.render(export.in_window(records, args.start, args.end), args.format)
+    if isinstance(body, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+    else:
+        sys.stdout.write(body)
     return 0
 
 

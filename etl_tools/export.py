@@ -34,11 +34,11 @@ def to_csv(records: list[DailyRecord]) -> str:
     return out.getvalue()
 
 
-def render(records: list[DailyRecord], output_format: str) -> bytes:
-    """The records, by date, in ``output_format`` (one of FORMATS)."""
+def render(records: list[DailyRecord], output_format: str) -> str | bytes:
+    """The records, by date, in ``output_format`` (one of FORMATS): text, or bytes for Parquet."""
     if output_format == "json":
         rows = [{**asdict(r), "date": r.date.isoformat()} for r in records]  # counts as numbers
-        return (json.dumps(rows) + "\n").encode()
+        return json.dumps(rows) + "\n"
     if output_format == "parquet":
         return _load_job_module().to_parquet(to_csv(records))
-    return to_csv(records).encode()
+    return to_csv(records)
