@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import signal
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from covid_etl.local import dashboard_server
 from covid_etl.local.runner import add_state_dir_argument
 from covid_etl.local.state_store import StateDirError
 from covid_etl.naming import LOCAL_ENVIRONMENT, Names
+from etl_tools import export, show
+from etl_tools.export import FORMATS
 
 FAULT_HELP = """\
 fault injection (--fault, repeatable):
@@ -37,6 +39,7 @@ exit status: 0 the run succeeded, 1 it failed (the error is printed), 2 usage er
   130 interrupted (Ctrl-C or SIGTERM: an unfinished run is not saved)
 """
 STATE_DIR_UNUSABLE = 3
+RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED")  # what start_run and finish_run record
 INTERRUPTED = 130
 
 
@@ -51,12 +54,19 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etl",
         description="US COVID-19 daily ETL (Step Functions + Lambda + Glue -> DynamoDB). "
         "Locally everything runs on an embedded AWS (moto), state kept in --state-dir.",
     )
+    parser.add_argument("--version", action="version", version=f"etl {version('covid-etl')}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
@@ -89,13 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault")
     run.set_defaults(func=cmd_run)
 
-    export = sub.add_parser("export", help="the loaded table as CSV on stdout")
+    export = sub.add_parser("export", help="the loaded table (CSV, JSON or Parquet) on stdout")
     _state_dir(export)
+    export.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
+    export.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
     export.set_defaults(func=cmd_export)
 
     runs = sub.add_parser("runs", help="the run history, newest first")
     _state_dir(runs)
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
+    runs.add_argument("--limit", type=_positive, metavar="N", help="the newest N runs only")
+    runs.add_argument(
+        "--status", choices=RUN_STATUSES, help="only the runs that ended (or are) in this status"
+    )
     runs.set_defaults(func=cmd_runs)
 
     trigger = sub.add_parser(
@@ -134,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.set_defaults(func=cmd_redrive)
 
     dashboard_server.register(sub)
+    show.register(sub)
     smoke.register(sub)
     deploy.register(sub)
     return parser
@@ -241,6 +259,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--source {item}: no such file")
         else:
             files[name] = Path(value)
+    today = datetime.now(UTC).date()  # the run date is UTC's (steps.start_run)
+    if args.as_of and args.as_of > today:
+        raise UsageError(f"--as-of {args.as_of} is after today ({today}): no data yet")
     trigger = {"as_of": args.as_of.isoformat()} if args.as_of else {}
     return _run_locally(args.state_dir, trigger, faults, files, urls, args.as_of, args.reset)
 
@@ -281,6 +302,7 @@ def _run_locally(
 def cmd_trigger(args: argparse.Namespace) -> int:
     from covid_etl.operations import backfill_input, start_on_aws
 
+    _refuse_empty_window(args.start, args.end)
     execution_input = backfill_input(
         args.start.isoformat() if args.start else None, args.end.isoformat() if args.end else None
     )
@@ -289,6 +311,11 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     arn = start_on_aws(boto3.Session(), _aws_names(args.env), execution_input)
     print(f"started {arn}\ninput {json.dumps(execution_input)}")
     return 0
+
+
+def _refuse_empty_window(start: date | None, end: date | None) -> None:
+    if start and end and start > end:
+        raise UsageError(f"empty window: --from {start} is after --to {end}")
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
@@ -381,20 +408,23 @@ def _cause_message(cause: str | None) -> str | None:
 def cmd_export(args: argparse.Namespace) -> int:
     from covid_etl import aws
     from covid_etl.local.runner import embedded_aws
-    from covid_etl.records import RECORD_FIELDS
 
+    _refuse_empty_window(args.start, args.end)
     with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
         records = aws.scan_records(stack.settings.daily_table)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(RECORD_FIELDS)
-    for record in records:
-        writer.writerow(record.as_row().values())
+    body = export.render(export.in_window(records, args.start, args.end), args.format)
+    if isinstance(body, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+    else:
+        sys.stdout.write(body)
     return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from covid_etl import aws
     from covid_etl.local.runner import embedded_aws
+    from covid_etl.triggers import trigger_kind
 
     with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
         runs = sorted(
@@ -402,6 +432,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
             key=lambda r: r.get("started_at", ""),
             reverse=True,
         )
+    if not runs:
+        print(f"no runs yet in {args.state_dir} (run `etl run` first)", file=sys.stderr)
+    runs = [r for r in runs if args.status in (None, r.get("status"))][: args.limit]
     for run in runs:
         if args.json:
             print(json.dumps(run, sort_keys=True))
@@ -410,14 +443,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
         duration = run.get("duration_seconds")
         print(
             f"{run['run_id']}  {run.get('status', '?'):<9} {run.get('started_at', '?')}  "
+            f"{trigger_kind(run.get('trigger', {})):<8}  "
             f"{(f'{duration:.1f}s' if duration is not None else '-'):>7}  "
             f"inserted={c.get('inserted', 0)} updated={c.get('updated', 0)} "
             f"unchanged={c.get('unchanged', 0)} rejected={c.get('rejected', 0)} "
             f"queued={c.get('queued', 0)}"
             + (f"  error: {run['error']}" if run.get("error") else "")
         )
-    if not runs:
-        print(f"no runs yet in {args.state_dir} (run `etl run` first)", file=sys.stderr)
     return 0
 
 

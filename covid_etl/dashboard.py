@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from covid_etl.triggers import trigger_kind
+
 CHART_JS_VERSION = "4.6.1"
 CHART_JS_FILE = Path(__file__).with_name("dashboard_assets") / "chart.umd.min.js"
 
@@ -229,7 +231,7 @@ def _runs_section(runs: list[dict[str, Any]], total: int) -> str:
     if not runs:
         return f'<section id="runs">{heading}<p class="empty">No runs yet.</p></section>'
     header = "".join(
-        ["<th>Run</th><th>Status</th><th>Run date</th><th>Started</th>"]
+        ["<th>Run</th><th>Status</th><th>Trigger</th><th>Run date</th><th>Started</th>"]
         + ['<th class="num">Duration</th>']
         + [f'<th class="num">{name}</th>' for name in RUN_COUNTS]
         + ["<th>Error</th>"]
@@ -248,6 +250,7 @@ def _run_row(run: dict[str, Any]) -> str:
     cells = [
         f'<td data-field="run_id">{_e(run.get("run_id", ""))}</td>',
         f'<td class="status" data-field="status">{"✗ " if status == "FAILED" else ""}{_e(status)}</td>',
+        f'<td data-field="trigger">{_e(trigger_kind(run.get("trigger") or {}))}</td>',
         f'<td class="nowrap" data-field="run_date">{_e(run.get("run_date", ""))}</td>',
         f'<td class="nowrap" data-field="started_at">{_e(run.get("started_at", ""))}</td>',
         _num_cell("duration_seconds", duration, _duration(duration)),

@@ -62,11 +62,16 @@ def parse_upload_event(event: dict[str, Any]) -> Upload | None:
     parts = key.removeprefix(LANDING_PREFIX).split("/")
     if not key.startswith(LANDING_PREFIX) or len(parts) != 2 or parts[0] not in SOURCES:
         raise BadUpload(f"{key!r} is not landing/<{'|'.join(SOURCES)}>/<file>")
-    # The sequencer tells two puts of the same bytes apart (the ETag does not): a re-upload after
-    # a failed run starts a new execution, while the same event delivered twice keeps one name.
-    # Step Functions refuses a name for 90 days; sha256 hex keeps it in [0-9a-f], 36 characters.
-    sequencer = event["detail"]["object"].get("sequencer", "")
-    digest = hashlib.sha256(f"{bucket}/{key}:{etag}:{sequencer}".encode()).hexdigest()[:24]
+    # The sequencer and, in the versioned data bucket, the version id tell two puts of the same
+    # bytes apart (the ETag does not): a re-upload starts a new execution with its own run
+    # record, while the same event delivered twice keeps one name. moto's events carry a fixed
+    # sequencer but a real version id. Step Functions refuses a name for 90 days; sha256 hex
+    # keeps it in [0-9a-f], 36 characters.
+    put = event["detail"]["object"]
+    sequencer, version_id = put.get("sequencer", ""), put.get("version-id", "")
+    digest = hashlib.sha256(f"{bucket}/{key}:{etag}:{version_id}:{sequencer}".encode()).hexdigest()[
+        :24
+    ]
     return Upload(
         source=parts[0],
         url=f"s3://{bucket}/{key}",

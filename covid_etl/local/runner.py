@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import os
+import re
 import time
 import uuid
 import zipfile
@@ -26,12 +27,14 @@ from typing import Any
 import boto3
 
 from covid_etl import aws, keys
-from covid_etl.handler import LOGGER_NAME, JsonFormatter
+from covid_etl.handler import LOGGER_NAME, JsonFormatter, logger
 from covid_etl.local import moto_bridge
 from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
+from covid_etl.local.sources_server import this_process_url
 from covid_etl.local.state_store import State, StateStore
 from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
 from covid_etl.settings import Settings
+from covid_etl.sources import JHU, NYT
 from covid_etl.statemachine import DEFINITION_PATH, render, template_values
 from covid_etl.uploads import landing_key, upload_event_pattern
 
@@ -325,8 +328,18 @@ def _capture(stack: LocalStack) -> State:
 
 
 def _restore(stack: LocalStack, state: State) -> None:
+    urls = {NYT: stack.settings.nyt_url, JHU: stack.settings.jhu_url}
     for key, body in state.s3.items():
+        if key in (keys.source_state(NYT), keys.source_state(JHU)):
+            saved = json.loads(body)
+            body = json.dumps({**saved, "url": this_process_url(saved["url"], urls)}).encode()
         aws.put_object(stack.settings.data_bucket, key, body)
+    # Putting the saved landing/ objects back made S3 emit Object Created for each: restoring is
+    # no upload (a saved file would start a run again in every later command), so drop them.
+    # (Received and deleted: PurgeQueue allows one call a minute per queue.)
+    upload_queue = boto3.client("sqs").get_queue_url(QueueName=stack.names.upload_queue)["QueueUrl"]
+    while raised := aws.receive_all(upload_queue, visibility_seconds=60, limit=10):
+        aws.delete_messages(upload_queue, [m["ReceiptHandle"] for m in raised])
     dynamodb = boto3.client("dynamodb")
     for table, items in state.tables.items():
         for item in items:
@@ -348,6 +361,9 @@ class RunResult:
     run: dict[str, Any] | None
     email_subject: str | None
     email_body: str | None
+
+
+STATE_TIMINGS = "state timings"  # the run log's line that `etl show` reads
 
 
 def new_run_id() -> str:
@@ -386,7 +402,11 @@ def follow_run(
     """
     sfn = boto3.client("stepfunctions")
     execution_arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
-    description = _wait(sfn, execution_arn, progress, timeout_seconds)
+    description, state_seconds = _wait(sfn, execution_arn, progress, timeout_seconds)
+    # moto keeps the execution history in this process only: `etl show` reads the timings here
+    logger().info(
+        STATE_TIMINGS, extra={"fields": {"run_id": run_id, "state_seconds": state_seconds}}
+    )
     run = aws.get_run(stack.settings.runs_table, run_id)
     subject, body = _read_email(stack, run_id)
     return RunResult(
@@ -400,48 +420,67 @@ def follow_run(
     )
 
 
+class _LogPerRun(logging.Handler):
+    """Each line into ``<folder>/<its run_id>.jsonl``: two runs of one command (an upload batch)
+    keep separate logs; a line of no run (the upload trigger's own) goes to the command's file."""
+
+    def __init__(self, command_log: Path) -> None:
+        super().__init__()
+        self.command_log = command_log
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        run_id = str(getattr(record, "fields", {}).get("run_id") or "")
+        named = re.fullmatch(r"[A-Za-z0-9_-]{1,80}", run_id)  # an execution name: no path in it
+        path = self.command_log.with_name(f"{run_id}.jsonl") if named else self.command_log
+        with path.open("a") as log:
+            log.write(self.format(record) + "\n")
+
+
 @contextmanager
 def logs_to(path: Path) -> Iterator[None]:
-    """Locally the handlers' JSON log lines go to the run's log file, not the terminal."""
+    """Locally the handlers' JSON log lines go to the runs' log files, not the terminal."""
     path.parent.mkdir(parents=True, exist_ok=True)
     log = logging.getLogger(LOGGER_NAME)
     saved = (list(log.handlers), log.propagate, log.level)
-    file_handler = logging.FileHandler(path)
-    file_handler.setFormatter(JsonFormatter())
-    log.handlers = [file_handler]
+    log.handlers = [_LogPerRun(path)]
     log.propagate = False
     log.setLevel(logging.INFO)
     try:
         yield
     finally:
-        file_handler.close()
         log.handlers, log.propagate, _ = saved
         log.setLevel(saved[2])
 
 
 def _wait(
     sfn: Any, execution_arn: str, progress: Callable[[str], None] | None, timeout: float
-) -> dict:
+) -> tuple[dict, dict[str, float]]:
+    """The execution's description once it ended, and the seconds spent in each state."""
     deadline = time.monotonic() + timeout
     seen = 0
     entered: dict[str, datetime] = {}
+    state_seconds: dict[str, float] = {}
     while True:
         description = sfn.describe_execution(executionArn=execution_arn)
         events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
         for event in events[seen:]:
-            line = _progress_line(event, entered) if progress else None
-            if line:
+            line = _progress_line(event, entered, state_seconds)
+            if line and progress:
                 progress(line)
         seen = len(events)
         if description["status"] != "RUNNING":
-            return description
+            return description, state_seconds
         if time.monotonic() > deadline:
             sfn.stop_execution(executionArn=execution_arn, error="Timeout")
             raise TimeoutError(f"execution still running after {timeout:.0f} s")
         time.sleep(0.05)
 
 
-def _progress_line(event: dict, entered: dict[str, datetime]) -> str | None:
+def _progress_line(
+    event: dict, entered: dict[str, datetime], state_seconds: dict[str, float]
+) -> str | None:
+    """The progress line of a state that ended or failed; adds its time to ``state_seconds``."""
     kind = event["type"]
     if kind.endswith("StateEntered"):
         entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
@@ -450,6 +489,7 @@ def _progress_line(event: dict, entered: dict[str, datetime]) -> str | None:
         details = event["stateExitedEventDetails"]
         name = details["name"]
         seconds = (event["timestamp"] - entered.get(name, event["timestamp"])).total_seconds()
+        state_seconds[name] = state_seconds.get(name, 0.0) + seconds  # a polling loop adds up
         return f"  {name:<22} {seconds:6.2f} s  {summarize_output(name, details.get('output'))}"
     if kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed"):
         details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})

@@ -16,12 +16,30 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
 from covid_etl.sources import JHU, NYT, SPECS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_FILES = {NYT: DATA_DIR / "nyt_us.csv", JHU: DATA_DIR / "jhu_combined.csv"}
 PATHS = {NYT: "/nyt/us.csv", JHU: "/jhu/time-series-19-covid-combined.csv"}
+
+
+def this_process_url(saved_url: str, urls: dict[str, str]) -> str:
+    """The URL this process's server gives the file an earlier process's server served at ``saved_url``.
+
+    The server binds a new port in every process, and the extract step sends the saved ETag only
+    to the URL it was saved with; re-pointing the local state here keeps a second run's 304
+    without loosening that check for real URLs. The ETag is a hash of the content served, so a
+    different file (``--as-of``, ``--source``) still gets a 200. Any other URL is returned as is.
+    """
+    saved = urlsplit(saved_url)
+    if saved.scheme != "http" or saved.hostname != "127.0.0.1":
+        return saved_url
+    for source, path in PATHS.items():
+        if saved.path == path and urlsplit(urls.get(source, "")).hostname == "127.0.0.1":
+            return urls[source]
+    return saved_url
 
 
 @dataclass

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from conftest import independent_join
+
+from covid_etl.local.sources_server import DEFAULT_FILES
 
 ETL = [sys.executable, "-m", "covid_etl.cli"]
 
@@ -50,6 +55,10 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(tmp_path: Path) ->
     assert second.returncode == 0
     assert "inserted=0" in second.stdout and "updated=0" in second.stdout
     assert "NothingToLoad" in second.stdout
+    # a new process serves the sources on a new port: the saved ETags still apply (README)
+    for source in ("nyt", "jhu"):
+        assert f"Source {source}: " in second.stdout
+        assert "unchanged upstream (HTTP 304)" in second.stdout.split(f"Source {source}: ")[1]
 
     history = etl("runs", cwd=tmp_path).stdout.splitlines()
     assert len(history) == 2
@@ -68,19 +77,102 @@ def test_a_failed_run_exits_1_with_the_error(tmp_path: Path) -> None:
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     for args in (
         ("run", "--as-of", "yesterday"),
+        ("run", "--as-of", "2999-01-01"),
         ("run", "--fault", "melt:nyt"),
         ("run", "--fault", "http500:nyt:-1"),
         ("run", "--fault", "timeout:jhu:-3"),
         ("run", "--fault", "throttle:-2"),
         ("run", "--source", "cdc=x.csv"),
+        ("trigger", "--from", "2020-05-01", "--to", "2020-04-01"),
+        ("export", "--from", "2020-05-01", "--to", "2020-04-01"),
+        ("export", "--format", "xlsx"),
+        ("runs", "--limit", "0"),
+        ("runs", "--status", "DONE"),
+        ("show",),
         ("nonsense",),
     ):
         result = etl(*args, cwd=tmp_path)
         assert result.returncode == 2, args
         assert "error:" in result.stderr
+    assert not (tmp_path / ".etl").exists()  # refused before anything started
+
+
+def test_a_reversed_backfill_window_is_refused_with_its_reason(tmp_path: Path) -> None:
+    result = etl("trigger", "--from", "2020-05-01", "--to", "2020-04-01", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "empty window: --from 2020-05-01 is after --to 2020-04-01" in result.stderr
+    assert not (tmp_path / ".etl").exists()
+
+
+def test_show_runs_export_and_version_on_a_real_local_state(tmp_path: Path) -> None:
+    nyt = tmp_path / "us.csv"
+    nyt.write_bytes(DEFAULT_FILES["nyt"].read_bytes().rstrip(b"\n") + b"\n2020-02-30,1,1\n")
+    bad_line = len(nyt.read_bytes().splitlines())
+    assert etl("run", "--source", f"nyt={nyt}", cwd=tmp_path).returncode == 0
+
+    [line] = etl("runs", "--status", "SUCCEEDED", "--limit", "1", cwd=tmp_path).stdout.splitlines()
+    run_id = line.split()[0]
+    assert "  schedule  " in line
+    assert etl("runs", "--status", "FAILED", cwd=tmp_path).stdout == ""
+
+    shown = etl("show", run_id, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert f"run {run_id}: SUCCEEDED" in shown.stdout
+    assert "trigger: schedule" in shown.stdout and "rejected=1" in shown.stdout
+    for state in ("StartRun", "ExtractNyt", "StartLoadJob", "Notify"):
+        assert f"\n  {state} " in shown.stdout
+    assert f"rejected nyt line {bad_line}: impossible date" in shown.stdout
+    assert f"log: .etl/logs/{run_id}.jsonl\n" in shown.stdout
+    missing = etl("show", "run-nope", cwd=tmp_path)
+    assert missing.returncode == 1 and "no run 'run-nope'" in missing.stderr
+
+    window = ("--from", "2020-04-01", "--to", "2020-04-03")
+    expected = [
+        {k: str(v) for k, v in r.as_row().items()}
+        for r in independent_join()
+        if "2020-04-01" <= r.date.isoformat() <= "2020-04-03"
+    ]
+    as_csv = etl("export", *window, cwd=tmp_path).stdout
+    assert list(csv.DictReader(io.StringIO(as_csv))) == expected
+    as_json = json.loads(etl("export", *window, "--format", "json", cwd=tmp_path).stdout)
+    assert [{k: str(v) for k, v in row.items()} for row in as_json] == expected
+    assert isinstance(as_json[0]["cases"], int)
+    parquet = subprocess.run(
+        [*ETL, "export", *window, "--format", "parquet"],
+        capture_output=True,
+        cwd=tmp_path,
+        check=True,
+    ).stdout
+    table = pq.read_table(io.BytesIO(parquet)).to_pylist()
+    assert [{k: str(v) for k, v in row.items()} for row in table] == expected
+
+    assert etl("--version", cwd=tmp_path).stdout == f"etl {version('covid-etl')}\n"
 
 
 def test_help_documents_the_faults(tmp_path: Path) -> None:
     result = etl("run", "--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "http500:SOURCE:N" in result.stdout and "unprocessed:DAY" in result.stdout
+
+
+def test_the_same_file_uploaded_twice_keeps_two_runs_each_with_its_record_log_and_email(
+    tmp_path: Path,
+) -> None:
+    partner_file = tmp_path / "us.csv"
+    partner_file.write_bytes(DEFAULT_FILES["nyt"].read_bytes())
+    started = []
+    for _ in range(2):  # two processes: moto forgets the first execution's name in between
+        result = etl("upload", str(partner_file), "--source", "nyt", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        [line] = [x for x in result.stdout.splitlines() if x.startswith("etl upload: started ")]
+        started.append(line.removeprefix("etl upload: started "))
+    assert started[0] != started[1]
+    history = etl("runs", cwd=tmp_path).stdout.splitlines()
+    assert [line.split()[0] for line in history] == started[::-1]  # no run re-started either
+    assert all("  upload  " in line for line in history)
+    for run_id in started:
+        assert (tmp_path / ".etl" / "outbox" / f"{run_id}.txt").is_file()
+        log = tmp_path / ".etl" / "logs" / f"{run_id}.jsonl"
+        assert {json.loads(x)["run_id"] for x in log.read_text().splitlines()} == {run_id}
+        shown = etl("show", run_id, cwd=tmp_path).stdout
+        assert "trigger: upload" in shown and f"log: .etl/logs/{run_id}.jsonl\n" in shown

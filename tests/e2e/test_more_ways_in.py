@@ -18,7 +18,7 @@ from covid_etl.local.runner import deliver_uploads, follow_run, logs_to, upload
 from covid_etl.uploads import landing_key
 
 
-def test_an_upload_runs_the_pipeline_once_and_a_duplicate_does_not(
+def test_an_upload_runs_the_pipeline_and_every_put_gets_its_own_run(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:
     assert pipeline.run().status == "SUCCEEDED"
@@ -36,14 +36,18 @@ def test_an_upload_runs_the_pipeline_once_and_a_duplicate_does_not(
         source = result.run["sources"]["nyt"]["url"]
         assert source == f"s3://{stack.settings.data_bucket}/{landing_key('nyt', 'us.csv')}"
         assert pipeline.table() == independent_join(partner_file.read_bytes(), JHU_BYTES)
-        # The same object again (same key, same ETag): the event arrives, nothing starts.
+        # The same bytes put again are a new upload (a new version, as S3's sequencer says on
+        # AWS): a run of its own, the first run's record kept.
         upload(stack, partner_file, "nyt")
-        assert deliver_uploads(stack) == []
+        [same_bytes] = deliver_uploads(stack)
+        assert same_bytes != run_id
+        assert follow_run(stack, same_bytes).run["counts"]["unchanged"] == counts["joined"]
+        assert aws.get_run(stack.settings.runs_table, run_id)["counts"] == counts
         # A changed file under the same key is a new upload.
         partner_file.write_bytes(revised_nyt("2020-06-10", bump=5))
         upload(stack, partner_file, "nyt")
         [again] = deliver_uploads(stack)
-        assert again != run_id
+        assert again not in (run_id, same_bytes)
         assert follow_run(stack, again).run["counts"]["updated"] == 1
 
 

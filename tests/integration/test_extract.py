@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from covid_etl import aws
 from covid_etl.extract import SourceUnavailable, download
-from covid_etl.local.sources_server import SourcesServer, UpstreamFaults
+from covid_etl.local.sources_server import SourcesServer, UpstreamFaults, this_process_url
 from covid_etl.settings import Settings
 from covid_etl.steps import extract_source
 
@@ -25,6 +25,22 @@ def test_download_then_304_with_the_etag() -> None:
         assert first.status == 200 and first.body.startswith(b"date,cases,deaths") and first.etag
         again = download("nyt", server.urls["nyt"], etag=first.etag, **FAST)
         assert (again.status, again.body) == (304, None)
+
+
+def test_a_later_server_takes_over_the_saved_local_url_and_nothing_else() -> None:
+    with SourcesServer() as earlier:
+        saved = earlier.urls
+    with SourcesServer() as later:
+        assert later.urls != saved  # a new port: the saved URL alone would never match again
+        assert this_process_url(saved["nyt"], later.urls) == later.urls["nyt"]
+        assert this_process_url(saved["jhu"], later.urls) == later.urls["jhu"]
+        for other in (
+            "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv",
+            "http://127.0.0.1:8080/elsewhere.csv",
+            "http://10.0.0.1:8080/nyt/us.csv",
+            "s3://bucket/landing/nyt/us.csv",
+        ):
+            assert this_process_url(other, later.urls) == other
 
 
 def test_5xx_is_retried_then_reported_with_the_url() -> None:

@@ -168,6 +168,18 @@ def test_counts_and_duration_of_a_run_are_shown_and_missing_ones_are_marked_not_
     assert bad["duration_seconds"] == "—"
 
 
+def test_each_run_shows_what_triggered_it():
+    runs = [
+        run("daily", "2024-05-01T06:00:00Z", trigger={}),
+        run("window", "2024-05-02T06:00:00Z", trigger={"window": {"from": "2020-04-01"}}),
+        run(
+            "partner", "2024-05-03T06:00:00Z", trigger={"sources": {"nyt": "s3://b/landing/nyt/x"}}
+        ),
+    ]
+    page = Page(render_dashboard([], runs, GENERATED))
+    assert [row["trigger"] for row in page.rows] == ["upload", "backfill", "schedule"]
+
+
 def test_free_text_from_the_data_is_escaped_everywhere():
     attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     runs = [run('r"1<b>', "2024-05-01T06:00:00Z", "FAILED", error=attack)]

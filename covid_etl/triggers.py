@@ -1,0 +1,19 @@
+"""What started a run, read from its execution input (kept whole in the run record's ``trigger``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEDULE, UPLOAD, BACKFILL = "schedule", "upload", "backfill"
+
+
+def trigger_kind(trigger: dict[str, Any]) -> str:
+    """``schedule``, ``upload`` (a source is an uploaded s3:// object) or ``backfill`` (a window).
+
+    A caller that names itself (``{"trigger": "api"}`` in the input) is taken at its word.
+    """
+    if isinstance(trigger.get("trigger"), str):
+        return trigger["trigger"]
+    if any(str(url).startswith("s3://") for url in trigger.get("sources", {}).values()):
+        return UPLOAD
+    return BACKFILL if trigger.get("window") else SCHEDULE
