@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import independent_join
 
-ETL = [sys.executable, "-m", "covid_etl.cli"]
+ETL = [sys.executable, "-m", "etl_tools.cli"]
 
 
 def etl(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -28,8 +28,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from covid_etl import aws
 from covid_etl.accounting import COUNT_NAMES, InvariantBroken, check_invariants
-from covid_etl.local.runner import add_state_dir_argument
-from covid_etl.naming import LOCAL_ENVIRONMENT, Names
+from etl_tools.local.runner import add_state_dir_argument
+from etl_tools.naming import LOCAL_ENVIRONMENT, Names
 
 DEFAULT_TIMEOUT_SECONDS = 900.0  # a daily run on AWS takes minutes (the Glue job's start-up)
 _FIRST_POLL_SECONDS = 0.2
@@ -196,9 +196,9 @@ def _cause_message(cause: str) -> str:
 @contextmanager
 def _embedded_stack(state_dir: Path, execution_name: str) -> Iterator[None]:
     """The local stack as ``etl run`` left it, its sources served, handler logs to a file."""
-    from covid_etl.local.runner import embedded_aws, logs_to
-    from covid_etl.local.sources_server import SourcesServer
-    from covid_etl.local.state_store import MANIFEST
+    from etl_tools.local.runner import embedded_aws, logs_to
+    from etl_tools.local.sources_server import SourcesServer
+    from etl_tools.local.state_store import MANIFEST
 
     if not (state_dir / MANIFEST).is_file():
         raise SmokeSetupError(f"no local stack in {state_dir}: run `etl run` (make run) first")

@@ -27,13 +27,13 @@ import boto3
 
 from covid_etl import aws, keys
 from covid_etl.handler import LOGGER_NAME, JsonFormatter
-from covid_etl.local import moto_bridge
-from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
-from covid_etl.local.state_store import State, StateStore
-from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
 from covid_etl.settings import Settings
-from covid_etl.statemachine import DEFINITION_PATH, render, template_values
 from covid_etl.uploads import landing_key, upload_event_pattern
+from etl_tools.local import moto_bridge
+from etl_tools.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
+from etl_tools.local.state_store import State, StateStore
+from etl_tools.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
+from etl_tools.statemachine import DEFINITION_PATH, render, template_values
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from covid_etl.naming import STATE_FUNCTIONS, Names
+from etl_tools.naming import STATE_FUNCTIONS, Names
 
 DEFINITION_PATH = Path(__file__).resolve().parent.parent / "statemachine.asl.json"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
