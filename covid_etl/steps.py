@@ -16,7 +16,7 @@ from typing import Any
 from covid_etl import aws, dashboard, keys
 from covid_etl.accounting import invariant_violations
 from covid_etl.extract import SourceUnavailable, download, too_large
-from covid_etl.handler import logger
+from covid_etl.handler import cause_message, logger
 from covid_etl.metrics import run_metrics
 from covid_etl.records import (
     NEW,
@@ -482,13 +482,7 @@ def fail_run(settings: Settings, run_id: str, error: dict) -> dict:
 def describe_error(error: dict) -> tuple[str, str]:
     """Step Functions' {Error, Cause} as (type, readable message); a Lambda's Cause is JSON."""
     error_type = error.get("Error", "Error")
-    cause = error.get("Cause", "")
-    try:
-        parsed = json.loads(cause)
-        message = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
-    except (TypeError, ValueError):
-        message = cause
-    return error_type, message or error_type
+    return error_type, cause_message(error.get("Cause")) or error_type
 
 
 def _end_run(

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 
+from covid_etl.handler import cause_message
 from etl_tools import deploy, smoke
 from etl_tools.local import dashboard_server
 from etl_tools.local.runner import add_state_dir_argument
@@ -357,7 +358,7 @@ def print_run_report(result: Any, state_dir: Path) -> int:
     if counts:
         print("counts: " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     if result.status != "SUCCEEDED":
-        message = run.get("error") or _cause_message(result.cause) or result.error
+        message = run.get("error") or cause_message(result.cause) or result.error
         print(f"error: {result.error}: {message}", file=sys.stderr)
     if result.email_subject:
         print(f"\nemail sent (saved in {state_dir / 'outbox' / (result.run_id + '.txt')}):")
@@ -367,15 +368,6 @@ def print_run_report(result: Any, state_dir: Path) -> int:
     if page.is_file():
         print(f"dashboard: {page} (a file that opens offline; `etl dashboard` serves it)")
     return 0 if result.status == "SUCCEEDED" else 1
-
-
-def _cause_message(cause: str | None) -> str | None:
-    if not cause:
-        return None
-    try:
-        return json.loads(cause).get("errorMessage", cause)
-    except (ValueError, AttributeError):
-        return cause
 
 
 def cmd_export(args: argparse.Namespace) -> int:
