@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from covid_etl.sources import SourceRow, SourceUnusable
 
@@ -28,7 +30,8 @@ class DailyRecord:
         return {k: str(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_row(cls, row: dict[str, str]) -> DailyRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> DailyRecord:
+        """From a CSV row (strings) or a DynamoDB item (numbers as Decimal), extra fields ignored."""
         return cls(
             date=date.fromisoformat(row["date"]),
             cases=int(row["cases"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -86,3 +87,12 @@ def test_csv_round_trip_with_extra_columns() -> None:
     data = to_csv(records, {"kind": [NEW]})
     assert data == b"date,cases,deaths,recovered,kind\n2020-03-01,1,2,3,new\n"
     assert records_from_csv(data) == records
+
+
+def test_a_record_reads_from_a_csv_row_and_from_a_dynamodb_item_alike() -> None:
+    """One reader for both: aws.batch_get_records and scan_records use DailyRecord.from_row."""
+    expected = DailyRecord(date(2020, 4, 1), 200, 5, 10)
+    csv_row = {"date": "2020-04-01", "cases": "200", "deaths": "5", "recovered": "10"}
+    item = {"date": "2020-04-01", "cases": Decimal(200), "deaths": Decimal(5),
+            "recovered": Decimal(10), "run_id": "r1"}  # fmt: skip
+    assert DailyRecord.from_row(csv_row) == expected == DailyRecord.from_row(item)
