@@ -31,15 +31,15 @@ tools: tests/tools/node_modules/.installed
 
 # Wheels of the Lambda layer's dependencies (Linux x86_64, the virtualenv's exact versions),
 # fetched once from the package index; the builds then run offline.
-.tools/wheels/.fetched: $(VENV)/.installed covid_etl/packaging.py
-	$(PY) -m covid_etl.packaging --fetch-only
+.tools/wheels/.fetched: $(VENV)/.installed etl_tools/packaging.py
+	$(PY) -m etl_tools.packaging --fetch-only
 	@touch $@
 
 wheels: .tools/wheels/.fetched
 
 # build/functions/<name>.zip and build/layer.zip, byte for byte reproducible; Terraform reads them.
 package: wheels
-	$(PY) -m covid_etl.packaging --offline
+	$(PY) -m etl_tools.packaging --offline
 
 # checkov pins an older boto3 than ours: its own virtualenv, at its pin in pyproject.toml.
 CHECKOV_VENV := .tools/checkov
@@ -101,10 +101,10 @@ bench: install wheels bench-extras
 # Static checks: ruff (lint + format), statelint on the state machine rendered with local names
 # (statelint rejects the ${...} placeholders), npm-groovy-lint on the Jenkinsfile.
 lint: install tools
-	$(VENV)/bin/ruff check covid_etl lambdas glue tests bench
-	$(VENV)/bin/ruff format --check covid_etl lambdas glue tests bench
+	$(VENV)/bin/ruff check covid_etl etl_tools lambdas glue tests bench
+	$(VENV)/bin/ruff format --check covid_etl etl_tools lambdas glue tests bench
 	@mkdir -p build
-	$(PY) -c 'from covid_etl.naming import Names; from covid_etl.statemachine import DEFINITION_PATH, render, template_values; print(render(DEFINITION_PATH.read_text(), template_values(Names("local", "123456789012"))))' > build/statemachine.local.json
+	$(PY) -c 'from etl_tools.naming import Names; from etl_tools.statemachine import DEFINITION_PATH, render, template_values; print(render(DEFINITION_PATH.read_text(), template_values(Names("local", "123456789012"))))' > build/statemachine.local.json
 	$(VENV)/bin/statelint build/statemachine.local.json
 	@command -v java >/dev/null || { echo "error: java not found; npm-groovy-lint needs a Java runtime (17+)" >&2; exit 1; }
 	tests/tools/node_modules/.bin/npm-groovy-lint --noserver --failon error Jenkinsfile

@@ -2,7 +2,7 @@
 
 Each import is timed in a fresh interpreter (the only way to time a first import), once unmeasured
 to settle the bytecode cache, then several times; the median is reported, with the process's
-peak RSS after the import. Package sizes come from covid_etl.packaging, the code that builds what
+peak RSS after the import. Package sizes come from etl_tools.packaging, the code that builds what
 Terraform deploys, run offline (`make wheels` fills its cache) into a temporary folder.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import REPO, run_python
-from covid_etl import packaging
-from covid_etl.naming import FUNCTIONS
+from etl_tools import packaging
+from etl_tools.naming import FUNCTIONS
 
 # Imports json only after the timed import, so a handler pays for its own json import.
 IMPORT_SCRIPT = """

@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any
 
 from bench.measure import interleaved_medians, rss_now_kb, run_child, timed
-from covid_etl.local.sources_server import DEFAULT_FILES
 from covid_etl.records import join_sources, plan_delta, records_from_csv, to_csv
 from covid_etl.sources import JHU, NYT, validate
+from etl_tools.local.sources_server import DEFAULT_FILES
 
 IMPLEMENTATIONS = ("library", "pandas")
 

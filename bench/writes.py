@@ -26,9 +26,9 @@ from typing import Any
 
 import boto3
 
-from covid_etl.local.runner import embedded_aws, local_names, run_pipeline
-from covid_etl.local.sources_server import DEFAULT_FILES, SourcesServer, cut_at
 from covid_etl.sources import JHU, NYT
+from etl_tools.local.runner import embedded_aws, local_names, run_pipeline
+from etl_tools.local.sources_server import DEFAULT_FILES, SourcesServer, cut_at
 
 LAST_JOINT_DAY = date(2020, 10, 8)  # JHU's last day; NYT goes on to 2022
 FIRST_RUN_AS_OF = date(2020, 10, 7)

@@ -257,15 +257,6 @@ def scan_runs(table: str) -> list[dict[str, Any]]:
 # --- DynamoDB: the loaded table ---------------------------------------------------------
 
 
-def _record(value: dict[str, Any]) -> DailyRecord:
-    return DailyRecord(
-        date=date.fromisoformat(value["date"]),
-        cases=int(value["cases"]),
-        deaths=int(value["deaths"]),
-        recovered=int(value["recovered"]),
-    )
-
-
 def batch_get_records(table: str, days: Iterable[date]) -> dict[date, DailyRecord]:
     """The loaded records of these days (100 keys per request, unprocessed keys retried)."""
     keys = [{"date": {"S": d.isoformat()}} for d in sorted(set(days))]
@@ -275,14 +266,14 @@ def batch_get_records(table: str, days: Iterable[date]) -> dict[date, DailyRecor
         while request:
             response = client("dynamodb").batch_get_item(RequestItems=request)
             for item in response["Responses"].get(table, []):
-                record = _record(from_item(item))
+                record = DailyRecord.from_row(from_item(item))
                 found[record.date] = record
             request = response.get("UnprocessedKeys") or {}
     return found
 
 
 def scan_records(table: str) -> list[DailyRecord]:
-    return sorted(_record(item) for item in scan(table))
+    return sorted(DailyRecord.from_row(item) for item in scan(table))
 
 
 # --- SQS: the retry queue -------------------------------------------------------------

@@ -62,6 +62,17 @@ def logger() -> logging.Logger:
 JsonFormatter.converter = time.gmtime  # timestamps in UTC, like CloudWatch
 
 
+def cause_message(cause: str | None) -> str:
+    """The readable message of a Step Functions Cause: a Lambda's Cause is JSON holding the
+    exception's errorMessage; any other Cause (States.Timeout, a Glue error) is shown as is."""
+    try:
+        parsed = json.loads(cause or "")
+    except ValueError:
+        return cause or ""
+    message = parsed.get("errorMessage") if isinstance(parsed, dict) else None
+    return message if isinstance(message, str) else cause or ""
+
+
 def run_id_of(event: dict[str, Any]) -> str | None:
     if isinstance(event.get("run_id"), str):
         return event["run_id"]

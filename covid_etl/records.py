@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from covid_etl.sources import SourceRow, SourceUnusable
 
@@ -28,7 +30,8 @@ class DailyRecord:
         return {k: str(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_row(cls, row: dict[str, str]) -> DailyRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> DailyRecord:
+        """From a CSV row (strings) or a DynamoDB item (numbers as Decimal), extra fields ignored."""
         return cls(
             date=date.fromisoformat(row["date"]),
             cases=int(row["cases"]),
@@ -126,6 +129,65 @@ def plan_delta(
         retried=len(retried),
         superseded=len(retries) - len(retried),
     )
+
+
+def reconcile(
+    delta: list[dict[str, str]], loaded: dict[date, DailyRecord], reasons: dict[str, str]
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """The counts and each delta row's (outcome, reason): a row is loaded only if the table now
+    holds exactly it; reasons are the load job's, by ISO date."""
+    counts = {"inserted": 0, "updated": 0, "failed": 0}
+    outcomes = []
+    for row in delta:
+        record = DailyRecord.from_row(row)
+        if loaded.get(record.date) == record:
+            counts["inserted" if row["kind"] == NEW else "updated"] += 1
+            outcomes.append(("loaded", ""))
+        else:
+            counts["failed"] += 1
+            outcomes.append(
+                ("failed", reasons.get(row["date"]) or "not in the table after the load")
+            )
+    return counts, outcomes
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a run does to the retry queue: messages to send (records that failed this run),
+    receipt handles to make visible at once (a retried record that failed again keeps its
+    message, so SQS counts the attempt and moves it to the DLQ after maxReceiveCount runs) and
+    receipt handles to delete (settled)."""
+
+    to_send: list[dict[str, Any]]
+    to_keep: list[str]
+    to_delete: list[str]
+
+
+def settle_retries(
+    run_id: str, outcome: list[dict[str, str]], retries: list[dict[str, Any]]
+) -> Settlement:
+    """Settle the retry messages this run received against its outcome rows."""
+    handles_by_day: dict[str, list[str]] = {}
+    for entry in retries:
+        handles_by_day.setdefault(entry["record"]["date"], []).append(entry["receipt_handle"])
+    to_send, to_keep, to_delete = [], [], []
+    for row in outcome:
+        handles = handles_by_day.pop(row["date"], [])
+        if row["outcome"] == "loaded":
+            to_delete += handles
+        elif row["origin"] == RETRY and handles:
+            to_keep.append(handles[0])
+            to_delete += handles[1:]
+        else:
+            to_delete += handles
+            record = {k: row[k] for k in RECORD_FIELDS}
+            to_send.append(
+                {"run_id": run_id, "kind": row["kind"], "record": record, "reason": row["reason"]}
+            )
+    # Messages for days today's sources superseded and that did not need a write.
+    for handles in handles_by_day.values():
+        to_delete += handles
+    return Settlement(to_send, to_keep, to_delete)
 
 
 def to_csv(records: list[DailyRecord], extra: dict[str, list[str]] | None = None) -> bytes:

@@ -116,6 +116,24 @@ def shorten(text: str, limit: int = QUOTED_CHARACTERS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
+def rejects_csv(rejects: list[Reject]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["line_number", "reason", "line"])
+    for r in rejects:
+        writer.writerow([r.line_number, spreadsheet_safe(r.reason), spreadsheet_safe(r.line)])
+    return out.getvalue().encode()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice):
+    rejects files are opened by people, and their rows come from the internet."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
 def decode(source: str, data: bytes) -> str:
     """Bytes to text: UTF-8 (a BOM is fine), refusing HTML pages and binary."""
     if not data.strip():

@@ -7,8 +7,6 @@ state payload.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +14,7 @@ from typing import Any
 from covid_etl import aws, dashboard, keys
 from covid_etl.accounting import invariant_violations
 from covid_etl.extract import SourceUnavailable, download, too_large
-from covid_etl.handler import logger
+from covid_etl.handler import cause_message, logger
 from covid_etl.metrics import run_metrics
 from covid_etl.records import (
     NEW,
@@ -27,12 +25,14 @@ from covid_etl.records import (
     join_sources,
     plan_delta,
     read_csv,
+    reconcile,
     records_from_csv,
+    settle_retries,
     to_csv,
 )
 from covid_etl.report import email
 from covid_etl.settings import Settings
-from covid_etl.sources import JHU, NYT, SPECS, Reject, SourceRow, shorten, validate
+from covid_etl.sources import JHU, NYT, SPECS, SourceRow, rejects_csv, shorten, validate
 from covid_etl.uploads import parse_upload_event
 
 # The samples travel in the state payload (256 KB on Step Functions): 5 x 300 characters at
@@ -205,24 +205,6 @@ def validate_source(
     return summary
 
 
-def rejects_csv(rejects: list[Reject]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["line_number", "reason", "line"])
-    for r in rejects:
-        writer.writerow([r.line_number, spreadsheet_safe(r.reason), spreadsheet_safe(r.line)])
-    return out.getvalue().encode()
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice):
-    rejects files are opened by people, and their rows come from the internet."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
 # --- Transform ----------------------------------------------------------------------------
 
 
@@ -364,18 +346,7 @@ def reconcile_load(settings: Settings, run_id: str, delta_key: str, failures_key
     loaded = aws.batch_get_records(
         settings.daily_table, [date.fromisoformat(r["date"]) for r in delta]
     )
-    counts = {"inserted": 0, "updated": 0, "failed": 0}
-    outcomes = []
-    for row in delta:
-        record = DailyRecord.from_row(row)
-        if loaded.get(record.date) == record:
-            counts["inserted" if row["kind"] == NEW else "updated"] += 1
-            outcomes.append(("loaded", ""))
-        else:
-            counts["failed"] += 1
-            outcomes.append(
-                ("failed", reasons.get(row["date"]) or "not in the table after the load")
-            )
+    counts, outcomes = reconcile(delta, loaded, reasons)
     records = [DailyRecord.from_row(row) for row in delta]
     aws.put_object(
         settings.data_bucket,
@@ -400,34 +371,14 @@ def queue_failures(settings: Settings, run_id: str) -> dict:
     the attempt and moves it to the DLQ after maxReceiveCount runs instead of retrying forever.
     """
     outcome = read_csv(aws.get_object(settings.data_bucket, keys.outcome(run_id)) or b"")
-    retries = _load_retries(settings, run_id)
-    handles_by_day: dict[str, list[str]] = {}
-    for entry in retries:
-        handles_by_day.setdefault(entry["record"]["date"], []).append(entry["receipt_handle"])
-    to_send, to_keep, to_delete = [], [], []
-    for row in outcome:
-        handles = handles_by_day.pop(row["date"], [])
-        if row["outcome"] == "loaded":
-            to_delete += handles
-        elif row["origin"] == RETRY and handles:
-            to_keep.append(handles[0])
-            to_delete += handles[1:]
-        else:
-            to_delete += handles
-            record = {k: row[k] for k in ("date", "cases", "deaths", "recovered")}
-            to_send.append(
-                {"run_id": run_id, "kind": row["kind"], "record": record, "reason": row["reason"]}
-            )
-    # Messages for days today's sources superseded and that did not need a write.
-    for handles in handles_by_day.values():
-        to_delete += handles
-    aws.send_messages(settings.retry_queue_url, to_send)
-    aws.make_visible(settings.retry_queue_url, to_keep)
-    aws.delete_messages(settings.retry_queue_url, to_delete)
+    settlement = settle_retries(run_id, outcome, _load_retries(settings, run_id))
+    aws.send_messages(settings.retry_queue_url, settlement.to_send)
+    aws.make_visible(settings.retry_queue_url, settlement.to_keep)
+    aws.delete_messages(settings.retry_queue_url, settlement.to_delete)
     return {
-        "queued": len(to_send) + len(to_keep),
-        "requeued": len(to_keep),
-        "settled": len(to_delete),
+        "queued": len(settlement.to_send) + len(settlement.to_keep),
+        "requeued": len(settlement.to_keep),
+        "settled": len(settlement.to_delete),
     }
 
 
@@ -482,13 +433,7 @@ def fail_run(settings: Settings, run_id: str, error: dict) -> dict:
 def describe_error(error: dict) -> tuple[str, str]:
     """Step Functions' {Error, Cause} as (type, readable message); a Lambda's Cause is JSON."""
     error_type = error.get("Error", "Error")
-    cause = error.get("Cause", "")
-    try:
-        parsed = json.loads(cause)
-        message = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
-    except (TypeError, ValueError):
-        message = cause
-    return error_type, message or error_type
+    return error_type, cause_message(error.get("Cause")) or error_type
 
 
 def _end_run(

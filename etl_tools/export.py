@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
 
-from covid_etl.local.moto_bridge import _load_job_module
+from etl_tools.local.moto_bridge import _load_job_module
 from covid_etl.records import RECORD_FIELDS, DailyRecord
 
 FORMATS = ("csv", "json", "parquet")

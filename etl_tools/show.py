@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from covid_etl import aws, keys
-from covid_etl.local.runner import STATE_TIMINGS, add_state_dir_argument, embedded_aws
+from etl_tools.local.runner import STATE_TIMINGS, add_state_dir_argument, embedded_aws
 from covid_etl.sources import SPECS
 from covid_etl.triggers import trigger_kind
 

@@ -1,4 +1,4 @@
-# The naming convention of covid_etl/naming.py, computed once here and passed to every module.
+# The naming convention of etl_tools/naming.py, computed once here and passed to every module.
 # tests/infra/test_naming.py evaluates these templates and compares them with Names(...).
 locals {
   prefix     = "${var.project}-${var.environment}"
@@ -28,7 +28,7 @@ locals {
   # Terraform-only: events the Glue failure rule could not deliver to the status topic.
   alerts_dlq = "${local.prefix}-alerts-dlq"
 
-  # covid_etl.naming.FUNCTIONS: one folder lambdas/<name>/ each.
+  # etl_tools.naming.FUNCTIONS: one folder lambdas/<name>/ each.
   functions = [
     "start_run",
     "extract_source",
@@ -47,7 +47,7 @@ locals {
     "notify",
     "start_from_upload",
   ]
-  # covid_etl.naming.STATE_FUNCTIONS: the ones the state machine invokes (start_from_upload
+  # etl_tools.naming.STATE_FUNCTIONS: the ones the state machine invokes (start_from_upload
   # starts executions; the state machine has no business invoking it).
   state_functions = [for fn in local.functions : fn if fn != "start_from_upload"]
   function_names  = { for fn in local.functions : fn => "${local.prefix}-${replace(fn, "_", "-")}" }
@@ -55,7 +55,7 @@ locals {
   # covid_etl.uploads.LANDING_PREFIX: an object created under it starts a run.
   landing_prefix = "landing/"
 
-  # What `make package` builds (covid_etl/packaging.py) and the Glue script.
+  # What `make package` builds (etl_tools/packaging.py) and the Glue script.
   build_dir   = "${path.root}/../build"
   glue_script = "${path.root}/../glue/load_job.py"
   definition  = "${path.root}/../statemachine.asl.json"

@@ -1,6 +1,6 @@
 variable "project" {
   type        = string
-  description = "Project name, the first part of every resource name (covid_etl.naming.PROJECT)."
+  description = "Project name, the first part of every resource name (etl_tools.naming.PROJECT)."
   default     = "covid-etl"
 
   validation {

@@ -10,6 +10,6 @@ terraform {
   }
 
   # Partial configuration: environments/<env>.backend.hcl and the state bucket made by
-  # bootstrap/ complete it at `terraform init` (covid_etl/deploy.py passes both).
+  # bootstrap/ complete it at `terraform init` (etl_tools/deploy.py passes both).
   backend "s3" {}
 }

@@ -13,10 +13,10 @@ import boto3
 import pytest
 
 from covid_etl import aws
-from covid_etl.local.moto_bridge import LoadFaults
-from covid_etl.local.runner import LocalStack, RunResult, embedded_aws, run_pipeline
-from covid_etl.local.sources_server import DEFAULT_FILES, SourcesServer, UpstreamFaults, cut_at
 from covid_etl.records import DailyRecord
+from etl_tools.local.moto_bridge import LoadFaults
+from etl_tools.local.runner import LocalStack, RunResult, embedded_aws, run_pipeline
+from etl_tools.local.sources_server import DEFAULT_FILES, SourcesServer, UpstreamFaults, cut_at
 
 NYT_BYTES = DEFAULT_FILES["nyt"].read_bytes()
 JHU_BYTES = DEFAULT_FILES["jhu"].read_bytes()
@@ -78,12 +78,12 @@ class Pipeline:
         return aws.scan_records(self.stack.settings.daily_table)
 
     def dlq_bodies(self) -> list[str]:
-        from covid_etl.local.moto_bridge import dump_messages
+        from etl_tools.local.moto_bridge import dump_messages
 
         return [m["body"] for m in dump_messages(self.stack.settings.retry_dlq_url)]
 
     def retry_queue(self) -> list[dict]:
-        from covid_etl.local.moto_bridge import dump_messages
+        from etl_tools.local.moto_bridge import dump_messages
 
         return dump_messages(self.stack.settings.retry_queue_url)
 

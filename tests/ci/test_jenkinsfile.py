@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl import deploy
-from covid_etl.cli import build_parser
+from etl_tools import deploy
+from etl_tools.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
 JENKINSFILE = REPO / "Jenkinsfile"

@@ -13,11 +13,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from covid_etl import smoke
-from covid_etl.local.runner import embedded_aws, run_pipeline
-from covid_etl.local.sources_server import SourcesServer
-from covid_etl.local.state_store import StateStore
-from covid_etl.naming import Names
+from etl_tools import smoke
+from etl_tools.local.runner import embedded_aws, run_pipeline
+from etl_tools.local.sources_server import SourcesServer
+from etl_tools.local.state_store import StateStore
+from etl_tools.naming import Names
 
 ENV = "ci"
 NAMES = Names(ENV, "123456789012", "us-east-1")

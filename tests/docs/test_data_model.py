@@ -13,8 +13,8 @@ import pytest
 from conftest import NYT_BYTES, Pipeline
 
 from covid_etl import aws
-from covid_etl.local import state_store
-from covid_etl.local.moto_bridge import LoadFaults
+from etl_tools.local import state_store
+from etl_tools.local.moto_bridge import LoadFaults
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 _CODE = re.compile(r"`([^`]+)`")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from conftest import independent_join
 
-from covid_etl.local.sources_server import DEFAULT_FILES
+from etl_tools.local.sources_server import DEFAULT_FILES
 
-ETL = [sys.executable, "-m", "covid_etl.cli"]
+ETL = [sys.executable, "-m", "etl_tools.cli"]
 
 
 def etl(*args: str, cwd: Path) -> subprocess.CompletedProcess:

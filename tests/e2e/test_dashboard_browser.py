@@ -27,10 +27,10 @@ from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from covid_etl import dashboard
-from covid_etl.cli import main
 from covid_etl.dashboard import render_dashboard
-from covid_etl.local.runner import embedded_aws, run_pipeline
-from covid_etl.local.sources_server import DEFAULT_FILES, SourcesServer, cut_at
+from etl_tools.cli import main
+from etl_tools.local.runner import embedded_aws, run_pipeline
+from etl_tools.local.sources_server import DEFAULT_FILES, SourcesServer, cut_at
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "test-output" / "dashboard.png"

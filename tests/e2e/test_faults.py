@@ -16,10 +16,10 @@ from conftest import JHU_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws
 from covid_etl.accounting import invariant_violations
-from covid_etl.cli import parse_faults, print_run_report, unfired_faults
-from covid_etl.local.moto_bridge import LoadFaults
-from covid_etl.local.sources_server import UpstreamFaults
 from covid_etl.settings import Settings
+from etl_tools.cli import parse_faults, print_run_report, unfired_faults
+from etl_tools.local.moto_bridge import LoadFaults
+from etl_tools.local.sources_server import UpstreamFaults
 
 
 def assert_run(result, status: str, reason: str = "") -> dict:

@@ -14,7 +14,7 @@ from malformed_sources import NYT_INDEX, NYT_LINES, Case, case_named
 
 from covid_etl import aws, keys
 from covid_etl.accounting import invariant_violations
-from covid_etl.cli import print_run_report
+from etl_tools.cli import print_run_report
 
 # Each source's quarantine, an odd but valid file, each source refused, and the join refusing.
 # A variant about the state machine's own limits (a payload size) belongs here too: validate()

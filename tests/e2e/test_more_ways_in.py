@@ -13,9 +13,9 @@ from conftest import JHU_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws, keys
 from covid_etl.accounting import invariant_violations
-from covid_etl.local.moto_bridge import move_messages
-from covid_etl.local.runner import deliver_uploads, follow_run, logs_to, upload
 from covid_etl.uploads import landing_key
+from etl_tools.local.moto_bridge import move_messages
+from etl_tools.local.runner import deliver_uploads, follow_run, logs_to, upload
 
 
 def test_an_upload_runs_the_pipeline_and_every_put_gets_its_own_run(
@@ -80,7 +80,7 @@ def test_a_backfill_window_loads_only_that_window(pipeline: Pipeline) -> None:
     assert pipeline.run().status == "SUCCEEDED"
     source = revised_nyt("2020-04-10", "2020-04-11", "2020-08-01", bump=2)
     pipeline.server.bodies = {"nyt": source, "jhu": JHU_BYTES}
-    from covid_etl.local.runner import run_pipeline
+    from etl_tools.local.runner import run_pipeline
 
     result = run_pipeline(
         pipeline.stack, trigger={"window": {"from": "2020-04-01", "to": "2020-04-30"}}

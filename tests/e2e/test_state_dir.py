@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import JHU_BYTES, NYT_BYTES, independent_join
 
-from covid_etl.local.sources_server import cut_at
-from covid_etl.local.state_store import (
+from etl_tools.local.sources_server import cut_at
+from etl_tools.local.state_store import (
     CRASH_EXIT_STATUS,
     FAULT_VARIABLE,
     MANIFEST,
@@ -30,13 +30,13 @@ from covid_etl.local.state_store import (
     StateStore,
 )
 
-ETL = [sys.executable, "-m", "covid_etl.cli"]
+ETL = [sys.executable, "-m", "etl_tools.cli"]
 STATE_DIR_UNUSABLE = 3
 INTERRUPTED = 130
 # A process that holds the state dir's lock until its stdin closes.
 HOLD_THE_LOCK = """
 import sys
-from covid_etl.local.state_store import StateStore
+from etl_tools.local.state_store import StateStore
 with StateStore.open(sys.argv[1], writable=True):
     print("locked", flush=True)
     sys.stdin.read()
@@ -46,7 +46,7 @@ with StateStore.open(sys.argv[1], writable=True):
 SAVE_STATE_OF = """
 import sys
 from pathlib import Path
-from covid_etl.local.state_store import StateStore
+from etl_tools.local.state_store import StateStore
 source, target, email = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 with StateStore.open(source, writable=False) as store:
     state = store.load()

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from covid_etl import deploy
+from etl_tools import deploy
 
 from . import terraform_cli, tfconfig
 

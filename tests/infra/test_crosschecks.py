@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl.naming import FUNCTIONS, Names
 from covid_etl.settings import ENVIRONMENT_VARIABLES, Settings
-from covid_etl.statemachine import (
+from etl_tools.naming import FUNCTIONS, Names
+from etl_tools.statemachine import (
     AWS_LOCK_WAIT,
     DEFINITION_PATH,
     placeholders,
@@ -60,7 +60,7 @@ def function_problems(
     if missing := sorted(set(terraform) - folders):
         problems.append(f"Terraform functions without a lambdas/<name>/handler.py: {missing}")
     if list(naming) != terraform:
-        problems.append(f"Terraform functions {terraform} are not covid_etl.naming.FUNCTIONS")
+        problems.append(f"Terraform functions {terraform} are not etl_tools.naming.FUNCTIONS")
     return problems
 
 
@@ -95,7 +95,7 @@ def test_the_function_resource_makes_one_function_per_folder() -> None:
         (
             {"a", "b"},
             ["b", "a"],
-            "Terraform functions ['b', 'a'] are not covid_etl.naming.FUNCTIONS",
+            "Terraform functions ['b', 'a'] are not etl_tools.naming.FUNCTIONS",
         ),
     ],
 )
@@ -158,7 +158,7 @@ def test_the_placeholder_check_fails(used: set[str], bound: set[str], expected: 
 
 def test_terraform_renders_the_definition_the_local_runner_runs(tmp_path: Path) -> None:
     """Terraform's templatefile() on statemachine.asl.json gives, byte for byte, what
-    covid_etl.statemachine.render() gives with the same names (no escaping surprises)."""
+    etl_tools.statemachine.render() gives with the same names (no escaping surprises)."""
     names = Names(environment="dev", account_id="123456789012")
     harness = f"""
 variable "definition_path" {{

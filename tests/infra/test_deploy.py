@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl import deploy
+from etl_tools import deploy
 
 from . import terraform_cli
 

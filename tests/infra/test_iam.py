@@ -1,5 +1,5 @@
 """Least privilege: no wildcard grants anywhere in infra/, and each role grants exactly what
-covid_etl/permissions.py says its code calls, plus a short list of documented extras."""
+etl_tools/permissions.py says its code calls, plus a short list of documented extras."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl.permissions import FUNCTION_GRANTS, LOAD_JOB_GRANTS, Grant
+from etl_tools.permissions import FUNCTION_GRANTS, LOAD_JOB_GRANTS, Grant
 
 from . import iam_check, terraform_cli, tfconfig
 

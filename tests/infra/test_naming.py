@@ -2,7 +2,7 @@
 
 infra/locals.tf is evaluated by Terraform itself (only the caller-identity and partition
 lookups, which need the provider, are replaced by variables) and compared with
-covid_etl.naming.Names.
+etl_tools.naming.Names.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from covid_etl.naming import FUNCTIONS, PROJECT, Names
-from covid_etl.statemachine import DEFINITION_PATH, placeholders
 from covid_etl.uploads import LANDING_PREFIX
+from etl_tools.naming import FUNCTIONS, PROJECT, Names
+from etl_tools.statemachine import DEFINITION_PATH, placeholders
 
 from . import terraform_cli, tfconfig
 

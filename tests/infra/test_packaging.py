@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl import packaging
-from covid_etl.naming import FUNCTIONS
+from etl_tools import packaging
+from etl_tools.naming import FUNCTIONS
 
 PINNED_SDK = {"boto3": "1.44.5", "botocore": "1.44.5"}  # pyproject.toml
 
@@ -55,28 +55,41 @@ def test_a_function_zip_is_its_handler_alone(builds: tuple[Path, Path]) -> None:
             assert archive.read("handler.py") == source.read_bytes()
 
 
-def test_the_layer_holds_the_library_and_its_dependencies_only(builds: tuple[Path, Path]) -> None:
+def test_the_layer_holds_the_runtime_whole_and_its_dependencies_only(
+    builds: tuple[Path, Path],
+) -> None:
     with zipfile.ZipFile(builds[0] / "layer.zip") as archive:
         names = archive.namelist()
     top = {name.split("/")[1] for name in names}
     assert {"covid_etl", "requests", "urllib3", "jsonschema", "rpds", "boto3", "botocore"} <= top
+    assert "etl_tools" not in top, "the tooling is never packaged"
     assert "bin" not in top, "machine-specific files"
     assert all(name.startswith("python/") for name in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert not [n for n in names if n.startswith("python/covid_etl/local/")]
-    library = {
+    runtime = {
         f"python/covid_etl/{p.relative_to(packaging.LIBRARY).as_posix()}"
-        for p in packaging.LIBRARY.rglob("*.py")
-        if "local" not in p.relative_to(packaging.LIBRARY).parts and "__pycache__" not in p.parts
+        for p in packaging.LIBRARY.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
     }
-    assert library <= set(names)
+    assert runtime == {n for n in names if n.startswith("python/covid_etl/")}
 
 
-def test_every_handler_imports_from_the_artifacts_alone(
+def runtime_modules() -> list[str]:
+    """Every module of the runtime package, by dotted name."""
+    return sorted(
+        ".".join(
+            ("covid_etl", *p.relative_to(packaging.LIBRARY).with_suffix("").parts)
+        ).removesuffix(".__init__")
+        for p in packaging.LIBRARY.rglob("*.py")
+    )
+
+
+def test_every_handler_and_runtime_module_imports_from_the_artifacts_alone(
     builds: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """As on Lambda: the function's folder and the layer's python/ on sys.path, nothing from
-    this virtualenv (a dependency missing from the layer, the SDK included, fails here)."""
+    this virtualenv (a dependency missing from the layer, the SDK included, fails here), and
+    every module of the layer's covid_etl imports, not only those a handler reaches."""
     site = Path(pytest.__file__).resolve().parents[1]
     with zipfile.ZipFile(builds[0] / "layer.zip") as archive:
         archive.extractall(tmp_path / "opt")
@@ -88,6 +101,8 @@ for fn in {list(FUNCTIONS)!r}:
     module = importlib.util.module_from_spec(importlib.util.spec_from_loader(fn, loader=None))
     exec(compile(code, f"{{fn}}/handler.py", "exec"), module.__dict__)
     assert callable(module.handler), fn
+for name in {runtime_modules()!r}:
+    importlib.import_module(name)
 leaked = [m.__file__ for m in list(sys.modules.values())
           if (getattr(m, "__file__", None) or "").startswith({str(site)!r})]
 assert not leaked, leaked

@@ -14,8 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from covid_etl.naming import Names
 from covid_etl.uploads import LANDING_PREFIX, parse_upload_event, upload_event_pattern
+from etl_tools.naming import Names
 
 from . import terraform_cli, tfconfig
 

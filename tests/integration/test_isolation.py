@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 from conftest import process_state_kept
 
-from covid_etl.local.runner import embedded_aws
+from etl_tools.local.runner import embedded_aws
 
 
 def test_an_embedded_account_leaves_nothing_behind_in_the_process(tmp_path: Path) -> None:

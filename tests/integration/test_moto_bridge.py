@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from covid_etl.local.moto_bridge import Bridge, LoadFaults, dump_messages, restore_message
-from covid_etl.naming import Names
+from etl_tools.local.moto_bridge import Bridge, LoadFaults, dump_messages, restore_message
+from etl_tools.naming import Names
 
 NAMES = Names("local", "123456789012")
 

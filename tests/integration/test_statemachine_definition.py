@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl.naming import STATE_FUNCTIONS, Names
-from covid_etl.statemachine import (
+from etl_tools.naming import STATE_FUNCTIONS, Names
+from etl_tools.statemachine import (
     AWS_LOCK_WAIT,
     DEFINITION_PATH,
     placeholders,

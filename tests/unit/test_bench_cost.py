@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bench import cost, scale
-from covid_etl.local.runner import local_names
+from etl_tools.local.runner import local_names
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

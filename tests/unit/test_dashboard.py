@@ -20,7 +20,7 @@ import pytest
 
 from covid_etl import dashboard
 from covid_etl.dashboard import daily_new, last_loaded_at, render_dashboard
-from covid_etl.local import dashboard_server
+from etl_tools.local import dashboard_server
 
 GENERATED = "2024-05-03T06:05:00Z"
 VOID_ELEMENTS = {"meta", "br", "img", "input", "link", "hr"}

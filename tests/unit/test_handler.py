@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from covid_etl.handler import ERROR_CHARACTERS, lambda_handler, schema
+from covid_etl.handler import ERROR_CHARACTERS, cause_message, lambda_handler, schema
 
 ENV = {
     "DATA_BUCKET": "b",
@@ -35,3 +37,24 @@ def test_a_huge_error_message_is_shortened_and_keeps_its_class(
     message = str(raised.value)
     assert len(message) < ERROR_CHARACTERS + 40
     assert message.startswith("header: xxx") and message.endswith("(500,008 characters)")
+
+
+@pytest.mark.parametrize(
+    ("cause", "message"),
+    [
+        (
+            json.dumps({"errorMessage": "nyt: header only", "errorType": "SourceUnusable"}),
+            "nyt: header only",
+        ),
+        ("Task timed out after 180.00 seconds", "Task timed out after 180.00 seconds"),
+        (json.dumps(["not", "a", "lambda", "cause"]), json.dumps(["not", "a", "lambda", "cause"])),
+        (json.dumps({"errorMessage": None}), json.dumps({"errorMessage": None})),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_a_cause_reads_as_the_lambda_error_message_else_as_is(
+    cause: str | None, message: str
+) -> None:
+    """The one parser of a Cause: the failure path, the CLI, the progress lines and smoke."""
+    assert cause_message(cause) == message

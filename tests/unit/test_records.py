@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -13,7 +14,9 @@ from covid_etl.records import (
     DailyRecord,
     join_sources,
     plan_delta,
+    reconcile,
     records_from_csv,
+    settle_retries,
     to_csv,
 )
 from covid_etl.sources import SourceRow, SourceUnusable
@@ -86,3 +89,68 @@ def test_csv_round_trip_with_extra_columns() -> None:
     data = to_csv(records, {"kind": [NEW]})
     assert data == b"date,cases,deaths,recovered,kind\n2020-03-01,1,2,3,new\n"
     assert records_from_csv(data) == records
+
+
+def test_a_record_reads_from_a_csv_row_and_from_a_dynamodb_item_alike() -> None:
+    """One reader for both: aws.batch_get_records and scan_records use DailyRecord.from_row."""
+    expected = DailyRecord(date(2020, 4, 1), 200, 5, 10)
+    csv_row = {"date": "2020-04-01", "cases": "200", "deaths": "5", "recovered": "10"}
+    item = {"date": "2020-04-01", "cases": Decimal(200), "deaths": Decimal(5),
+            "recovered": Decimal(10), "run_id": "r1"}  # fmt: skip
+    assert DailyRecord.from_row(csv_row) == expected == DailyRecord.from_row(item)
+
+
+def delta_row(day: date, cases: int, kind: str = NEW, origin: str = "today") -> dict[str, str]:
+    return {**DailyRecord(day, cases, 0, 0).as_row(), "kind": kind, "origin": origin}
+
+
+def test_reconcile_counts_a_row_loaded_only_if_the_table_holds_exactly_it() -> None:
+    delta = [delta_row(D1, 1), delta_row(D2, 2, REVISED), delta_row(D3, 3)]
+    loaded = {
+        D1: DailyRecord(D1, 1, 0, 0),
+        D2: DailyRecord(D2, 2, 0, 0),
+        D3: DailyRecord(D3, 9, 0, 0),
+    }
+    counts, outcomes = reconcile(delta, loaded, reasons={})
+    assert counts == {"inserted": 1, "updated": 1, "failed": 1}
+    assert outcomes == [
+        ("loaded", ""),
+        ("loaded", ""),
+        ("failed", "not in the table after the load"),
+    ]
+    _, outcomes = reconcile(delta[2:], {}, reasons={"2020-03-03": "ProvisionedThroughputExceeded"})
+    assert outcomes == [("failed", "ProvisionedThroughputExceeded")]
+
+
+def outcome_row(day: date, outcome: str, origin: str = "today") -> dict[str, str]:
+    reason = "" if outcome == "loaded" else "throttled"
+    return {**delta_row(day, 1, origin=origin), "outcome": outcome, "reason": reason}
+
+
+def retry(day: date, handle: str) -> dict:
+    return {"record": DailyRecord(day, 1, 0, 0).as_row(), "receipt_handle": handle}
+
+
+def test_settling_retries_deletes_loaded_keeps_failed_retries_and_queues_new_failures() -> None:
+    outcome = [
+        outcome_row(D1, "loaded", origin=RETRY),
+        outcome_row(D2, "failed", origin=RETRY),
+        outcome_row(D3, "failed"),
+    ]
+    retries = [
+        retry(D1, "h1"),
+        retry(D2, "h2"),
+        retry(D2, "h2-twin"),
+        retry(date(2020, 2, 1), "old"),
+    ]
+    settlement = settle_retries("run-7", outcome, retries)
+    assert settlement.to_keep == ["h2"]  # SQS counts the receive: the DLQ after maxReceiveCount
+    assert sorted(settlement.to_delete) == ["h1", "h2-twin", "old"]
+    assert settlement.to_send == [
+        {
+            "run_id": "run-7",
+            "kind": NEW,
+            "record": DailyRecord(D3, 1, 0, 0).as_row(),
+            "reason": "throttled",
+        }
+    ]

@@ -8,8 +8,14 @@ from datetime import date
 
 import pytest
 
-from covid_etl.sources import JHU, NYT, SourceUnusable, validate
-from covid_etl.steps import rejects_csv, spreadsheet_safe
+from covid_etl.sources import (
+    JHU,
+    NYT,
+    SourceUnusable,
+    rejects_csv,
+    spreadsheet_safe,
+    validate,
+)
 
 TODAY = date(2022, 5, 1)
 JHU_HEADER = "Date,Country/Region,Province/State,Lat,Long,Confirmed,Recovered,Deaths"

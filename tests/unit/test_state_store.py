@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl.local import state_store
-from covid_etl.local.state_store import (
+from etl_tools.local import state_store
+from etl_tools.local.state_store import (
     CRASH_EXIT_STATUS,
     FAULT_VARIABLE,
     MANIFEST,
@@ -44,7 +44,7 @@ NEW = State(
 COMMIT_NEW = f"""
 import sys
 from pathlib import Path
-from covid_etl.local.state_store import State, StateStore
+from etl_tools.local.state_store import State, StateStore
 with StateStore.open(Path(sys.argv[1]), writable=True) as store:
     store.commit(State(s3={NEW.s3!r}, tables={NEW.tables!r}, queues={NEW.queues!r},
                        files={NEW.files!r}))

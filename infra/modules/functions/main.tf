@@ -1,7 +1,7 @@
 # One Lambda function per folder under lambdas/ (code: build/functions/<name>.zip, made by
 # `make package`), the shared library as a layer, and one role per function.
 locals {
-  # What each handler calls: covid_etl/permissions.py FUNCTION_GRANTS, triple for triple.
+  # What each handler calls: etl_tools/permissions.py FUNCTION_GRANTS, triple for triple.
   # tests/infra/test_iam.py proves the two are equal.
   grants = {
     start_run = [

@@ -2,7 +2,7 @@
 # staged days as Parquet under processed/ (glue/load_job.py). The state machine starts it with
 # --run_id, --delta_key, --failures_key, --daily_key and --processed_key.
 locals {
-  # covid_etl/permissions.py LOAD_JOB_GRANTS, triple for triple (tests/infra/test_iam.py).
+  # etl_tools/permissions.py LOAD_JOB_GRANTS, triple for triple (tests/infra/test_iam.py).
   grants = [
     ["s3:GetObject", "bucket", "staged/"],
     ["s3:PutObject", "bucket", "failures/"],

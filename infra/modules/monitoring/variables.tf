@@ -31,7 +31,7 @@ variable "period_seconds" {
 
 variable "function_names" {
   type        = map(string)
-  description = "Deployed Lambda function name of each function in covid_etl.naming.FUNCTIONS, keyed by that name."
+  description = "Deployed Lambda function name of each function in etl_tools.naming.FUNCTIONS, keyed by that name."
 }
 
 variable "queue_names" {

@@ -1,5 +1,5 @@
 # The daily workflow: statemachine.asl.json with its ${placeholders} bound here, as
-# covid_etl.statemachine.render() binds them locally (tests/infra checks both bind the same).
+# etl_tools.statemachine.render() binds them locally (tests/infra checks both bind the same).
 resource "aws_cloudwatch_log_group" "state_machine" {
   # /aws/vendedlogs/ keeps CloudWatch Logs' resource policy small when it grants log delivery.
   name              = "/aws/vendedlogs/states/${var.state_machine_name}"

@@ -10,7 +10,7 @@ variable "definition_path" {
 
 variable "function_arns" {
   type        = map(string)
-  description = "ARN of each step's Lambda function, keyed by step (covid_etl.naming.FUNCTIONS)."
+  description = "ARN of each step's Lambda function, keyed by step (etl_tools.naming.FUNCTIONS)."
 }
 
 variable "load_job_name" {
@@ -34,7 +34,7 @@ variable "log_retention_days" {
   default     = 365
 }
 
-# covid_etl.statemachine.AWS_LOCK_WAIT: StartRun waits this long for a run holding the lock.
+# etl_tools.statemachine.AWS_LOCK_WAIT: StartRun waits this long for a run holding the lock.
 variable "lock_wait_interval_seconds" {
   type        = number
   description = "First wait of StartRun's retry on RunInProgress (doubling, full jitter)."

@@ -14,13 +14,13 @@ from typing import Any
 
 import boto3
 
-from covid_etl import deploy, smoke
-from covid_etl.local import dashboard_server
-from covid_etl.local.runner import add_state_dir_argument
-from covid_etl.local.state_store import StateDirError
-from covid_etl.naming import LOCAL_ENVIRONMENT, Names
-from etl_tools import export, show
+from covid_etl.handler import cause_message
+from etl_tools import deploy, export, show, smoke
 from etl_tools.export import FORMATS
+from etl_tools.local import dashboard_server
+from etl_tools.local.runner import add_state_dir_argument
+from etl_tools.local.state_store import StateDirError
+from etl_tools.naming import LOCAL_ENVIRONMENT, Names
 
 FAULT_HELP = """\
 fault injection (--fault, repeatable):
@@ -170,9 +170,9 @@ def _env(parser: argparse.ArgumentParser) -> None:
 
 def parse_faults(specs: list[str]) -> dict[str, Any]:
     """--fault specs -> keyword arguments for the sources server and the bridge."""
-    from covid_etl.local.moto_bridge import LoadFaults
-    from covid_etl.local.sources_server import UpstreamFaults
-    from covid_etl.naming import FUNCTIONS
+    from etl_tools.local.moto_bridge import LoadFaults
+    from etl_tools.local.sources_server import UpstreamFaults
+    from etl_tools.naming import FUNCTIONS
 
     upstream: dict[str, UpstreamFaults] = {}
     load = LoadFaults()
@@ -275,8 +275,8 @@ def _run_locally(
     as_of: date | None = None,
     reset: bool = False,
 ) -> int:
-    from covid_etl.local.runner import embedded_aws, local_names, run_pipeline
-    from covid_etl.local.sources_server import SourcesServer
+    from etl_tools.local.runner import embedded_aws, local_names, run_pipeline
+    from etl_tools.local.sources_server import SourcesServer
 
     faults = faults or parse_faults([])
     with SourcesServer(files, as_of=as_of, faults=faults["upstream"]) as server:
@@ -300,7 +300,7 @@ def _run_locally(
 
 
 def cmd_trigger(args: argparse.Namespace) -> int:
-    from covid_etl.operations import backfill_input, start_on_aws
+    from etl_tools.operations import backfill_input, start_on_aws
 
     _refuse_empty_window(args.start, args.end)
     execution_input = backfill_input(
@@ -319,7 +319,7 @@ def _refuse_empty_window(start: date | None, end: date | None) -> None:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    from covid_etl.local.runner import (
+    from etl_tools.local.runner import (
         deliver_uploads,
         embedded_aws,
         follow_run,
@@ -327,7 +327,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
         new_run_id,
         upload,
     )
-    from covid_etl.local.sources_server import SourcesServer
+    from etl_tools.local.sources_server import SourcesServer
 
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
@@ -351,13 +351,13 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 def cmd_redrive(args: argparse.Namespace) -> int:
     if args.env != LOCAL_ENVIRONMENT:
-        from covid_etl.operations import redrive_on_aws
+        from etl_tools.operations import redrive_on_aws
 
         moved = redrive_on_aws(boto3.Session(), _aws_names(args.env))
         print(f"moved {moved} message(s) from the DLQ back to the retry queue")
         return 0
-    from covid_etl.local.moto_bridge import move_messages
-    from covid_etl.local.runner import embedded_aws
+    from etl_tools.local.moto_bridge import move_messages
+    from etl_tools.local.runner import embedded_aws
 
     with embedded_aws(args.state_dir, compute=False, must_exist=True) as stack:
         moved = move_messages(stack.settings.retry_dlq_url, stack.settings.retry_queue_url)
@@ -384,7 +384,7 @@ def print_run_report(result: Any, state_dir: Path) -> int:
     if counts:
         print("counts: " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     if result.status != "SUCCEEDED":
-        message = run.get("error") or _cause_message(result.cause) or result.error
+        message = run.get("error") or cause_message(result.cause) or result.error
         print(f"error: {result.error}: {message}", file=sys.stderr)
     if result.email_subject:
         print(f"\nemail sent (saved in {state_dir / 'outbox' / (result.run_id + '.txt')}):")
@@ -396,18 +396,9 @@ def print_run_report(result: Any, state_dir: Path) -> int:
     return 0 if result.status == "SUCCEEDED" else 1
 
 
-def _cause_message(cause: str | None) -> str | None:
-    if not cause:
-        return None
-    try:
-        return json.loads(cause).get("errorMessage", cause)
-    except (ValueError, AttributeError):
-        return cause
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     from covid_etl import aws
-    from covid_etl.local.runner import embedded_aws
+    from etl_tools.local.runner import embedded_aws
 
     _refuse_empty_window(args.start, args.end)
     with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
@@ -423,8 +414,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from covid_etl import aws
-    from covid_etl.local.runner import embedded_aws
     from covid_etl.triggers import trigger_kind
+    from etl_tools.local.runner import embedded_aws
 
     with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
         runs = sorted(

@@ -27,16 +27,16 @@ from typing import Any
 import boto3
 
 from covid_etl import aws, keys
-from covid_etl.handler import LOGGER_NAME, JsonFormatter, logger
-from covid_etl.local import moto_bridge
-from covid_etl.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
-from covid_etl.local.sources_server import this_process_url
-from covid_etl.local.state_store import State, StateStore
-from covid_etl.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
+from covid_etl.handler import LOGGER_NAME, JsonFormatter, cause_message, logger
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
-from covid_etl.statemachine import DEFINITION_PATH, render, template_values
 from covid_etl.uploads import landing_key, upload_event_pattern
+from etl_tools.local import moto_bridge
+from etl_tools.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
+from etl_tools.local.sources_server import this_process_url
+from etl_tools.local.state_store import State, StateStore
+from etl_tools.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
+from etl_tools.statemachine import DEFINITION_PATH, render, result_paths, template_values
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -493,41 +493,26 @@ def _progress_line(
         return f"  {name:<22} {seconds:6.2f} s  {summarize_output(name, details.get('output'))}"
     if kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed"):
         details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-        return f"  ! {kind}: {details.get('error', '')} {_short_cause(details.get('cause', ''))}"
+        return f"  ! {kind}: {details.get('error', '')} {cause_message(details.get('cause'))}"
     return None
 
 
-# What each state adds to the payload, and which numbers are worth a progress line.
-_RESULT_OF_STATE = {
-    "StartRun": "run",
-    "Extract": "sources",
-    "Transform": "transform",
-    "CollectRetries": "retries",
-    "PlanLoad": "plan",
-    "StartLoadJob": "load_job",
-    "GetLoadJob": "load_job",
-    "CheckLoad": "check",
-    "Reconcile": "reconcile",
-    "QueueFailures": "queue",
-    "CommitSnapshot": "snapshot",
-    "FinishRun": "finish",
-    "FailRun": "finish",
-    "NothingToLoad": "reconcile",
-    "Notify": "notify",
-    "NotifyFailure": "notify",
-    "RenderDashboard": "dashboard",
-}
+def state_result(payload: Any, result_path: str | None) -> Any:
+    """The value at a ResultPath ("$", "$.a.b") of a state's output; {} where there is none."""
+    if result_path is None:
+        return {}
+    for field_name in result_path.removeprefix("$").split(".")[1:]:
+        payload = payload.get(field_name, {}) if isinstance(payload, dict) else {}
+    return payload
 
 
 def summarize_output(state: str, output: str | None) -> str:
+    """The numbers worth a progress line from what the state added to the payload."""
     try:
         payload = json.loads(output or "{}")
     except ValueError:
         return ""
-    if state.startswith("Validate") or state.startswith("Extract") and state != "Extract":
-        result = payload if "extracted" in payload else payload.get("extract", {})
-    else:
-        result = payload.get(_RESULT_OF_STATE.get(state, ""), {})
+    result = state_result(payload, result_paths().get(state))
     if state == "Extract":
         return "  ".join(
             f"{s}: {r.get('extracted')} rows, {r.get('rejected')} rejected"
@@ -544,15 +529,8 @@ def summarize_output(state: str, output: str | None) -> str:
         and k not in ("run_id", "url", "error", "source", "subject")
     }
     if state == "GetLoadJob":
-        shown = {"state": result.get("status", {}).get("state")}
+        shown = {"state": result.get("state")}
     return " ".join(f"{k}={v}" for k, v in shown.items() if v not in ("", None))
-
-
-def _short_cause(cause: str) -> str:
-    try:
-        return json.loads(cause).get("errorMessage", cause)
-    except (ValueError, AttributeError):
-        return cause
 
 
 def upload(stack: LocalStack, path: Path, source: str) -> str:

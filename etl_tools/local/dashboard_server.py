@@ -12,7 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from covid_etl.local.runner import add_state_dir_argument
+from etl_tools.local.runner import add_state_dir_argument
 
 DEFAULT_PORT = 8765
 

@@ -37,8 +37,8 @@ import boto3
 from botocore.response import StreamingBody
 
 from covid_etl.handler import logger
-from covid_etl.naming import FUNCTIONS, Names
-from covid_etl.permissions import iam_action
+from etl_tools.naming import FUNCTIONS, Names
+from etl_tools.permissions import iam_action
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOAD_JOB = "load_job"

@@ -5,11 +5,13 @@ Terraform passes the same names (infra/modules/workflow); tests/infra checks it 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from covid_etl.naming import STATE_FUNCTIONS, Names
+from etl_tools.naming import STATE_FUNCTIONS, Names
 
 DEFINITION_PATH = Path(__file__).resolve().parent.parent / "statemachine.asl.json"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -54,3 +56,19 @@ def render(definition: str, values: dict[str, str]) -> str:
     if unbound:
         raise KeyError(f"unbound placeholders: {', '.join(sorted(unbound))}")
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], definition)
+
+
+@cache
+def result_paths(definition_path: Path = DEFINITION_PATH) -> dict[str, str]:
+    """Where each state puts its result in the execution's payload, by state name, branches
+    included: the definition's own ResultPath ("$" for a state whose result replaces it)."""
+    # Placeholders stand where a number or a name goes; neither is read here.
+    definition = json.loads(_PLACEHOLDER.sub("0", definition_path.read_text()))
+    paths = {}
+    pending = [definition["States"]]
+    while pending:
+        for name, state in pending.pop().items():
+            if "ResultPath" in state and state["ResultPath"] is not None:
+                paths[name] = state["ResultPath"]
+            pending.extend(branch["States"] for branch in state.get("Branches", []))
+    return paths

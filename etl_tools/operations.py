@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from covid_etl.naming import Names
+from etl_tools.naming import Names
 
 
 def backfill_input(start: str | None, end: str | None) -> dict[str, Any]:

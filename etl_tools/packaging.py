@@ -1,7 +1,8 @@
 """Build what Terraform deploys, reproducibly: one zip per Lambda function and the library layer.
 
     build/functions/<name>.zip  lambdas/<name>/handler.py, at the zip root
-    build/layer.zip             python/covid_etl/... (the local runner left out) and the
+    build/layer.zip             python/covid_etl/... whole (the runtime package; the tooling,
+                                etl_tools, is never packaged) and the
                                 library's dependencies, for Lambda's python3.11 on x86_64
 
 Same inputs, same bytes: entries sorted, every timestamp 1980-01-01 00:00, every file 0644,
@@ -11,8 +12,8 @@ ran in, as manylinux wheels fetched once into a cache. The runtime's own boto3 i
 ours and changes without notice; the layer comes first on sys.path, so the functions run the
 SDK the tests ran.
 
-    python -m covid_etl.packaging              fetch missing wheels, then build
-    python -m covid_etl.packaging --offline    build from the wheel cache only
+    python -m etl_tools.packaging              fetch missing wheels, then build
+    python -m etl_tools.packaging --offline    build from the wheel cache only
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from covid_etl.naming import FUNCTIONS
+from etl_tools.naming import FUNCTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO / "build"  # infra/ reads ${path.root}/../build
@@ -46,8 +47,8 @@ PLATFORM_ARGS = (
     "--abi", "cp311",
     "--only-binary=:all:",
 )  # fmt: skip
-# The local runner (moto, HTTP server of the sources) never runs in Lambda.
-LIBRARY_EXCLUDED_DIRS = {"local", "__pycache__"}
+# Bytecode is the build machine's; Lambda compiles its own.
+LIBRARY_EXCLUDED_DIRS = {"__pycache__"}
 # Console scripts carry the build machine's interpreter path in their shebang.
 LAYER_EXCLUDED_DIRS = {"bin", "__pycache__"}
 
@@ -98,7 +99,7 @@ def check_function_folders(lambdas: Path = LAMBDAS) -> None:
     folders = {p.name for p in lambdas.iterdir() if p.is_dir() and not p.name.startswith("_")}
     extra = sorted(folders - set(FUNCTIONS))
     if extra:
-        raise PackagingError(f"lambdas/ folders not in covid_etl.naming.FUNCTIONS: {extra}")
+        raise PackagingError(f"lambdas/ folders not in etl_tools.naming.FUNCTIONS: {extra}")
 
 
 def layer_requirements(pyproject: Path = REPO / "pyproject.toml") -> list[str]:
@@ -149,7 +150,7 @@ def dependency_entries(wheel_dir: Path = WHEEL_DIR) -> dict[str, bytes]:
     """The layer's dependencies installed from the wheel cache alone, as python/... entries."""
     if not any(wheel_dir.glob("*.whl")):
         raise PackagingError(
-            f"no wheels in {wheel_dir}: run `python -m covid_etl.packaging` (or `make package`) "
+            f"no wheels in {wheel_dir}: run `python -m etl_tools.packaging` (or `make package`) "
             "once with access to the package index"
         )
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,6 @@ checks the accounting invariants on its counts. A re-run of the same day changes
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 import uuid
@@ -28,8 +27,9 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from covid_etl import aws
 from covid_etl.accounting import COUNT_NAMES, InvariantBroken, check_invariants
-from covid_etl.local.runner import add_state_dir_argument
-from covid_etl.naming import LOCAL_ENVIRONMENT, Names
+from covid_etl.handler import cause_message
+from etl_tools.local.runner import add_state_dir_argument
+from etl_tools.naming import LOCAL_ENVIRONMENT, Names
 
 DEFAULT_TIMEOUT_SECONDS = 900.0  # a daily run on AWS takes minutes (the Glue job's start-up)
 _FIRST_POLL_SECONDS = 0.2
@@ -131,7 +131,7 @@ def smoke_test(
     if report.execution_status != SUCCEEDED:
         report.problems.append(
             f"execution {report.execution_status}: {description.get('error', '')} "
-            f"{_cause_message(description.get('cause', ''))}".rstrip()
+            f"{cause_message(description.get('cause'))}".rstrip()
         )
     report.run = _run_record(session, names.runs_table, report.execution_name)
     report.problems.extend(_run_record_problems(report.run, names.runs_table))
@@ -184,21 +184,12 @@ def _run_record_problems(run: dict[str, Any] | None, table: str) -> list[str]:
     return problems
 
 
-def _cause_message(cause: str) -> str:
-    """A Lambda failure's Cause is JSON with an errorMessage; anything else is shown as is."""
-    try:
-        parsed = json.loads(cause)
-    except ValueError:
-        return cause
-    return parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
-
-
 @contextmanager
 def _embedded_stack(state_dir: Path, execution_name: str) -> Iterator[None]:
     """The local stack as ``etl run`` left it, its sources served, handler logs to a file."""
-    from covid_etl.local.runner import embedded_aws, logs_to
-    from covid_etl.local.sources_server import SourcesServer
-    from covid_etl.local.state_store import MANIFEST
+    from etl_tools.local.runner import embedded_aws, logs_to
+    from etl_tools.local.sources_server import SourcesServer
+    from etl_tools.local.state_store import MANIFEST
 
     if not (state_dir / MANIFEST).is_file():
         raise SmokeSetupError(f"no local stack in {state_dir}: run `etl run` (make run) first")

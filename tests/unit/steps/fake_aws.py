@@ -1,0 +1,60 @@
+"""An in-memory fake of the AWS layer (covid_etl.aws) for the steps' unit tests: the objects of
+the data bucket, the daily table's records and the retry queue, and nothing else. A step that
+calls an aws function the fake lacks fails with AttributeError, so a test never reaches moto."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+
+from covid_etl import steps
+from covid_etl.records import DailyRecord
+from covid_etl.settings import Settings
+
+SETTINGS = Settings(
+    data_bucket="data",
+    daily_table="daily",
+    runs_table="runs",
+    retry_queue_url="retry",
+    retry_dlq_url="dlq",
+    status_topic_arn="topic",
+)
+
+
+@dataclass
+class FakeAws:
+    objects: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    table: dict[date, DailyRecord] = field(default_factory=dict)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    made_visible: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    def get_object(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
+        return self.objects.get((bucket, key))
+
+    def put_object(
+        self, bucket: str, key: str, body: bytes, content_type: str = "text/csv"
+    ) -> None:
+        self.objects[(bucket, key)] = body
+
+    def batch_get_records(self, table: str, days: list[date]) -> dict[date, DailyRecord]:
+        return {day: self.table[day] for day in days if day in self.table}
+
+    def send_messages(self, queue_url: str, bodies: list[dict[str, Any]]) -> None:
+        self.sent += bodies
+
+    def make_visible(self, queue_url: str, receipt_handles: list[str]) -> None:
+        self.made_visible += receipt_handles
+
+    def delete_messages(self, queue_url: str, receipt_handles: list[str]) -> None:
+        self.deleted += receipt_handles
+
+
+def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
+    """The steps module's AWS layer replaced by a fresh fake for this test."""
+    fake = FakeAws()
+    monkeypatch.setattr(steps, "aws", fake)
+    return fake

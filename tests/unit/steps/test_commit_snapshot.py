@@ -1,0 +1,30 @@
+"""CommitSnapshot (steps.commit_snapshot) against the in-memory AWS layer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fake_aws import SETTINGS, fake_aws_layer
+
+from covid_etl import keys, steps
+from covid_etl.records import DailyRecord, records_from_csv, to_csv
+
+D1, D2 = date(2020, 3, 1), date(2020, 3, 2)
+
+
+def test_the_snapshot_advances_for_every_day_of_the_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.SNAPSHOT)] = to_csv([DailyRecord(D1, 1, 0, 0)])
+    fake_aws.objects[("data", keys.outcome("r1"))] = to_csv(
+        [DailyRecord(D1, 5, 0, 0), DailyRecord(D2, 2, 0, 0)],
+        {"outcome": ["loaded", "failed"]},
+    )
+
+    assert steps.commit_snapshot(SETTINGS, "r1") == {"days": 2}
+    assert records_from_csv(fake_aws.objects[("data", keys.SNAPSHOT)]) == [
+        DailyRecord(D1, 5, 0, 0),
+        DailyRecord(D2, 2, 0, 0),
+    ]
