@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
 
-from etl_tools.local.moto_bridge import _load_job_module
 from covid_etl.records import RECORD_FIELDS, DailyRecord
+from etl_tools.local.moto_bridge import _load_job_module
 
 FORMATS = ("csv", "json", "parquet")
 

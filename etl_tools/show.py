@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from covid_etl import aws, keys
-from etl_tools.local.runner import STATE_TIMINGS, add_state_dir_argument, embedded_aws
 from covid_etl.sources import SPECS
 from covid_etl.triggers import trigger_kind
+from etl_tools.local.runner import STATE_TIMINGS, add_state_dir_argument, embedded_aws
 
 NO_SUCH_RUN = 1
 
