@@ -19,6 +19,7 @@ from covid_etl.local import dashboard_server
 from covid_etl.local.runner import add_state_dir_argument
 from covid_etl.local.state_store import StateDirError
 from covid_etl.naming import LOCAL_ENVIRONMENT, Names
+from etl_tools import query
 
 FAULT_HELP = """\
 fault injection (--fault, repeatable):
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.set_defaults(func=cmd_redrive)
 
     dashboard_server.register(sub)
+    query.register(sub)
     smoke.register(sub)
     deploy.register(sub)
     return parser
