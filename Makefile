@@ -100,8 +100,8 @@ bench: install wheels bench-extras
 # Static checks: ruff (lint + format), statelint on the state machine rendered with local names
 # (statelint rejects the ${...} placeholders), npm-groovy-lint on the Jenkinsfile.
 lint: install tools
-	$(VENV)/bin/ruff check covid_etl lambdas glue tests bench
-	$(VENV)/bin/ruff format --check covid_etl lambdas glue tests bench
+	$(VENV)/bin/ruff check covid_etl etl_tools lambdas glue tests bench
+	$(VENV)/bin/ruff format --check covid_etl etl_tools lambdas glue tests bench
 	@mkdir -p build
 	$(PY) -c 'from covid_etl.naming import Names; from covid_etl.statemachine import DEFINITION_PATH, render, template_values; print(render(DEFINITION_PATH.read_text(), template_values(Names("local", "123456789012"))))' > build/statemachine.local.json
 	$(VENV)/bin/statelint build/statemachine.local.json

@@ -171,7 +171,9 @@ def main(argv: list[str]) -> dict:
     if args.daily_key and args.processed_key:
         daily = s3.get_object(Bucket=args.data_bucket, Key=args.daily_key)["Body"].read()
         s3.put_object(
-            Bucket=args.data_bucket, Key=args.processed_key, Body=to_parquet(daily.decode(), loaded_at)
+            Bucket=args.data_bucket,
+            Key=args.processed_key,
+            Body=to_parquet(daily.decode(), loaded_at),
         )
     summary = {
         "run_id": args.run_id,

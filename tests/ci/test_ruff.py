@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PYTHON_CODE = ["covid_etl", "lambdas", "glue", "tests", "bench"]
+PYTHON_CODE = ["covid_etl", "etl_tools", "lambdas", "glue", "tests", "bench"]
 
 
 def ruff(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
