@@ -102,3 +102,8 @@ output "analytics_database" {
   description = "Glue Data Catalog database holding the tables processed and daily."
   value       = module.analytics.database_name
 }
+
+output "analyst_dashboard_url" {
+  description = "The analysts' Grafana workspace (IAM Identity Center sign-in), or null when disabled."
+  value       = one(module.analyst_dashboard[*].workspace_url)
+}

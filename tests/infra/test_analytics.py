@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -103,3 +104,36 @@ def test_the_athena_view_is_the_file_etl_query_runs() -> None:
     with open(path) as handle:
         assert handle.read() == daily_view_sql()
     assert ROOT.modules["analytics"]["daily_view_sql_path"] == "${local.daily_view_sql}"
+
+
+# --- The analysts' dashboard (modules/analyst_dashboard) ------------------------------------
+
+DASHBOARD = tfconfig.load_module(tfconfig.INFRA / "modules" / "analyst_dashboard")
+# What would open a way in that is not the workspace's signed-in URL.
+INGRESS_TYPES = {"aws_security_group", "aws_lb", "aws_instance", "aws_grafana_workspace_api_key"}
+SIGN_IN = {"AWS_SSO", "SAML"}  # Amazon Managed Grafana's two authentication providers
+
+
+def ingress_problems(module: tfconfig.Module) -> list[str]:
+    problems = [b.where() for b in module.resources if b.type in INGRESS_TYPES]
+    for workspace in (b for b in module.resources if b.type == "aws_grafana_workspace"):
+        providers = set(workspace.body.get("authentication_providers", []))
+        if not providers or not providers <= SIGN_IN:
+            problems.append(f"{workspace.where()}: sign-in {sorted(providers)}")
+    return problems
+
+
+def test_the_dashboard_is_off_by_default_and_reachable_only_signed_in() -> None:
+    assert ROOT.variables["enable_analyst_dashboard"]["default"] is False
+    assert ROOT.modules["analyst_dashboard"]["count"] == "${var.enable_analyst_dashboard ? 1 : 0}"
+    assert ingress_problems(DASHBOARD) == []
+    [workspace] = [b for b in DASHBOARD.resources if b.type == "aws_grafana_workspace"]
+    assert workspace.body["data_sources"] == ["ATHENA"]
+
+
+def test_the_ingress_check_refuses_an_open_way_in(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_grafana_workspace_api_key" "k" {\n  key_name = "k"\n}\n'
+        'resource "aws_grafana_workspace" "w" {\n  authentication_providers = []\n}\n'
+    )
+    assert len(ingress_problems(tfconfig.load_module(tmp_path))) == 2

@@ -12,3 +12,13 @@ output "results_location" {
   description = "Where Athena writes query results (SSE-KMS with the pipeline's key)."
   value       = aws_athena_workgroup.analytics.configuration[0].result_configuration[0].output_location
 }
+
+output "workgroup_arn" {
+  description = "ARN of the Athena workgroup."
+  value       = aws_athena_workgroup.analytics.arn
+}
+
+output "results_prefix" {
+  description = "Prefix of the query results in the data bucket."
+  value       = var.results_prefix
+}
