@@ -18,8 +18,6 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-import duckdb
-
 from covid_etl.local.runner import add_state_dir_argument
 from covid_etl.local.state_store import StateDirError, StateStore
 
@@ -49,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb  # here, not at the top: every other etl command would pay 0.2 s for it
+
     with tempfile.TemporaryDirectory(prefix="etl-query-") as scratch:
         zone = Path(scratch)
         if not copy_processed_zone(args.state_dir, zone):
@@ -81,6 +81,8 @@ def copy_processed_zone(state_dir: Path, zone: Path) -> int:
 
 def run_query(zone: Path, sql: str) -> tuple[list[str], list[tuple]]:
     """Run ``sql`` against the tables over ``zone``; the column names and the rows."""
+    import duckdb
+
     files = str(zone / PROCESSED_PREFIX / "*" / "*.parquet").replace("'", "''")
     connection = duckdb.connect(":memory:")
     try:
