@@ -11,7 +11,9 @@ ignored. Plain Python + boto3 only, so the same file runs unchanged on AWS and l
   its reason (the validator refuses such counts; this catches a record redriven by hand).
 - What still fails is written to --failures_key (always written, header-only when all loaded):
   the pipeline reconciles against the table and queues those records for retry.
-- The run's staged days (--daily_key) are written again as Parquet to --processed_key.
+- The run's staged days (--daily_key) are written again as Parquet to --processed_key, each row
+  with the run's ``loaded_at``: the SQL layer's "latest value per day" orders by it (run ids are
+  not in time order on AWS, and two runs may share a load date).
 """
 
 from __future__ import annotations
@@ -115,8 +117,8 @@ def write_one_by_one(dynamodb, table: str, requests: list[dict]) -> dict[str, st
     return failed
 
 
-def to_parquet(daily_csv: str) -> bytes:
-    """The staged days as Parquet: dates as date32, counts as int64."""
+def to_parquet(daily_csv: str, loaded_at: str) -> bytes:
+    """The staged days as Parquet: dates as date32, counts as int64, loaded_at as ISO text."""
     rows = list(csv.DictReader(io.StringIO(daily_csv)))
     schema = pa.schema(
         [
@@ -124,12 +126,14 @@ def to_parquet(daily_csv: str) -> bytes:
             ("cases", pa.int64()),
             ("deaths", pa.int64()),
             ("recovered", pa.int64()),
+            ("loaded_at", pa.string()),
         ]
     )
     table = pa.table(
         {
             "date": [datetime.strptime(r["date"], "%Y-%m-%d").date() for r in rows],
             **{name: [int(r[name]) for r in rows] for name in ("cases", "deaths", "recovered")},
+            "loaded_at": [loaded_at] * len(rows),
         },
         schema=schema,
     )
@@ -167,7 +171,9 @@ def main(argv: list[str]) -> dict:
     if args.daily_key and args.processed_key:
         daily = s3.get_object(Bucket=args.data_bucket, Key=args.daily_key)["Body"].read()
         s3.put_object(
-            Bucket=args.data_bucket, Key=args.processed_key, Body=to_parquet(daily.decode())
+            Bucket=args.data_bucket,
+            Key=args.processed_key,
+            Body=to_parquet(daily.decode(), loaded_at),
         )
     summary = {
         "run_id": args.run_id,

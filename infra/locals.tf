@@ -58,5 +58,7 @@ locals {
   # What `make package` builds (etl_tools/packaging.py) and the Glue script.
   build_dir   = "${path.root}/../build"
   glue_script = "${path.root}/../glue/load_job.py"
-  definition  = "${path.root}/../statemachine.asl.json"
+  # The view `daily` for Athena, the same text `etl query` gives DuckDB.
+  daily_view_sql = "${path.root}/../covid_etl/sql/daily.sql"
+  definition     = "${path.root}/../statemachine.asl.json"
 }

@@ -174,6 +174,32 @@ module "uploads" {
   function_arn   = module.functions.function_arns["start_from_upload"]
 }
 
+# SQL over the processed zone: Glue catalog, the view `daily`, an Athena workgroup.
+module "analytics" {
+  source = "./modules/analytics"
+
+  database_name        = replace("${local.prefix}_processed", "-", "_")
+  workgroup_name       = local.prefix
+  bucket_name          = module.storage.bucket_name
+  account_id           = local.account_id
+  kms_key_arn          = module.encryption.key_arn
+  bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
+  daily_view_sql_path  = local.daily_view_sql
+}
+
+# Optional: the analysts' dashboard, a Grafana workspace behind IAM Identity Center.
+module "analyst_dashboard" {
+  source = "./modules/analyst_dashboard"
+  count  = var.enable_analyst_dashboard ? 1 : 0
+
+  workspace_name = "${local.prefix}-analysts"
+  workgroup_arn  = module.analytics.workgroup_arn
+  database_name  = module.analytics.database_name
+  bucket_arn     = module.storage.bucket_arn
+  results_prefix = module.analytics.results_prefix
+  kms_key_arn    = module.encryption.key_arn
+}
+
 # The ARN the functions were given (built from names) is the state machine's: checked after
 # every plan and apply, so a change to the naming cannot break the upload trigger unnoticed.
 check "state_machine_arn_from_names" {

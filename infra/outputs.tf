@@ -92,3 +92,18 @@ output "kms_key_arn" {
   description = "The customer-managed key that encrypts the pipeline's data, queues, topic and logs."
   value       = module.encryption.key_arn
 }
+
+output "athena_workgroup" {
+  description = "Athena workgroup for SQL over the processed zone (tables processed and daily)."
+  value       = module.analytics.workgroup_name
+}
+
+output "analytics_database" {
+  description = "Glue Data Catalog database holding the tables processed and daily."
+  value       = module.analytics.database_name
+}
+
+output "analyst_dashboard_url" {
+  description = "The analysts' Grafana workspace (IAM Identity Center sign-in), or null when disabled."
+  value       = one(module.analyst_dashboard[*].workspace_url)
+}

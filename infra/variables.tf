@@ -168,3 +168,15 @@ variable "max_count" {
   description = "Largest plausible count, capped at int64; a row above it is rejected (MAX_COUNT)."
   default     = 1000000000
 }
+
+variable "athena_bytes_scanned_cutoff" {
+  type        = number
+  description = "Bytes one Athena query in the pipeline's workgroup may scan before it is cancelled (minimum 10,000,000)."
+  default     = 1073741824 # 1 GiB: the whole processed zone is a few MB a year
+}
+
+variable "enable_analyst_dashboard" {
+  type        = bool
+  description = "Create the analysts' Grafana workspace (needs IAM Identity Center in the account)."
+  default     = false
+}

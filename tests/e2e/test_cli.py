@@ -50,6 +50,10 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(tmp_path: Path) ->
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     expected = independent_join()
     assert rows == [{k: str(v) for k, v in r.as_row().items()} for r in expected]
+    # The SQL layer's view of the processed zone is the same table (README: SQL).
+    queried = etl("query", "SELECT * FROM daily ORDER BY date", cwd=tmp_path)
+    assert queried.returncode == 0, queried.stderr
+    assert queried.stdout == exported.stdout
 
     second = etl("run", cwd=tmp_path)
     assert second.returncode == 0

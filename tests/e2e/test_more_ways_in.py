@@ -135,7 +135,13 @@ def test_each_load_writes_the_staged_days_as_parquet(loaded: Pipeline) -> None:
             ("cases", pa.int64()),
             ("deaths", pa.int64()),
             ("recovered", pa.int64()),
+            ("loaded_at", pa.string()),
         ]
     )
+    # The run's write time, the same as on the item it wrote: the SQL layer's "newest" order.
+    item = boto3.client("dynamodb").get_item(
+        TableName=loaded.stack.settings.daily_table, Key={"date": {"S": "2020-05-05"}}
+    )["Item"]
+    assert set(table.column("loaded_at").to_pylist()) == {item["loaded_at"]["S"]}
     assert table.num_rows == result.run["counts"]["joined"] == 261
     assert table.column("date").to_pylist() == [r.date for r in loaded.table()]
