@@ -18,8 +18,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from covid_etl.local.runner import add_state_dir_argument
-from covid_etl.local.state_store import StateDirError, StateStore
+from etl_tools.local.runner import add_state_dir_argument
+from etl_tools.local.state_store import StateDirError, StateStore
 
 PROCESSED_PREFIX = "processed/"
 BAD_SQL = 2  # the same status as any usage error

@@ -14,8 +14,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from covid_etl.cli import main
-from covid_etl.local.state_store import State, StateStore
+from etl_tools.cli import main
+from etl_tools.local.state_store import State, StateStore
 from etl_tools.query import daily_view_sql, run_query
 from glue.load_job import to_parquet
 
