@@ -1,7 +1,8 @@
 """``etl export``'s formats: the loaded days of a date window as CSV, JSON or Parquet.
 
 Parquet is written by the load job's own ``to_parquet`` (glue/load_job.py), so an export
-has the processed zone's schema (date32, int64 counts), not a second copy of it.
+has the processed zone's types (date32, int64 counts), not a second copy of them; it
+leaves out the zone's ``loaded_at``, a load's own time.
 """
 
 from __future__ import annotations
@@ -40,5 +41,5 @@ def render(records: list[DailyRecord], output_format: str) -> str | bytes:
         rows = [{**asdict(r), "date": r.date.isoformat()} for r in records]  # counts as numbers
         return json.dumps(rows) + "\n"
     if output_format == "parquet":
-        return _load_job_module().to_parquet(to_csv(records))
+        return _load_job_module().to_parquet(to_csv(records), loaded_at=None)
     return to_csv(records)

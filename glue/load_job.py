@@ -117,26 +117,27 @@ def write_one_by_one(dynamodb, table: str, requests: list[dict]) -> dict[str, st
     return failed
 
 
-def to_parquet(daily_csv: str, loaded_at: str) -> bytes:
-    """The staged days as Parquet: dates as date32, counts as int64, loaded_at as ISO text."""
+def to_parquet(daily_csv: str, loaded_at: str | None) -> bytes:
+    """The staged days as Parquet: dates as date32, counts as int64, loaded_at as ISO text.
+
+    ``loaded_at`` None leaves that column out: ``etl export --format parquet`` writes the
+    table's columns with the processed zone's types, and has no load time of its own.
+    """
     rows = list(csv.DictReader(io.StringIO(daily_csv)))
-    schema = pa.schema(
-        [
-            ("date", pa.date32()),
-            ("cases", pa.int64()),
-            ("deaths", pa.int64()),
-            ("recovered", pa.int64()),
-            ("loaded_at", pa.string()),
-        ]
-    )
-    table = pa.table(
-        {
-            "date": [datetime.strptime(r["date"], "%Y-%m-%d").date() for r in rows],
-            **{name: [int(r[name]) for r in rows] for name in ("cases", "deaths", "recovered")},
-            "loaded_at": [loaded_at] * len(rows),
-        },
-        schema=schema,
-    )
+    columns = {
+        "date": [datetime.strptime(r["date"], "%Y-%m-%d").date() for r in rows],
+        **{name: [int(r[name]) for r in rows] for name in ("cases", "deaths", "recovered")},
+    }
+    fields = [
+        ("date", pa.date32()),
+        ("cases", pa.int64()),
+        ("deaths", pa.int64()),
+        ("recovered", pa.int64()),
+    ]
+    if loaded_at is not None:
+        columns["loaded_at"] = [loaded_at] * len(rows)
+        fields.append(("loaded_at", pa.string()))
+    table = pa.table(columns, schema=pa.schema(fields))
     out = pa.BufferOutputStream()
     pq.write_table(table, out)
     return out.getvalue().to_pybytes()
