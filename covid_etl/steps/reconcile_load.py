@@ -1,4 +1,4 @@
-"""Reconcile: read the table back to count inserted, updated and failed records."""
+"""ReconcileLoad: read the table back to count inserted, updated and failed records."""
 
 from __future__ import annotations
 

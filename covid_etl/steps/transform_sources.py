@@ -1,4 +1,4 @@
-"""Transform: inner join of the validated sources on date -> staged/<run>/daily.csv."""
+"""TransformSources: inner join of the validated sources on date -> staged/<run>/daily.csv."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reconcile: read the table back to count inserted, updated and failed records."""
+"""ReconcileLoad: read the table back to count inserted, updated and failed records."""
 
 from covid_etl.handler import RUN_ID, lambda_handler, schema
 from covid_etl.steps.reconcile_load import reconcile_load

@@ -1,4 +1,4 @@
-"""Transform: inner join of the validated sources on date -> staged/<run>/daily.csv."""
+"""TransformSources: inner join of the validated sources on date -> staged/<run>/daily.csv."""
 
 from covid_etl.handler import DAY, RUN_ID, lambda_handler, schema
 from covid_etl.steps.transform_sources import transform_sources

@@ -1,4 +1,4 @@
-"""Reconcile (covid_etl/steps/reconcile_load.py) against the in-memory AWS layer."""
+"""ReconcileLoad (covid_etl/steps/reconcile_load.py) against the in-memory AWS layer."""
 
 from __future__ import annotations
 
