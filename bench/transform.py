@@ -33,7 +33,7 @@ class Outcome:
 
 
 def library_transform(nyt: bytes, jhu: bytes, snapshot_csv: bytes, run_date: date) -> Outcome:
-    """covid_etl's path, as the Validate, Transform and PlanLoad steps chain it."""
+    """covid_etl's path, as the Validate<src>, TransformSources and PlanLoad states chain it."""
     nyt_rows = validate(NYT, nyt, run_date=run_date)
     jhu_rows = validate(JHU, jhu, run_date=run_date)
     joined = join_sources(nyt_rows.rows, jhu_rows.rows)

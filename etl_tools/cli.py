@@ -260,7 +260,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--source {item}: no such file")
         else:
             files[name] = Path(value)
-    today = datetime.now(UTC).date()  # the run date is UTC's (steps.start_run)
+    today = datetime.now(UTC).date()  # the run date is UTC's (covid_etl/steps/start_run.py)
     if args.as_of and args.as_of > today:
         raise UsageError(f"--as-of {args.as_of} is after today ({today}): no data yet")
     trigger = {"as_of": args.as_of.isoformat()} if args.as_of else {}

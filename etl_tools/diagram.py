@@ -258,7 +258,7 @@ def render(definition_text: str, lambdas: list[str]) -> str:
         _text(20, 30, "covid-etl: the state machine (statemachine.asl.json) and its functions",
               "title"),
         _text(20, 50, "solid: Next / Choice; dashed: Catch (every error ends in FailRun); "
-              "λ name: lambdas/<name>/handler.py", "detail"),
+              "λ name: lambdas/<name>/handler.py calls covid_etl/steps/<name>.py", "detail"),
         *draw_edges(layout),
         *draw_boxes(layout),
         _text(20, notes_y, "Lambda functions outside the state machine:", "name"),

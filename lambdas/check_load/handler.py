@@ -1,7 +1,7 @@
 """CheckLoad: the Glue job's outcome into the run record."""
 
-from covid_etl import steps
 from covid_etl.handler import RUN_ID, lambda_handler, schema
+from covid_etl.steps.check_load import check_load
 
 SCHEMA = schema(
     {
@@ -11,4 +11,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.check_load)
+handler = lambda_handler(SCHEMA, check_load)

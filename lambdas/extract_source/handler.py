@@ -1,7 +1,7 @@
 """Extract: download one source (timeouts, retries, ETag) to raw/<run>/<source>.csv."""
 
-from covid_etl import steps
 from covid_etl.handler import RUN_ID, lambda_handler, schema
+from covid_etl.steps.extract_source import extract_source
 
 SCHEMA = schema(
     {
@@ -11,4 +11,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.extract_source)
+handler = lambda_handler(SCHEMA, extract_source)

@@ -1,7 +1,7 @@
 """FailRun: record the error of a failed run and release the lock."""
 
-from covid_etl import steps
 from covid_etl.handler import RUN_ID, lambda_handler, schema
+from covid_etl.steps.fail_run import fail_run
 
 SCHEMA = schema(
     {
@@ -10,4 +10,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.fail_run)
+handler = lambda_handler(SCHEMA, fail_run)

@@ -1,7 +1,7 @@
 """FinishRun: final counts, status and duration into the run record; release the lock."""
 
-from covid_etl import steps
 from covid_etl.handler import RUN_ID, lambda_handler, schema
+from covid_etl.steps.finish_run import finish_run
 
 SCHEMA = schema(
     {
@@ -10,4 +10,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.finish_run, whole_event=True)
+handler = lambda_handler(SCHEMA, finish_run, whole_event=True)

@@ -1,7 +1,7 @@
 """RecordPreLoad: the counts so far into the run record."""
 
-from covid_etl import steps
 from covid_etl.handler import RUN_ID, lambda_handler, schema
+from covid_etl.steps.record_pre_load import record_pre_load
 
 SCHEMA = schema(
     {
@@ -13,4 +13,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.record_pre_load)
+handler = lambda_handler(SCHEMA, record_pre_load)

@@ -1,7 +1,7 @@
 """StartFromUpload: an uploaded source file (S3 -> EventBridge -> SQS) starts one execution."""
 
-from covid_etl import steps
 from covid_etl.handler import lambda_handler, schema
+from covid_etl.steps.start_from_upload import start_from_upload
 
 SCHEMA = schema(
     {
@@ -12,4 +12,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.start_from_upload)
+handler = lambda_handler(SCHEMA, start_from_upload)

@@ -1,7 +1,7 @@
 """StartRun: take the run lock, create the run record, resolve the sources."""
 
-from covid_etl import steps
 from covid_etl.handler import DAY, RUN_ID, lambda_handler, schema
+from covid_etl.steps.start_run import start_run
 
 URL = {"type": "string", "pattern": "^(https?|s3)://"}
 SCHEMA = schema(
@@ -28,4 +28,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.start_run)
+handler = lambda_handler(SCHEMA, start_run)

@@ -1,7 +1,7 @@
-"""Transform: inner join of the validated sources on date -> staged/<run>/daily.csv."""
+"""TransformSources: inner join of the validated sources on date -> staged/<run>/daily.csv."""
 
-from covid_etl import steps
 from covid_etl.handler import DAY, RUN_ID, lambda_handler, schema
+from covid_etl.steps.transform_sources import transform_sources
 
 SCHEMA = schema(
     {
@@ -14,4 +14,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.transform_sources)
+handler = lambda_handler(SCHEMA, transform_sources)

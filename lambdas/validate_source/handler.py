@@ -1,7 +1,7 @@
 """Validate: check one source's header and rows; bad rows go to rejects/ with a reason."""
 
-from covid_etl import steps
 from covid_etl.handler import DAY, RUN_ID, lambda_handler, schema
+from covid_etl.steps.validate_source import validate_source
 
 SCHEMA = schema(
     {
@@ -12,4 +12,4 @@ SCHEMA = schema(
     }
 )
 
-handler = lambda_handler(SCHEMA, steps.validate_source)
+handler = lambda_handler(SCHEMA, validate_source)

@@ -34,9 +34,9 @@ def test_every_state_and_every_function_is_in_the_diagram() -> None:
 def test_a_new_state_changes_the_picture() -> None:
     # The template is not JSON until its placeholders are filled: edit it as text.
     text = diagram.DEFINITION.read_text()
-    text = text.replace('"Next": "Transform"', '"Next": "Audit"', 1)
+    text = text.replace('"Next": "TransformSources"', '"Next": "Audit"', 1)
     text = text.replace(
-        '"States": {', '"States": {"Audit": {"Type": "Pass", "Next": "Transform"},', 1
+        '"States": {', '"States": {"Audit": {"Type": "Pass", "Next": "TransformSources"},', 1
     )
     svg = diagram.render(text, diagram.lambda_functions())
     assert ">Audit</text>" in svg and svg != diagram.current()

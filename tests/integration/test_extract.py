@@ -13,7 +13,7 @@ from moto import mock_aws
 from covid_etl import aws
 from covid_etl.extract import SourceUnavailable, download
 from covid_etl.settings import Settings
-from covid_etl.steps import extract_source
+from covid_etl.steps.extract_source import extract_source
 from etl_tools.local.sources_server import SourcesServer, UpstreamFaults, this_process_url
 
 FAST = {"timeout_seconds": 0.5, "retries": 2, "backoff_seconds": 0.01, "max_bytes": 10**7}

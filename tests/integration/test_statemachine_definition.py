@@ -36,7 +36,7 @@ def test_the_rendered_definition_passes_statelint(tmp_path: Path) -> None:
 
 def test_statelint_catches_a_broken_definition(tmp_path: Path) -> None:
     broken = json.loads(RENDERED)
-    broken["States"]["Transform"]["Next"] = "NoSuchState"
+    broken["States"]["TransformSources"]["Next"] = "NoSuchState"
     result = statelint(json.dumps(broken), tmp_path)
     assert result.returncode != 0 and "NoSuchState" in result.stdout + result.stderr
 

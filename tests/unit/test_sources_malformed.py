@@ -38,7 +38,7 @@ def shipped_rows(source: str) -> frozenset[tuple]:
 def test_bad_rows_are_quarantined_and_no_good_row_is_lost(case: Case) -> None:
     result = validate(case.source, case.data, run_date=RUN_DATE)
     assert len(result.rejects) == case.rejected
-    # What the email lists for each reject (steps.validate_source's samples).
+    # What the email lists for each reject (covid_etl/steps/validate_source.py's samples).
     samples = [f"line {r.line_number}: {r.reason}" for r in result.rejects]
     if case.rejected:
         assert any(case.reason in sample for sample in samples), samples

@@ -4,6 +4,8 @@ calls an aws function the fake lacks fails with AttributeError, so a test never 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,7 +56,8 @@ class FakeAws:
 
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
-    """The steps module's AWS layer replaced by a fresh fake for this test."""
+    """Every step module's AWS layer (and the shared helpers') replaced by one fresh fake."""
     fake = FakeAws()
-    monkeypatch.setattr(steps, "aws", fake)
+    for module in pkgutil.iter_modules(steps.__path__, f"{steps.__name__}."):
+        monkeypatch.setattr(importlib.import_module(module.name), "aws", fake)
     return fake

@@ -1,4 +1,4 @@
-"""CommitSnapshot (steps.commit_snapshot) against the in-memory AWS layer."""
+"""CommitSnapshot (covid_etl/steps/commit_snapshot.py) against the in-memory AWS layer."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
-from covid_etl import keys, steps
+from covid_etl import keys
 from covid_etl.records import DailyRecord, records_from_csv, to_csv
+from covid_etl.steps.commit_snapshot import commit_snapshot
 
 D1, D2 = date(2020, 3, 1), date(2020, 3, 2)
 
@@ -23,7 +24,7 @@ def test_the_snapshot_advances_for_every_day_of_the_outcome(
         {"outcome": ["loaded", "failed"]},
     )
 
-    assert steps.commit_snapshot(SETTINGS, "r1") == {"days": 2}
+    assert commit_snapshot(SETTINGS, "r1") == {"days": 2}
     assert records_from_csv(fake_aws.objects[("data", keys.SNAPSHOT)]) == [
         DailyRecord(D1, 5, 0, 0),
         DailyRecord(D2, 2, 0, 0),

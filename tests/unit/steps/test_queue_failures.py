@@ -1,4 +1,4 @@
-"""QueueFailures (steps.queue_failures) against the in-memory AWS layer."""
+"""QueueFailures (covid_etl/steps/queue_failures.py) against the in-memory AWS layer."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
-from covid_etl import keys, steps
+from covid_etl import keys
 from covid_etl.records import NEW, RETRY, DailyRecord, to_csv
+from covid_etl.steps.queue_failures import queue_failures
 
 D1, D2 = date(2020, 3, 1), date(2020, 3, 2)
 
@@ -31,7 +32,7 @@ def test_failed_records_are_queued_and_retry_messages_settled(
     retries = [{"record": outcome[0].as_row(), "receipt_handle": "h1", "kind": NEW}]
     fake_aws.objects[("data", keys.retries("r1"))] = json.dumps(retries).encode()
 
-    counts = steps.queue_failures(SETTINGS, "r1")
+    counts = queue_failures(SETTINGS, "r1")
 
     assert counts == {"queued": 2, "requeued": 1, "settled": 0}
     assert fake_aws.made_visible == ["h1"] and fake_aws.deleted == []

@@ -1,4 +1,4 @@
-"""Reconcile (steps.reconcile_load) against the in-memory AWS layer."""
+"""ReconcileLoad (covid_etl/steps/reconcile_load.py) against the in-memory AWS layer."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
-from covid_etl import keys, steps
+from covid_etl import keys
 from covid_etl.records import NEW, REVISED, DailyRecord, read_csv, to_csv
+from covid_etl.steps.reconcile_load import reconcile_load
 
 D1, D2, D3 = date(2020, 3, 1), date(2020, 3, 2), date(2020, 3, 3)
 
@@ -23,7 +24,7 @@ def test_reconcile_reads_the_table_back_and_writes_each_rows_outcome(
     fake_aws.objects[("data", "failures.csv")] = b"date,error\n2020-03-03,throttled\n"
     fake_aws.table = {D1: delta[0], D2: delta[1]}
 
-    counts = steps.reconcile_load(SETTINGS, "r1", "delta.csv", "failures.csv")
+    counts = reconcile_load(SETTINGS, "r1", "delta.csv", "failures.csv")
 
     assert counts == {"inserted": 1, "updated": 1, "failed": 1}
     outcome = read_csv(fake_aws.objects[("data", keys.outcome("r1"))])

@@ -1,0 +1,21 @@
+"""FailRun: record the error of a failed run and release the lock."""
+
+from __future__ import annotations
+
+from covid_etl import aws
+from covid_etl.handler import cause_message
+from covid_etl.settings import Settings
+from covid_etl.steps._common import end_run
+
+
+def fail_run(settings: Settings, run_id: str, error: dict) -> dict:
+    """The failure path: record the error, release the lock (if this run holds it)."""
+    error_type, message = describe_error(error)
+    run = aws.get_run(settings.runs_table, run_id) or {}
+    return end_run(settings, run, run_id, run.get("counts"), message, error_type)
+
+
+def describe_error(error: dict) -> tuple[str, str]:
+    """Step Functions' {Error, Cause} as (type, readable message); a Lambda's Cause is JSON."""
+    error_type = error.get("Error", "Error")
+    return error_type, cause_message(error.get("Cause")) or error_type

@@ -1,0 +1,74 @@
+"""StartRun: take the run lock, create the run record, resolve the sources."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from covid_etl import aws
+from covid_etl.settings import Settings
+from covid_etl.sources import JHU, NYT
+from covid_etl.steps._common import iso, now, parse_time
+
+
+class RunInProgress(Exception):
+    """Another run holds the lock: this one must touch nothing."""
+
+
+class InvalidInput(Exception):
+    """The execution input is not usable."""
+
+
+def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[str, Any]) -> dict:
+    run_date = _run_date(trigger.get("as_of"))
+    started_at = iso(parse_time(started_at))
+    sources = {NYT: settings.nyt_url, JHU: settings.jhu_url} | trigger.get("sources", {})
+    try:
+        aws.acquire_lock(
+            settings.runs_table,
+            run_id,
+            started_at,
+            int(now().timestamp()),
+            settings.lock_lease_seconds,
+        )
+    except aws.LockHeld as held:
+        raise RunInProgress(
+            f"run {held.holder.get('run_id')} in progress since {held.holder.get('since')}"
+        ) from None
+    aws.put_run(
+        settings.runs_table,
+        {
+            "run_id": run_id,
+            "status": "RUNNING",
+            "started_at": started_at,
+            "run_date": run_date.isoformat(),
+            "trigger": trigger,
+        },
+    )
+    return {
+        "run_id": run_id,
+        "run_date": run_date.isoformat(),
+        "sources": sources,
+        "window": _window(trigger.get("window", {})),
+        "load_poll_seconds": settings.load_poll_seconds,
+    }
+
+
+def _window(window: dict[str, str]) -> dict[str, str]:
+    """A backfill window: only the days from..to (both optional, inclusive) are loaded."""
+    try:
+        bounds = {k: date.fromisoformat(v).isoformat() for k, v in window.items()}
+    except ValueError:
+        raise InvalidInput(f"window dates must be YYYY-MM-DD, got {window}") from None
+    if "from" in bounds and "to" in bounds and bounds["from"] > bounds["to"]:
+        raise InvalidInput(f"empty window: from {bounds['from']} is after to {bounds['to']}")
+    return bounds
+
+
+def _run_date(as_of: str | None) -> date:
+    if as_of is None:
+        return now().date()
+    try:
+        return date.fromisoformat(as_of)
+    except ValueError:
+        raise InvalidInput(f"as_of must be YYYY-MM-DD, got {as_of!r}") from None

@@ -1,0 +1,55 @@
+"""Validate: check one source's header and rows; bad rows go to rejects/ with a reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from covid_etl import aws, keys
+from covid_etl.settings import Settings
+from covid_etl.sources import SPECS, rejects_csv, shorten, validate
+
+# The samples travel in the state payload (256 KB on Step Functions): 5 x 300 characters at
+# most; every reject, whole, is in the rejects file.
+REJECT_SAMPLES = 5
+
+
+SAMPLE_CHARACTERS = 300
+
+
+def validate_source(
+    settings: Settings, run_id: str, run_date: str, source: str, extract: dict
+) -> dict:
+    """Quarantine bad rows in rejects/<run>/<source>.csv; keep the good ones in staged/."""
+    data = aws.get_object(settings.data_bucket, keys.raw(run_id, source))
+    assert data is not None, f"raw file of {source} missing"
+    result = validate(
+        source, data, run_date=date.fromisoformat(run_date), max_count=settings.max_count
+    )
+    fields = list(SPECS[source].counts)
+    valid_csv = (
+        "date,"
+        + ",".join(fields)
+        + "\n"
+        + "".join(
+            f"{row.date.isoformat()}," + ",".join(str(row.values[f]) for f in fields) + "\n"
+            for row in result.rows
+        )
+    )
+    aws.put_object(settings.data_bucket, keys.valid(run_id, source), valid_csv.encode())
+    summary = {
+        **extract,
+        "extracted": result.extracted,
+        "rejected": len(result.rejects),
+        "out_of_scope": result.out_of_scope,
+        "valid": len(result.rows),
+    }
+    if result.rejects:
+        aws.put_object(
+            settings.data_bucket, keys.rejects(run_id, source), rejects_csv(result.rejects)
+        )
+        summary["rejects_key"] = keys.rejects(run_id, source)
+        summary["reject_samples"] = [
+            shorten(f"line {r.line_number}: {r.reason}", SAMPLE_CHARACTERS)
+            for r in result.rejects[:REJECT_SAMPLES]
+        ]
+    return summary
