@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run SQL with DuckDB over the Parquet files of the local processed zone. "
         "Tables: daily (date, cases, deaths, recovered: each day's current value, as `etl "
         "export`) and processed (every load's rows, with load_date and loaded_at). Keep to the "
-        "subset the README lists and the same text runs on Athena.",
+        "subset docs/sql.md lists and the same text runs on Athena.",
         epilog="exit status: 0 answered, 2 the SQL is refused (DuckDB's message), "
         "3 no local state or no Parquet in processed/ yet",
     )
