@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import date
 
 from covid_etl.records import RECORD_FIELDS, DailyRecord
-from etl_tools.local.moto_bridge import _load_job_module
+from etl_tools.local.moto_bridge import load_job_module
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -41,5 +41,5 @@ def render(records: list[DailyRecord], output_format: str) -> str | bytes:
         rows = [{**asdict(r), "date": r.date.isoformat()} for r in records]  # counts as numbers
         return json.dumps(rows) + "\n"
     if output_format == "parquet":
-        return _load_job_module().to_parquet(to_csv(records), loaded_at=None)
+        return load_job_module().to_parquet(to_csv(records), loaded_at=None)
     return to_csv(records)

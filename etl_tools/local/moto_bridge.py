@@ -151,7 +151,7 @@ class Bridge:
             if self.load_faults.fail:
                 self.load_faults.failed_runs += 1
                 raise InjectedFault("fault injected: the load job failed")
-            summary = _load_job_module().main(argv)
+            summary = load_job_module().main(argv)
             logger().info(
                 "load job done",
                 extra={
@@ -233,7 +233,8 @@ def _day(request: dict) -> str:
     return request["PutRequest"]["Item"]["date"]["S"]
 
 
-def _load_job_module() -> ModuleType:
+def load_job_module() -> ModuleType:
+    """The Glue script as a module: the bridge runs its main, `etl export` its Parquet writer."""
     spec = importlib.util.spec_from_file_location(
         "glue_load_job", REPO_ROOT / "glue" / "load_job.py"
     )
