@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import REPO, run_python
+from covid_etl.contract import FUNCTIONS
 from etl_tools import packaging
-from etl_tools.naming import FUNCTIONS
 
 # Imports json only after the timed import, so a handler pays for its own json import.
 IMPORT_SCRIPT = """

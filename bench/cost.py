@@ -27,8 +27,8 @@ from datetime import datetime
 from typing import Any
 
 from bench.writes import RunMeasure
+from covid_etl.contract import FUNCTIONS
 from etl_tools.local.runner import local_names
-from etl_tools.naming import FUNCTIONS
 
 # AWS list prices, us-east-1, as published on the AWS pricing pages (checked 2026-11-22).
 PRICES_CHECKED = "2026-11-22"

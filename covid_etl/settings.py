@@ -1,7 +1,7 @@
 """Runtime settings of the Lambda functions and the local runner, read from environment variables.
 
-Terraform sets the same variables on every function (infra/modules/functions);
-the local runner sets them on the moto functions it creates.
+The variables are the contract's "environment" (covid_etl/contract.json): Terraform sets each
+on every function (infra/main.tf), the local runner on the moto functions it creates.
 """
 
 from __future__ import annotations
@@ -9,29 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from covid_etl.contract import ENVIRONMENT_VARIABLES
 from covid_etl.sources import DEFAULT_MAX_COUNT
-
-# Variable name -> meaning. The Terraform functions module sets each of these.
-ENVIRONMENT_VARIABLES: dict[str, str] = {
-    "DATA_BUCKET": "S3 bucket for raw/, staged/, rejects/, failures/, snapshot/, dashboard/",
-    "DAILY_TABLE": "DynamoDB table of loaded days (partition key 'date')",
-    "RUNS_TABLE": "DynamoDB table of run records and the run lock (partition key 'pk')",
-    "RETRY_QUEUE_URL": "SQS queue of records that failed to load",
-    "RETRY_DLQ_URL": "dead-letter queue of the retry queue",
-    "STATUS_TOPIC_ARN": "SNS topic of the status email",
-    "NYT_URL": "URL of the NYT us.csv",
-    "JHU_URL": "URL of the datasets/covid-19 time-series-19-covid-combined.csv",
-    "HTTP_TIMEOUT_SECONDS": "connect and read timeout of one HTTP attempt",
-    "HTTP_RETRIES": "retries of an HTTP GET on timeouts, connection errors and 5xx",
-    "HTTP_BACKOFF_SECONDS": "backoff factor between HTTP retries",
-    "LOCK_LEASE_SECONDS": "lease of the run lock; an expired lock is taken over",
-    "LOAD_POLL_SECONDS": "wait between two polls of the Glue load job",
-    "RETRY_MAX_RECEIVES": "maxReceiveCount of the retry queue's redrive policy",
-    "DASHBOARD_URL_TTL_SECONDS": "lifetime of the presigned dashboard link in the email",
-    "STATE_MACHINE_ARN": "the pipeline's state machine (started by start_from_upload)",
-    "MAX_SOURCE_BYTES": "largest source file read; a bigger one fails the run before it is read",
-    "MAX_COUNT": "largest plausible count (capped at int64); a row above it is rejected",
-}
 
 # Today's files are 21 KB and 3.6 MB. The row path holds about 19 times a file's size in memory
 # (make bench, scale: 2,120 MB for 113 MB), so 10 MB fits the functions' 256 MB.

@@ -6,9 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from covid_etl.contract import LANDING_PREFIX
 from covid_etl.sources import SOURCES
-
-LANDING_PREFIX = "landing/"
 
 
 def upload_event_pattern(bucket: str) -> dict[str, Any]:

@@ -171,9 +171,9 @@ def _env(parser: argparse.ArgumentParser) -> None:
 
 def parse_faults(specs: list[str]) -> dict[str, Any]:
     """--fault specs -> keyword arguments for the sources server and the bridge."""
+    from covid_etl.contract import FUNCTIONS
     from etl_tools.local.moto_bridge import LoadFaults
     from etl_tools.local.sources_server import UpstreamFaults
-    from etl_tools.naming import FUNCTIONS
 
     upstream: dict[str, UpstreamFaults] = {}
     load = LoadFaults()

@@ -1,108 +1,58 @@
-"""One naming convention for every AWS resource, shared by Terraform and the local runner.
+"""The contract's names (covid_etl/contract.json) for one environment of one account.
 
-Terraform's root module computes the same names in ``infra/locals.tf``; a test
-(tests/infra/test_naming.py) proves the two agree.
+Terraform renders the same templates (infra/locals.tf); the local runner creates its moto
+resources under these names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROJECT = "covid-etl"
-LOCAL_ENVIRONMENT = "local"
-
-# One Lambda function per folder under lambdas/, in pipeline order.
-FUNCTIONS: tuple[str, ...] = (
-    "start_run",
-    "extract_source",
-    "validate_source",
-    "transform_sources",
-    "collect_retries",
-    "plan_load",
-    "record_pre_load",
-    "check_load",
-    "reconcile_load",
-    "queue_failures",
-    "commit_snapshot",
-    "finish_run",
-    "fail_run",
-    "render_dashboard",
-    "notify",
-    # Not a state: consumes the upload queue and starts executions.
-    "start_from_upload",
+from covid_etl.contract import (
+    FUNCTION_NAME_TEMPLATES,
+    NAME_TEMPLATES,
+    PREFIX_TEMPLATE,
+    PROJECT,
+    render,
 )
-# The functions the state machine invokes: one ${<name>_arn} placeholder each.
-STATE_FUNCTIONS: tuple[str, ...] = FUNCTIONS[:-1]
+
+LOCAL_ENVIRONMENT = "local"
 
 
 @dataclass(frozen=True)
 class Names:
+    """``names.<kind>`` is the name of each resource kind in the contract's "names"."""
+
     environment: str
     account_id: str
     region: str = "us-east-1"
     project: str = PROJECT
+    # The local runner and moto live in the commercial partition.
+    partition: str = "aws"
 
     @property
     def prefix(self) -> str:
-        return f"{self.project}-{self.environment}"
+        return render(PREFIX_TEMPLATE, project=self.project, environment=self.environment)
 
-    @property
-    def data_bucket(self) -> str:
-        # Bucket names are global: the account id keeps them unique.
-        return f"{self.prefix}-data-{self.account_id}"
-
-    @property
-    def daily_table(self) -> str:
-        return f"{self.prefix}-daily"
-
-    @property
-    def runs_table(self) -> str:
-        return f"{self.prefix}-runs"
-
-    @property
-    def retry_queue(self) -> str:
-        return f"{self.prefix}-retry"
-
-    @property
-    def retry_dlq(self) -> str:
-        return f"{self.prefix}-retry-dlq"
-
-    @property
-    def upload_queue(self) -> str:
-        return f"{self.prefix}-uploads"
-
-    @property
-    def upload_dlq(self) -> str:
-        return f"{self.prefix}-uploads-dlq"
-
-    @property
-    def upload_rule(self) -> str:
-        return f"{self.prefix}-uploads"
-
-    @property
-    def state_machine_arn(self) -> str:
-        return f"arn:aws:states:{self.region}:{self.account_id}:stateMachine:{self.state_machine}"
-
-    @property
-    def status_topic(self) -> str:
-        return f"{self.prefix}-status"
-
-    @property
-    def load_job(self) -> str:
-        return f"{self.prefix}-load"
-
-    @property
-    def state_machine(self) -> str:
-        return f"{self.prefix}-daily"
-
-    @property
-    def schedule(self) -> str:
-        return f"{self.prefix}-daily"
+    def __getattr__(self, kind: str) -> str:
+        # Only called for attributes the class lacks: the contract's resource kinds.
+        if kind not in NAME_TEMPLATES:
+            raise AttributeError(f"no resource kind {kind!r} in the contract's names")
+        return self._render(NAME_TEMPLATES[kind])
 
     def function(self, name: str) -> str:
-        if name not in FUNCTIONS:
+        if name not in FUNCTION_NAME_TEMPLATES:
             raise KeyError(f"unknown function {name!r}")
-        return f"{self.prefix}-{name.replace('_', '-')}"
+        return self._render(FUNCTION_NAME_TEMPLATES[name])
 
     def function_arn(self, name: str) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function(name)}"
+        return f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{self.function(name)}"
+
+    def _render(self, template: str) -> str:
+        return render(
+            template,
+            prefix=self.prefix,
+            account_id=self.account_id,
+            region=self.region,
+            partition=self.partition,
+        )

@@ -31,7 +31,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from etl_tools.naming import FUNCTIONS
+from covid_etl.contract import FUNCTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO / "build"  # infra/ reads ${path.root}/../build
@@ -91,7 +91,7 @@ def files_under(root: Path, excluded_dirs: set[str], prefix: str) -> dict[str, b
 def function_entries(name: str, lambdas: Path = LAMBDAS) -> dict[str, bytes]:
     handler = lambdas / name / "handler.py"
     if not handler.is_file():
-        raise PackagingError(f"{handler} is missing: every function in FUNCTIONS needs one")
+        raise PackagingError(f"{handler} is missing: every contract function needs one")
     return {"handler.py": handler.read_bytes()}
 
 
@@ -99,7 +99,9 @@ def check_function_folders(lambdas: Path = LAMBDAS) -> None:
     folders = {p.name for p in lambdas.iterdir() if p.is_dir() and not p.name.startswith("_")}
     extra = sorted(folders - set(FUNCTIONS))
     if extra:
-        raise PackagingError(f"lambdas/ folders not in etl_tools.naming.FUNCTIONS: {extra}")
+        raise PackagingError(
+            f"lambdas/ folders not in covid_etl/contract.json's functions: {extra}"
+        )
 
 
 def layer_requirements(pyproject: Path = REPO / "pyproject.toml") -> list[str]:

@@ -1,120 +1,13 @@
-"""What each function, the Glue job and the state machine may do: the least-privilege contract.
+"""The IAM action of each AWS call, to check recorded calls against the contract's grants.
 
-Terraform builds one IAM role per function from the same lists (infra/modules/functions);
-tests/infra checks the roles grant exactly these actions, and the e2e tests record every
-AWS call a handler makes and check it is listed here.
-
-A resource is (kind, scope): kind names a resource the pipeline owns; scope is an S3 key
-prefix for "bucket" (empty for bucket-level actions) and empty otherwise.
+The grants themselves live in covid_etl/contract.json (FUNCTION_GRANTS, LOAD_JOB_GRANTS in
+covid_etl.contract), from which Terraform builds one role per function; the e2e tests record
+every AWS call a handler makes and check its action is granted.
 """
 
 from __future__ import annotations
 
-Grant = tuple[str, str, str]  # (IAM action, resource kind, S3 prefix or "")
-
-BUCKET, DAILY, RUNS, RETRY, DLQ, TOPIC, UPLOADS, STATE_MACHINE = (
-    "bucket",
-    "daily_table",
-    "runs_table",
-    "retry_queue",
-    "retry_dlq",
-    "status_topic",
-    "upload_queue",
-    "state_machine",
-)
-
-FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
-    "start_run": (
-        ("dynamodb:PutItem", RUNS, ""),
-        ("dynamodb:GetItem", RUNS, ""),
-    ),
-    "extract_source": (
-        ("s3:GetObject", BUCKET, "landing/"),
-        ("s3:GetObject", BUCKET, "raw/"),
-        ("s3:PutObject", BUCKET, "raw/"),
-        ("s3:GetObject", BUCKET, "state/"),
-        ("s3:PutObject", BUCKET, "state/"),
-        ("s3:ListBucket", BUCKET, ""),
-    ),
-    "validate_source": (
-        ("s3:GetObject", BUCKET, "raw/"),
-        ("s3:PutObject", BUCKET, "staged/"),
-        ("s3:PutObject", BUCKET, "rejects/"),
-    ),
-    "transform_sources": (
-        ("s3:GetObject", BUCKET, "staged/"),
-        ("s3:PutObject", BUCKET, "staged/"),
-    ),
-    "collect_retries": (
-        ("sqs:ReceiveMessage", RETRY, ""),
-        ("s3:PutObject", BUCKET, "staged/"),
-    ),
-    "plan_load": (
-        ("s3:GetObject", BUCKET, "staged/"),
-        ("s3:GetObject", BUCKET, "snapshot/"),
-        ("s3:PutObject", BUCKET, "staged/"),
-        ("s3:ListBucket", BUCKET, ""),
-    ),
-    "record_pre_load": (("dynamodb:UpdateItem", RUNS, ""),),
-    "check_load": (("dynamodb:UpdateItem", RUNS, ""),),
-    "reconcile_load": (
-        ("s3:GetObject", BUCKET, "staged/"),
-        ("s3:GetObject", BUCKET, "failures/"),
-        ("s3:PutObject", BUCKET, "staged/"),
-        ("s3:ListBucket", BUCKET, ""),
-        ("dynamodb:BatchGetItem", DAILY, ""),
-    ),
-    "queue_failures": (
-        ("s3:GetObject", BUCKET, "staged/"),
-        ("sqs:SendMessage", RETRY, ""),
-        ("sqs:DeleteMessage", RETRY, ""),
-        ("sqs:ChangeMessageVisibility", RETRY, ""),
-    ),
-    "commit_snapshot": (
-        ("s3:GetObject", BUCKET, "staged/"),
-        ("s3:GetObject", BUCKET, "snapshot/"),
-        ("s3:PutObject", BUCKET, "snapshot/"),
-        ("s3:ListBucket", BUCKET, ""),
-    ),
-    "finish_run": (
-        ("dynamodb:GetItem", RUNS, ""),
-        ("dynamodb:UpdateItem", RUNS, ""),
-        ("dynamodb:DeleteItem", RUNS, ""),
-    ),
-    "fail_run": (
-        ("dynamodb:GetItem", RUNS, ""),
-        ("dynamodb:UpdateItem", RUNS, ""),
-        ("dynamodb:DeleteItem", RUNS, ""),
-    ),
-    "render_dashboard": (
-        ("dynamodb:Scan", DAILY, ""),
-        ("dynamodb:Scan", RUNS, ""),
-        ("s3:PutObject", BUCKET, "dashboard/"),
-    ),
-    "notify": (
-        ("dynamodb:GetItem", RUNS, ""),
-        ("sqs:GetQueueAttributes", DLQ, ""),
-        ("s3:GetObject", BUCKET, "dashboard/"),
-        ("sns:Publish", TOPIC, ""),
-    ),
-    "start_from_upload": (
-        # What the SQS event source mapping needs of the function's role.
-        ("sqs:ReceiveMessage", UPLOADS, ""),
-        ("sqs:DeleteMessage", UPLOADS, ""),
-        ("sqs:GetQueueAttributes", UPLOADS, ""),
-        ("states:StartExecution", STATE_MACHINE, ""),
-    ),
-}
-
-LOAD_JOB_GRANTS: tuple[Grant, ...] = (
-    ("s3:GetObject", BUCKET, "staged/"),
-    ("s3:PutObject", BUCKET, "failures/"),
-    ("dynamodb:BatchWriteItem", DAILY, ""),
-    # A batch DynamoDB refuses as a whole is retried item by item to isolate the bad record.
-    ("dynamodb:PutItem", DAILY, ""),
-    # The processed zone: the staged days as Parquet, partitioned by load date.
-    ("s3:PutObject", BUCKET, "processed/"),
-)
+from covid_etl.contract import FUNCTION_GRANTS
 
 # botocore operation names whose IAM action differs from "<service>:<Operation>".
 _ACTION_OF_OPERATION = {

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from etl_tools.naming import STATE_FUNCTIONS, Names
+from covid_etl.contract import STATE_FUNCTIONS
+from etl_tools.naming import Names
 
 DEFINITION_PATH = Path(__file__).resolve().parent.parent / "statemachine.asl.json"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -60,31 +60,10 @@ module "notifications" {
   emails      = var.notification_emails
 }
 
-module "functions" {
-  source = "./modules/functions"
-
-  function_names     = local.function_names
-  package_dir        = local.build_dir
-  layer_name         = "${local.prefix}-library"
-  kms_key_arn        = module.encryption.key_arn
-  memory_mb          = var.lambda_memory_mb
-  timeout_seconds    = var.lambda_timeout_seconds
-  log_retention_days = var.log_retention_days
-
-  resource_arns = {
-    bucket       = module.storage.bucket_arn
-    daily_table  = module.tables.daily_table_arn
-    runs_table   = module.tables.runs_table_arn
-    retry_queue  = module.queues.retry_queue_arn
-    retry_dlq    = module.queues.retry_dlq_arn
-    status_topic = module.notifications.topic_arn
-    upload_queue = module.queues.upload_queue_arn
-    # From names: the state machine's own ARN would wait for the functions (a cycle).
-    state_machine = local.names.state_machine_arn
-  }
-
-  # covid_etl.settings.ENVIRONMENT_VARIABLES, the same for every function.
-  environment_variables = {
+# The value of each variable of the contract's environment: a variable the contract adds
+# without a value here fails the plan.
+locals {
+  function_environment = {
     DATA_BUCKET               = module.storage.bucket_name
     DAILY_TABLE               = module.tables.daily_table_name
     RUNS_TABLE                = module.tables.runs_table_name
@@ -106,10 +85,39 @@ module "functions" {
   }
 }
 
+module "functions" {
+  source = "./modules/functions"
+
+  function_names     = local.function_names
+  grants             = { for fn, function in local.contract.functions : fn => function.grants }
+  package_dir        = local.build_dir
+  layer_name         = "${local.prefix}-library"
+  kms_key_arn        = module.encryption.key_arn
+  memory_mb          = var.lambda_memory_mb
+  timeout_seconds    = var.lambda_timeout_seconds
+  log_retention_days = var.log_retention_days
+
+  resource_arns = {
+    bucket       = module.storage.bucket_arn
+    daily_table  = module.tables.daily_table_arn
+    runs_table   = module.tables.runs_table_arn
+    retry_queue  = module.queues.retry_queue_arn
+    retry_dlq    = module.queues.retry_dlq_arn
+    status_topic = module.notifications.topic_arn
+    upload_queue = module.queues.upload_queue_arn
+    # From names: the state machine's own ARN would wait for the functions (a cycle).
+    state_machine = local.names.state_machine_arn
+  }
+
+  # The contract's environment, the same for every function.
+  environment_variables = { for name, meaning in local.contract.environment : name => local.function_environment[name] }
+}
+
 module "glue" {
   source = "./modules/glue"
 
   job_name        = local.names.load_job
+  grants          = local.contract.load_job.grants
   script_path     = local.glue_script
   bucket_name     = module.storage.bucket_name
   bucket_arn      = module.storage.bucket_arn

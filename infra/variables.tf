@@ -1,6 +1,6 @@
 variable "project" {
   type        = string
-  description = "Project name, the first part of every resource name (etl_tools.naming.PROJECT)."
+  description = "Project name, the first part of every resource name (the contract's project)."
   default     = "covid-etl"
 
   validation {

@@ -36,8 +36,9 @@ from urllib.parse import unquote
 import boto3
 from botocore.response import StreamingBody
 
+from covid_etl.contract import FUNCTIONS
 from covid_etl.handler import logger
-from etl_tools.naming import FUNCTIONS, Names
+from etl_tools.naming import Names
 from etl_tools.permissions import iam_action
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -27,6 +27,7 @@ from typing import Any
 import boto3
 
 from covid_etl import aws, keys
+from covid_etl.contract import FUNCTIONS
 from covid_etl.handler import LOGGER_NAME, JsonFormatter, cause_message, logger
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
@@ -35,7 +36,7 @@ from etl_tools.local import moto_bridge
 from etl_tools.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
 from etl_tools.local.sources_server import this_process_url
 from etl_tools.local.state_store import State, StateStore
-from etl_tools.naming import FUNCTIONS, LOCAL_ENVIRONMENT, Names
+from etl_tools.naming import LOCAL_ENVIRONMENT, Names
 from etl_tools.statemachine import DEFINITION_PATH, render, result_paths, template_values
 
 ACCOUNT_ID = "123456789012"  # moto's default account

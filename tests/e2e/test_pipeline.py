@@ -8,8 +8,8 @@ from datetime import date
 from conftest import JHU_BYTES, NYT_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl.accounting import invariant_violations
-from etl_tools.naming import FUNCTIONS
-from etl_tools.permissions import LOAD_JOB_GRANTS, allowed_actions
+from covid_etl.contract import FUNCTIONS, LOAD_JOB_GRANTS
+from etl_tools.permissions import allowed_actions
 
 
 def test_first_run_loads_exactly_the_days_both_sources_share(pipeline: Pipeline) -> None:

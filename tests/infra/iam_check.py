@@ -7,7 +7,7 @@ Rules, for every aws_iam_policy_document in a module:
   (its ARN does not exist before the key does);
 - a Deny statement may use wildcards: they widen what is refused, never what is allowed;
 - actions must be readable here: literal lists, a variable's default, or the statements of the
-  grants module (whose actions are the literal triples of the calling module's local.grants).
+  grants module (whose actions are the contract's grants, covid_etl/contract.json).
 And every policy argument of a resource comes from such a document, so nothing escapes the check.
 """
 
@@ -18,7 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from covid_etl.contract import FUNCTION_GRANTS, LOAD_JOB_GRANTS
+
 from .tfconfig import Block, Module, attributes, blocks, dynamic_blocks, reference
+
+# What the grants module may be given: every grant in the contract.
+CONTRACT_GRANTS = [
+    *(grant for grants in FUNCTION_GRANTS.values() for grant in grants),
+    *LOAD_JOB_GRANTS,
+]
 
 # Actions without resource-level permissions (Service Authorization Reference): "*" is the
 # only valid resource. CloudWatch Logs' log delivery and X-Ray's trace calls.
@@ -130,22 +138,13 @@ def _dynamic_statements(
     values = attributes(content)
     grants = _GRANTS_REF.match(reference(spec.get("for_each")) or "")
     if grants and reference(values.get("actions")) == "statement.value.actions":
-        # The grants module: one statement per resource, actions from local.grants, resources
-        # from the module's resource_arns (ARNs, never "*": tests/infra/test_iam.py).
-        for action in sorted({grant[0] for grant in _grant_triples(module)}):
+        # The grants module: one statement per resource, actions from the contract's grants,
+        # resources from the module's resource_arns (ARNs, never "*": tests/infra/test_iam.py).
+        for action in sorted({action for action, _, _ in CONTRACT_GRANTS}):
             yield Statement(f"{where} grants", "Allow", [action], ["<arn of a granted resource>"])
         return
     # A statement switched on or off (for_each = cond ? [..] : []): check it as written.
     yield _statement(module, f"{where} dynamic", content)
-
-
-def _grant_triples(module: Module) -> list[list[str]]:
-    grants = module.locals.get("grants")
-    if isinstance(grants, dict):
-        return [triple for triples in grants.values() for triple in triples]
-    if isinstance(grants, list):
-        return grants
-    raise ValueError(f"{module.path}: uses the grants module without a literal local.grants")
 
 
 def _strings(module: Module, value: Any) -> list[str] | None:

@@ -1,5 +1,5 @@
-"""What ties infra/ to the code: one function per lambdas/ folder, the state machine's
-placeholders, the functions' environment, the defaults, and every reference declared."""
+"""What ties infra/ to the code beyond the contract (tests/infra/test_contract.py): the function
+resource, the state machine's placeholders, the settings' defaults, every reference declared."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from covid_etl.settings import ENVIRONMENT_VARIABLES, Settings
-from etl_tools.naming import FUNCTIONS, Names
+from covid_etl.contract import ENVIRONMENT_VARIABLES, FUNCTIONS
+from covid_etl.settings import Settings
+from etl_tools.naming import Names
 from etl_tools.statemachine import (
     AWS_LOCK_WAIT,
     DEFINITION_PATH,
@@ -20,7 +21,6 @@ from etl_tools.statemachine import (
 
 from . import reference_check, terraform_cli, tfconfig
 
-LAMBDAS = tfconfig.REPO / "lambdas"
 # Settings that name a resource: Terraform passes the resource's attribute, not a variable.
 RESOURCE_SETTINGS = {
     "DATA_BUCKET",
@@ -41,32 +41,7 @@ def module(name: str) -> tfconfig.Module:
     return tfconfig.load_module(tfconfig.INFRA / "modules" / name)
 
 
-# --- one Terraform function per lambdas/ folder -------------------------------------------
-
-
-def lambda_folders() -> set[str]:
-    return {path.parent.name for path in LAMBDAS.glob("*/handler.py")}
-
-
-def function_problems(
-    folders: set[str], terraform: list[str], naming: tuple[str, ...]
-) -> list[str]:
-    problems = []
-    duplicates = sorted({fn for fn in terraform if terraform.count(fn) > 1})
-    if duplicates:
-        problems.append(f"functions defined twice in Terraform: {duplicates}")
-    if missing := sorted(folders - set(terraform)):
-        problems.append(f"lambdas/ folders without a Terraform function: {missing}")
-    if missing := sorted(set(terraform) - folders):
-        problems.append(f"Terraform functions without a lambdas/<name>/handler.py: {missing}")
-    if list(naming) != terraform:
-        problems.append(f"Terraform functions {terraform} are not etl_tools.naming.FUNCTIONS")
-    return problems
-
-
-def test_one_terraform_function_per_lambda_folder() -> None:
-    terraform = root().locals["functions"]
-    assert function_problems(lambda_folders(), terraform, FUNCTIONS) == []
+# --- the functions -------------------------------------------------------------------------
 
 
 def test_the_function_resource_makes_one_function_per_folder() -> None:
@@ -82,25 +57,13 @@ def test_the_function_resource_makes_one_function_per_folder() -> None:
     assert body["for_each"] == "${var.function_names}"
     assert body["filename"] == "${var.package_dir}/functions/${each.key}.zip"
     assert body["handler"] == "handler.handler"
-    assert root().modules["functions"]["function_names"] == "${local.function_names}"
-    assert set(module("functions").locals["grants"]) == set(FUNCTIONS)
-
-
-@pytest.mark.parametrize(
-    ("folders", "terraform", "expected"),
-    [
-        ({"a", "b", "c"}, ["a", "b"], "lambdas/ folders without a Terraform function: ['c']"),
-        ({"a"}, ["a", "b"], "Terraform functions without a lambdas/<name>/handler.py: ['b']"),
-        ({"a", "b"}, ["a", "b", "b"], "functions defined twice in Terraform: ['b']"),
-        (
-            {"a", "b"},
-            ["b", "a"],
-            "Terraform functions ['b', 'a'] are not etl_tools.naming.FUNCTIONS",
-        ),
-    ],
-)
-def test_the_function_check_fails(folders: set[str], terraform: list[str], expected: str) -> None:
-    assert expected in function_problems(folders, terraform, ("a", "b"))
+    functions = root().modules["functions"]
+    assert functions["function_names"] == "${local.function_names}"
+    # Each role is built from the contract's grants (tests/infra/test_iam.py: exactly those).
+    assert functions["grants"] == (
+        "${{for fn, function in local.contract.functions : fn => function.grants}}"
+    )
+    assert module("functions").modules["grants"]["for_each"] == "${var.grants}"
 
 
 # --- the state machine's placeholders -------------------------------------------------------
@@ -207,16 +170,20 @@ def test_the_workflow_waits_for_the_lock_as_aws_lock_wait_says() -> None:
 # --- the functions' environment -------------------------------------------------------------
 
 
-def test_every_function_gets_every_setting() -> None:
-    environment = root().modules["functions"]["environment_variables"]
-    assert set(environment) == set(ENVIRONMENT_VARIABLES)
+def test_every_function_gets_the_contracts_environment() -> None:
+    """Terraform's values (tests/infra/test_contract.py: one per contract variable) reach every
+    function through the contract's list."""
+    assert root().modules["functions"]["environment_variables"] == (
+        "${{for name, meaning in local.contract.environment : "
+        "name => local.function_environment[name]}}"
+    )
     step = module("functions").resource("aws_lambda_function", "step").body
     assert step["environment"][0]["variables"] == "${var.environment_variables}"
 
 
 def test_tunable_settings_default_to_the_librarys_defaults() -> None:
     """Each non-resource setting comes from a root variable whose default is Settings'."""
-    environment = root().modules["functions"]["environment_variables"]
+    environment = root().locals["function_environment"]
     variables = root().variables
     defaults = Settings.__dataclass_fields__
     for name in sorted(set(ENVIRONMENT_VARIABLES) - RESOURCE_SETTINGS):

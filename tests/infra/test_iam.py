@@ -1,5 +1,5 @@
 """Least privilege: no wildcard grants anywhere in infra/, and each role grants exactly what
-etl_tools/permissions.py says its code calls, plus a short list of documented extras."""
+the contract (covid_etl/contract.json) grants it, plus a short list of documented extras."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl_tools.permissions import FUNCTION_GRANTS, LOAD_JOB_GRANTS, Grant
+from covid_etl.contract import FUNCTION_GRANTS, LOAD_JOB_GRANTS, Grant
 
 from . import iam_check, terraform_cli, tfconfig
 
@@ -48,10 +48,6 @@ ARNS = {
 
 def module(name: str) -> tfconfig.Module:
     return tfconfig.load_module(MODULES / name)
-
-
-def triples(grants: list[list[str]]) -> set[Grant]:
-    return {tuple(grant) for grant in grants}
 
 
 # --- no wildcards ---------------------------------------------------------------------------
@@ -154,17 +150,14 @@ def test_the_wildcard_check_allows_the_documented_exceptions(
 # --- each function's role: exactly its grants --------------------------------------------------
 
 
-def test_function_grants_are_the_permission_contract() -> None:
-    grants = module("functions").locals["grants"]
-    assert set(grants) == set(FUNCTION_GRANTS)
-    for function, expected in FUNCTION_GRANTS.items():
-        assert triples(grants[function]) == set(expected), function
-        assert len(grants[function]) == len(expected), f"{function}: a grant listed twice"
-
-
-def test_load_job_grants_are_the_permission_contract() -> None:
-    grants = module("glue").locals["grants"]
-    assert triples(grants) == set(LOAD_JOB_GRANTS)
+def test_the_roles_are_built_from_the_contracts_grants() -> None:
+    """The functions' and the load job's grants reach their modules straight from the contract."""
+    root = tfconfig.load_module(tfconfig.INFRA)
+    assert root.modules["functions"]["grants"] == (
+        "${{for fn, function in local.contract.functions : fn => function.grants}}"
+    )
+    assert root.modules["glue"]["grants"] == "${local.contract.load_job.grants}"
+    assert module("glue").modules["grants"]["grants"] == "${var.grants}"
 
 
 def expected_statements(grants: tuple[Grant, ...]) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -247,8 +240,8 @@ def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
     }
     assert by_sid["InvokeOwnFunctions"].actions == ["lambda:InvokeFunction"]
     assert by_sid["InvokeOwnFunctions"].resources == ["${sort(values(var.function_arns))}"]
-    # ... and the root passes it the state functions' ARNs only (tests/infra/test_naming.py:
-    # those the definition invokes), not start_from_upload's.
+    # ... and the root passes it the state functions' ARNs only (the contract's, which
+    # tests/integration/test_statemachine_definition.py proves the definition invokes).
     assert tfconfig.load_module(tfconfig.INFRA).modules["workflow"]["function_arns"] == (
         "${{for fn in local.state_functions : fn => module.functions.function_arns[fn]}}"
     )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from covid_etl.contract import FUNCTIONS
 from etl_tools import packaging
-from etl_tools.naming import FUNCTIONS
 
 PINNED_SDK = {"boto3": "1.44.5", "botocore": "1.44.5"}  # pyproject.toml
 

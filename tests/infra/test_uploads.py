@@ -130,7 +130,9 @@ def test_the_routing_check_fails_on_a_pattern_without_the_bucket(
 def test_the_rule_watches_the_data_bucket_which_sends_its_events() -> None:
     uploads = root().modules["uploads"]
     assert uploads["bucket_name"] == "${module.storage.bucket_name}"
-    assert uploads["landing_prefix"] == "${local.landing_prefix}"  # = LANDING_PREFIX (test_naming)
+    assert (
+        uploads["landing_prefix"] == "${local.landing_prefix}"
+    )  # = LANDING_PREFIX (test_contract)
     assert uploads["rule_name"] == "${local.names.upload_rule}"
     notification = module("storage").resource("aws_s3_bucket_notification", "data").body
     assert notification["bucket"] == "${aws_s3_bucket.data.id}"
@@ -262,7 +264,7 @@ def test_start_from_upload_gets_the_state_machine_arn_from_names_and_apply_check
     convention (the state machine's own ARN would wait for the functions: a cycle); a check
     block compares it with the deployed state machine after every plan and apply."""
     functions = root().modules["functions"]
-    assert functions["environment_variables"]["STATE_MACHINE_ARN"] == (
+    assert root().locals["function_environment"]["STATE_MACHINE_ARN"] == (
         "${local.names.state_machine_arn}"
     )
     assert functions["resource_arns"]["state_machine"] == "${local.names.state_machine_arn}"

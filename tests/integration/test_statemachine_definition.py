@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from etl_tools.naming import STATE_FUNCTIONS, Names
+from covid_etl.contract import STATE_FUNCTIONS
+from etl_tools.naming import Names
 from etl_tools.statemachine import (
     AWS_LOCK_WAIT,
     DEFINITION_PATH,

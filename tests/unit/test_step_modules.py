@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from covid_etl import steps
+from covid_etl.contract import FUNCTIONS
 from etl_tools import diagram
-from etl_tools.naming import FUNCTIONS
 
 LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 

@@ -1,105 +1,17 @@
 # One Lambda function per folder under lambdas/ (code: build/functions/<name>.zip, made by
 # `make package`), the shared library as a layer, and one role per function.
 locals {
-  # What each handler calls: etl_tools/permissions.py FUNCTION_GRANTS, triple for triple.
-  # tests/infra/test_iam.py proves the two are equal.
-  grants = {
-    start_run = [
-      ["dynamodb:PutItem", "runs_table", ""],
-      ["dynamodb:GetItem", "runs_table", ""],
-    ]
-    extract_source = [
-      ["s3:GetObject", "bucket", "landing/"],
-      ["s3:GetObject", "bucket", "raw/"],
-      ["s3:PutObject", "bucket", "raw/"],
-      ["s3:GetObject", "bucket", "state/"],
-      ["s3:PutObject", "bucket", "state/"],
-      ["s3:ListBucket", "bucket", ""],
-    ]
-    validate_source = [
-      ["s3:GetObject", "bucket", "raw/"],
-      ["s3:PutObject", "bucket", "staged/"],
-      ["s3:PutObject", "bucket", "rejects/"],
-    ]
-    transform_sources = [
-      ["s3:GetObject", "bucket", "staged/"],
-      ["s3:PutObject", "bucket", "staged/"],
-    ]
-    collect_retries = [
-      ["sqs:ReceiveMessage", "retry_queue", ""],
-      ["s3:PutObject", "bucket", "staged/"],
-    ]
-    plan_load = [
-      ["s3:GetObject", "bucket", "staged/"],
-      ["s3:GetObject", "bucket", "snapshot/"],
-      ["s3:PutObject", "bucket", "staged/"],
-      ["s3:ListBucket", "bucket", ""],
-    ]
-    record_pre_load = [
-      ["dynamodb:UpdateItem", "runs_table", ""],
-    ]
-    check_load = [
-      ["dynamodb:UpdateItem", "runs_table", ""],
-    ]
-    reconcile_load = [
-      ["s3:GetObject", "bucket", "staged/"],
-      ["s3:GetObject", "bucket", "failures/"],
-      ["s3:PutObject", "bucket", "staged/"],
-      ["s3:ListBucket", "bucket", ""],
-      ["dynamodb:BatchGetItem", "daily_table", ""],
-    ]
-    queue_failures = [
-      ["s3:GetObject", "bucket", "staged/"],
-      ["sqs:SendMessage", "retry_queue", ""],
-      ["sqs:DeleteMessage", "retry_queue", ""],
-      ["sqs:ChangeMessageVisibility", "retry_queue", ""],
-    ]
-    commit_snapshot = [
-      ["s3:GetObject", "bucket", "staged/"],
-      ["s3:GetObject", "bucket", "snapshot/"],
-      ["s3:PutObject", "bucket", "snapshot/"],
-      ["s3:ListBucket", "bucket", ""],
-    ]
-    finish_run = [
-      ["dynamodb:GetItem", "runs_table", ""],
-      ["dynamodb:UpdateItem", "runs_table", ""],
-      ["dynamodb:DeleteItem", "runs_table", ""],
-    ]
-    fail_run = [
-      ["dynamodb:GetItem", "runs_table", ""],
-      ["dynamodb:UpdateItem", "runs_table", ""],
-      ["dynamodb:DeleteItem", "runs_table", ""],
-    ]
-    render_dashboard = [
-      ["dynamodb:Scan", "daily_table", ""],
-      ["dynamodb:Scan", "runs_table", ""],
-      ["s3:PutObject", "bucket", "dashboard/"],
-    ]
-    notify = [
-      ["dynamodb:GetItem", "runs_table", ""],
-      ["sqs:GetQueueAttributes", "retry_dlq", ""],
-      ["s3:GetObject", "bucket", "dashboard/"],
-      ["sns:Publish", "status_topic", ""],
-    ]
-    start_from_upload = [
-      ["sqs:ReceiveMessage", "upload_queue", ""],
-      ["sqs:DeleteMessage", "upload_queue", ""],
-      ["sqs:GetQueueAttributes", "upload_queue", ""],
-      ["states:StartExecution", "state_machine", ""],
-    ]
-  }
-
   # Every function decrypts (its environment variables, objects, messages); those that write to
   # the encrypted bucket, queue or topic also make data keys.
   encrypting_actions = ["s3:PutObject", "sqs:SendMessage", "sns:Publish"]
   makes_data_keys = {
-    for fn, grants in local.grants : fn => anytrue([for grant in grants : contains(local.encrypting_actions, grant[0])])
+    for fn, grants in var.grants : fn => anytrue([for grant in grants : contains(local.encrypting_actions, grant[0])])
   }
 }
 
 module "grants" {
   source   = "../grants"
-  for_each = local.grants
+  for_each = var.grants
 
   grants        = each.value
   resource_arns = var.resource_arns

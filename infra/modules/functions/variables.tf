@@ -3,6 +3,11 @@ variable "function_names" {
   description = "Lambda function name of each step, keyed by its lambdas/ folder name."
 }
 
+variable "grants" {
+  type        = map(list(list(string)))
+  description = "What each function's handler calls, keyed like function_names: the contract's grants (covid_etl/contract.json)."
+}
+
 variable "package_dir" {
   type        = string
   description = "Folder `make package` builds into: functions/<step>.zip and layer.zip."
@@ -20,7 +25,7 @@ variable "resource_arns" {
 
 variable "environment_variables" {
   type        = map(string)
-  description = "Environment of every function (covid_etl.settings.ENVIRONMENT_VARIABLES)."
+  description = "Environment of every function: the contract's environment (covid_etl/contract.json)."
 }
 
 variable "kms_key_arn" {

@@ -2,15 +2,6 @@
 # staged days as Parquet under processed/ (glue/load_job.py). The state machine starts it with
 # --run_id, --delta_key, --failures_key, --daily_key and --processed_key.
 locals {
-  # etl_tools/permissions.py LOAD_JOB_GRANTS, triple for triple (tests/infra/test_iam.py).
-  grants = [
-    ["s3:GetObject", "bucket", "staged/"],
-    ["s3:PutObject", "bucket", "failures/"],
-    ["dynamodb:BatchWriteItem", "daily_table", ""],
-    ["dynamodb:PutItem", "daily_table", ""],
-    ["s3:PutObject", "bucket", "processed/"],
-  ]
-
   log_groups = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
 }
 
@@ -23,7 +14,7 @@ data "aws_region" "current" {}
 module "grants" {
   source = "../grants"
 
-  grants = local.grants
+  grants = var.grants
   resource_arns = {
     bucket      = var.bucket_arn
     daily_table = var.daily_table_arn

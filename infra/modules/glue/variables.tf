@@ -3,6 +3,11 @@ variable "job_name" {
   description = "Name of the Glue job, its role and its security configuration (<prefix>-load)."
 }
 
+variable "grants" {
+  type        = list(list(string))
+  description = "What the job's script calls: the contract's load_job grants (covid_etl/contract.json)."
+}
+
 variable "script_path" {
   type        = string
   description = "Local path of the job's script (glue/load_job.py)."

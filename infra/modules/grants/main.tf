@@ -1,4 +1,4 @@
-# Turns grants written as etl_tools/permissions.py writes them, (action, resource kind, S3
+# Turns grants written as covid_etl/contract.json writes them, (action, resource kind, S3
 # prefix), into IAM statements: one per resource, with exactly the actions granted on it.
 # A prefix narrows an S3 grant to the objects under it; bucket-level actions have none.
 locals {

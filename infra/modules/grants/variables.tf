@@ -1,6 +1,6 @@
 variable "grants" {
   type        = list(tuple([string, string, string]))
-  description = "(IAM action, resource kind, S3 key prefix or \"\") triples, as in etl_tools/permissions.py."
+  description = "(IAM action, resource kind, S3 key prefix or \"\") triples, as in covid_etl/contract.json."
 }
 
 variable "resource_arns" {

@@ -31,7 +31,7 @@ variable "period_seconds" {
 
 variable "function_names" {
   type        = map(string)
-  description = "Deployed Lambda function name of each function in etl_tools.naming.FUNCTIONS, keyed by that name."
+  description = "Deployed Lambda function name of each function of the contract (covid_etl/contract.json), keyed by that name."
 }
 
 variable "queue_names" {

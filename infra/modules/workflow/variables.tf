@@ -10,7 +10,7 @@ variable "definition_path" {
 
 variable "function_arns" {
   type        = map(string)
-  description = "ARN of each step's Lambda function, keyed by step (etl_tools.naming.FUNCTIONS)."
+  description = "ARN of each step's Lambda function, keyed by step (the contract's state functions)."
 }
 
 variable "load_job_name" {
