@@ -1,7 +1,7 @@
 """What every Lambda handler shares: event validation, settings, JSON logs with the run id.
 
-A handler module is a schema and one line: ``handler = lambda_handler(SCHEMA, some_step)``, with
-the step imported from its own module, ``covid_etl/steps/<function>.py``.
+A handler module is one line, ``handler = lambda_handler(SCHEMA, some_step)``, with the step
+and its input SCHEMA imported from their module, ``covid_etl/steps/<function>.py``.
 Exceptions propagate: their class name becomes the Step Functions error name (RunInProgress,
 SourceUnusable, SourceUnavailable, ...), which the state machine's Retry and Catch match on;
 AWS throttling and 5xx errors become TransientAwsError, which every Task retries.

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from covid_etl import aws
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.settings import Settings
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "job_run_id": {"type": "string"},
+        "job_run": {"type": "object", "required": ["JobRunState"]},
+    }
+)
 
 JOB_SUCCEEDED = "SUCCEEDED"
 

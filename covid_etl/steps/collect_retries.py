@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 
 from covid_etl import aws, keys
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.settings import Settings
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema({"run_id": RUN_ID})
 
 
 def collect_retries(settings: Settings, run_id: str) -> dict:

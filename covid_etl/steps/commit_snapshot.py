@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from covid_etl import aws, keys
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.records import records_from_csv, to_csv
 from covid_etl.settings import Settings
 from covid_etl.steps._common import read_snapshot
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema({"run_id": RUN_ID})
 
 
 def commit_snapshot(settings: Settings, run_id: str) -> dict:

@@ -6,7 +6,17 @@ import json
 
 from covid_etl import aws, keys
 from covid_etl.extract import SourceUnavailable, download, too_large
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.settings import Settings
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "source": {"enum": ["nyt", "jhu"]},
+        "url": {"type": "string", "pattern": "^(https?|s3)://"},
+    }
+)
 
 
 def extract_source(settings: Settings, run_id: str, source: str, url: str) -> dict:

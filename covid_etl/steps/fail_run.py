@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from covid_etl import aws
-from covid_etl.handler import cause_message
+from covid_etl.handler import RUN_ID, cause_message, schema
 from covid_etl.settings import Settings
 from covid_etl.steps._common import end_run
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "error": {"type": "object", "properties": {"Error": {"type": "string"}}},
+    }
+)
 
 
 def fail_run(settings: Settings, run_id: str, error: dict) -> dict:

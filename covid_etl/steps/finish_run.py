@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from covid_etl import aws
 from covid_etl.accounting import invariant_violations
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.settings import Settings
 from covid_etl.steps._common import end_run
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "run": {"type": "object", "properties": {"run_id": RUN_ID}, "required": ["run_id"]},
+        "reconcile": {"type": "object", "required": ["inserted", "updated"]},
+    }
+)
 
 
 def finish_run(settings: Settings, state: dict) -> dict:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from covid_etl import aws, keys
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.report import email
 from covid_etl.settings import Settings
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema({"run_id": RUN_ID})
 
 
 def notify(settings: Settings, run_id: str) -> dict:

@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from covid_etl import aws, keys
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.records import DailyRecord, read_csv, reconcile, to_csv
 from covid_etl.settings import Settings
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {"run_id": RUN_ID, "delta_key": {"type": "string"}, "failures_key": {"type": "string"}}
+)
 
 
 def reconcile_load(settings: Settings, run_id: str, delta_key: str, failures_key: str) -> dict:

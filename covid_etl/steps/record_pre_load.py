@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from covid_etl import aws
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.settings import Settings
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "sources": {"type": "object", "required": ["nyt", "jhu"]},
+        "transform": {"type": "object", "required": ["joined", "matched", "dropped_by_join"]},
+        "retries": {"type": "object", "required": ["received"]},
+        "plan": {"type": "object", "required": ["new", "revised", "unchanged", "retried", "delta"]},
+    }
+)
 
 
 def record_pre_load(

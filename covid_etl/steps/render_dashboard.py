@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from covid_etl import aws, dashboard, keys
+from covid_etl.handler import RUN_ID, schema
 from covid_etl.settings import Settings
 from covid_etl.steps._common import iso, now
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema({"run_id": RUN_ID})
 
 
 def render_dashboard(settings: Settings, run_id: str) -> dict:

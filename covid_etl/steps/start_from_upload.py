@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 
 from covid_etl import aws
-from covid_etl.handler import logger
+from covid_etl.handler import logger, schema
 from covid_etl.settings import Settings
 from covid_etl.uploads import parse_upload_event
+
+# The SQS event of the upload queue (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "Records": {
+            "type": "array",
+            "items": {"type": "object", "required": ["messageId", "body"]},
+        }
+    }
+)
 
 
 def start_from_upload(settings: Settings, Records: list[dict]) -> dict:

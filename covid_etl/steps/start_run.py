@@ -6,9 +6,36 @@ from datetime import date
 from typing import Any
 
 from covid_etl import aws
+from covid_etl.handler import DAY, RUN_ID, schema
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
 from covid_etl.steps._common import iso, now, parse_time
+
+# The input the state machine passes (the handler validates it before the step runs).
+URL = {"type": "string", "pattern": "^(https?|s3)://"}
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "started_at": {"type": "string"},
+        "trigger": {
+            "type": "object",
+            "properties": {
+                "as_of": DAY,
+                "sources": {
+                    "type": "object",
+                    "properties": {"nyt": URL, "jhu": URL},
+                    "additionalProperties": False,
+                },
+                "window": {
+                    "type": "object",
+                    "properties": {"from": DAY, "to": DAY},
+                    "additionalProperties": False,
+                },
+            },
+            "additionalProperties": False,
+        },
+    }
+)
 
 
 class RunInProgress(Exception):

@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 from covid_etl import aws, keys
+from covid_etl.handler import DAY, RUN_ID, schema
 from covid_etl.records import in_window, join_sources, read_csv, to_csv
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT, SourceRow
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "window": {
+            "type": "object",
+            "properties": {"from": DAY, "to": DAY},
+            "additionalProperties": False,
+        },
+    }
+)
 
 
 def _valid_rows(settings: Settings, run_id: str, source: str) -> list[SourceRow]:

@@ -5,8 +5,19 @@ from __future__ import annotations
 from datetime import date
 
 from covid_etl import aws, keys
+from covid_etl.handler import DAY, RUN_ID, schema
 from covid_etl.settings import Settings
 from covid_etl.sources import SPECS, rejects_csv, shorten, validate
+
+# The input the state machine passes (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "run_date": DAY,
+        "source": {"enum": ["nyt", "jhu"]},
+        "extract": {"type": "object", "required": ["source", "url", "http_status"]},
+    }
+)
 
 # The samples travel in the state payload (256 KB on Step Functions): 5 x 300 characters at
 # most; every reject, whole, is in the rejects file.

@@ -1,14 +1,6 @@
 """CheckLoad: the Glue job's outcome into the run record."""
 
-from covid_etl.handler import RUN_ID, lambda_handler, schema
-from covid_etl.steps.check_load import check_load
-
-SCHEMA = schema(
-    {
-        "run_id": RUN_ID,
-        "job_run_id": {"type": "string"},
-        "job_run": {"type": "object", "required": ["JobRunState"]},
-    }
-)
+from covid_etl.handler import lambda_handler
+from covid_etl.steps.check_load import SCHEMA, check_load
 
 handler = lambda_handler(SCHEMA, check_load)

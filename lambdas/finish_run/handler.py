@@ -1,13 +1,6 @@
 """FinishRun: final counts, status and duration into the run record; release the lock."""
 
-from covid_etl.handler import RUN_ID, lambda_handler, schema
-from covid_etl.steps.finish_run import finish_run
-
-SCHEMA = schema(
-    {
-        "run": {"type": "object", "properties": {"run_id": RUN_ID}, "required": ["run_id"]},
-        "reconcile": {"type": "object", "required": ["inserted", "updated"]},
-    }
-)
+from covid_etl.handler import lambda_handler
+from covid_etl.steps.finish_run import SCHEMA, finish_run
 
 handler = lambda_handler(SCHEMA, finish_run, whole_event=True)

@@ -1,15 +1,6 @@
 """StartFromUpload: an uploaded source file (S3 -> EventBridge -> SQS) starts one execution."""
 
-from covid_etl.handler import lambda_handler, schema
-from covid_etl.steps.start_from_upload import start_from_upload
-
-SCHEMA = schema(
-    {
-        "Records": {
-            "type": "array",
-            "items": {"type": "object", "required": ["messageId", "body"]},
-        }
-    }
-)
+from covid_etl.handler import lambda_handler
+from covid_etl.steps.start_from_upload import SCHEMA, start_from_upload
 
 handler = lambda_handler(SCHEMA, start_from_upload)

@@ -1,17 +1,6 @@
 """TransformSources: inner join of the validated sources on date -> staged/<run>/daily.csv."""
 
-from covid_etl.handler import DAY, RUN_ID, lambda_handler, schema
-from covid_etl.steps.transform_sources import transform_sources
-
-SCHEMA = schema(
-    {
-        "run_id": RUN_ID,
-        "window": {
-            "type": "object",
-            "properties": {"from": DAY, "to": DAY},
-            "additionalProperties": False,
-        },
-    }
-)
+from covid_etl.handler import lambda_handler
+from covid_etl.steps.transform_sources import SCHEMA, transform_sources
 
 handler = lambda_handler(SCHEMA, transform_sources)
