@@ -1,6 +1,7 @@
 """An in-memory fake of the AWS layer (covid_etl.aws) for the steps' unit tests: the objects of
-the data bucket, the daily table's records and the retry queue, and nothing else. A step that
-calls an aws function the fake lacks fails with AttributeError, so a test never reaches moto."""
+the data bucket, the daily table's records, the run records and the lock, the retry queue, the
+status topic and the state machine's executions, and nothing else. A step that calls an aws
+function the fake lacks fails with AttributeError, so a test never reaches moto."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from covid_etl import steps
+from covid_etl import aws, steps
 from covid_etl.records import DailyRecord
 from covid_etl.settings import Settings
 
@@ -30,9 +31,19 @@ SETTINGS = Settings(
 class FakeAws:
     objects: dict[tuple[str, str], bytes] = field(default_factory=dict)
     table: dict[date, DailyRecord] = field(default_factory=dict)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lock_holder: dict[str, Any] | None = None
+    received: list[dict[str, Any]] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
     made_visible: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    dlq_depth: int = 0
+    published: list[tuple[str, str, str]] = field(default_factory=list)
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # The exceptions the steps catch by their aws-module names.
+    LockHeld = aws.LockHeld
+    ObjectTooLarge = aws.ObjectTooLarge
 
     def get_object(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
         return self.objects.get((bucket, key))
@@ -42,8 +53,59 @@ class FakeAws:
     ) -> None:
         self.objects[(bucket, key)] = body
 
+    def presigned_url(self, bucket: str, key: str, expires_seconds: int) -> str:
+        return f"https://{bucket}.s3.amazonaws.com/{key}?X-Amz-Expires={expires_seconds}"
+
+    def acquire_lock(
+        self, table: str, run_id: str, since: str, now_epoch: int, lease_seconds: int
+    ) -> None:
+        if self.lock_holder is not None and self.lock_holder["run_id"] != run_id:
+            raise aws.LockHeld(self.lock_holder)
+        self.lock_holder = {"run_id": run_id, "since": since}
+
+    def release_lock(self, table: str, run_id: str) -> bool:
+        if self.lock_holder is None or self.lock_holder["run_id"] != run_id:
+            return False
+        self.lock_holder = None
+        return True
+
+    def put_run(self, table: str, run: dict[str, Any]) -> None:
+        self.runs[run["run_id"]] = dict(run)
+
+    def update_run(self, table: str, run_id: str, fields: dict[str, Any]) -> None:
+        self.runs.setdefault(run_id, {"run_id": run_id}).update(fields)
+
+    def get_run(self, table: str, run_id: str) -> dict[str, Any] | None:
+        return self.runs.get(run_id)
+
+    def scan_runs(self, table: str) -> list[dict[str, Any]]:
+        return list(self.runs.values())
+
+    def scan_records(self, table: str) -> list[DailyRecord]:
+        return list(self.table.values())
+
     def batch_get_records(self, table: str, days: list[date]) -> dict[date, DailyRecord]:
         return {day: self.table[day] for day in days if day in self.table}
+
+    def receive_all(
+        self, queue_url: str, visibility_seconds: int, limit: int = 10_000
+    ) -> list[dict[str, Any]]:
+        return self.received[:limit]
+
+    def queue_depth(self, queue_url: str) -> int:
+        return self.dlq_depth
+
+    def publish(self, topic_arn: str, subject: str, message: str) -> None:
+        self.published.append((topic_arn, subject, message))
+
+    def start_execution(
+        self, state_machine_arn: str, name: str, execution_input: dict[str, Any]
+    ) -> bool:
+        # Step Functions refuses a second execution of the same name: not started again.
+        if name in self.executions:
+            return False
+        self.executions[name] = execution_input
+        return True
 
     def send_messages(self, queue_url: str, bodies: list[dict[str, Any]]) -> None:
         self.sent += bodies

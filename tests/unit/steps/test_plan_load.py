@@ -1,0 +1,58 @@
+"""PlanLoad (covid_etl/steps/plan_load.py) against the in-memory AWS layer."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from fake_aws import SETTINGS, fake_aws_layer
+
+from covid_etl import keys
+from covid_etl.records import NEW, REVISED, DailyRecord, read_csv, to_csv
+from covid_etl.steps.plan_load import plan_load
+
+D1, D2, D3, D4 = (date(2020, 3, day) for day in (1, 2, 3, 4))
+
+
+def test_the_delta_holds_new_and_revised_days_and_the_retries_still_current(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.SNAPSHOT)] = to_csv(
+        [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 2, 0, 0), DailyRecord(D4, 4, 0, 0)]
+    )
+    staged = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 5, 0, 0), DailyRecord(D3, 3, 0, 0)]
+    fake_aws.objects[("data", keys.daily("r1"))] = to_csv(staged)
+    retries = [
+        # Still the day's value in the snapshot: written again, with the kind it first had.
+        {"record": DailyRecord(D4, 4, 0, 0).as_row(), "kind": NEW},
+        # Replaced by a later value since it was queued: dropped.
+        {"record": DailyRecord(D1, 9, 0, 0).as_row(), "kind": REVISED},
+    ]
+    fake_aws.objects[("data", keys.retries("r1"))] = json.dumps(retries).encode()
+
+    plan = plan_load(SETTINGS, "r1", "2020-03-05")
+
+    assert {k: plan[k] for k in ("new", "revised", "unchanged", "retried", "superseded")} == {
+        "new": 1,
+        "revised": 1,
+        "unchanged": 1,
+        "retried": 1,
+        "superseded": 1,
+    }
+    delta = read_csv(fake_aws.objects[("data", plan["delta_key"])])
+    assert [(r["date"], r["cases"], r["kind"], r["origin"]) for r in delta] == [
+        ("2020-03-02", "5", "revised", "today"),
+        ("2020-03-03", "3", "new", "today"),
+        ("2020-03-04", "4", "new", "retry"),
+    ]
+    assert plan["delta"] == 3
+    assert plan["processed_key"] == keys.processed("2020-03-05", "r1")
+
+
+def test_without_a_snapshot_every_day_is_new(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.daily("r1"))] = to_csv([DailyRecord(D1, 1, 0, 0)])
+    plan = plan_load(SETTINGS, "r1", "2020-03-05")
+    assert (plan["new"], plan["delta"]) == (1, 1)

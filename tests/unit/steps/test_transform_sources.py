@@ -1,0 +1,53 @@
+"""TransformSources (covid_etl/steps/transform_sources.py) against the in-memory AWS layer."""
+
+from __future__ import annotations
+
+import pytest
+from fake_aws import SETTINGS, FakeAws, fake_aws_layer
+
+from covid_etl import keys
+from covid_etl.records import read_csv
+from covid_etl.steps.transform_sources import transform_sources
+
+
+def stage_sources(fake_aws: FakeAws) -> None:
+    fake_aws.objects[("data", keys.valid("r1", "nyt"))] = (
+        b"date,cases,deaths\n2020-03-01,10,1\n2020-03-02,12,2\n2020-03-03,15,3\n"
+    )
+    fake_aws.objects[("data", keys.valid("r1", "jhu"))] = (
+        b"date,recovered\n2020-03-02,4\n2020-03-03,5\n2020-03-04,6\n"
+    )
+
+
+def test_the_sources_are_joined_on_date_and_the_unmatched_days_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    stage_sources(fake_aws)
+
+    counts = transform_sources(SETTINGS, "r1", {})
+
+    assert counts == {
+        "joined": 2,
+        "matched": 4,
+        "outside_window": 0,
+        "dropped_by_join": 2,
+        "nyt_only": 1,
+        "jhu_only": 1,
+    }
+    daily = read_csv(fake_aws.objects[("data", keys.daily("r1"))])
+    assert [(r["date"], r["cases"], r["recovered"]) for r in daily] == [
+        ("2020-03-02", "12", "4"),
+        ("2020-03-03", "15", "5"),
+    ]
+
+
+def test_a_backfill_keeps_its_window_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    stage_sources(fake_aws)
+
+    counts = transform_sources(SETTINGS, "r1", {"from": "2020-03-03"})
+
+    assert (counts["joined"], counts["outside_window"]) == (1, 1)
+    daily = read_csv(fake_aws.objects[("data", keys.daily("r1"))])
+    assert [r["date"] for r in daily] == ["2020-03-03"]

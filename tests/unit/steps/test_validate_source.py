@@ -1,0 +1,56 @@
+"""ValidateSource (covid_etl/steps/validate_source.py) against the in-memory AWS layer."""
+
+from __future__ import annotations
+
+import pytest
+from fake_aws import SETTINGS, fake_aws_layer
+
+from covid_etl import keys
+from covid_etl.records import read_csv
+from covid_etl.sources import SourceUnusable
+from covid_etl.steps.validate_source import REJECT_SAMPLES, validate_source
+
+EXTRACT = {"source": "nyt", "url": "https://example.org/us.csv", "http_status": 200}
+
+
+def test_good_rows_are_staged_and_bad_ones_quarantined_with_a_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.raw("r1", "nyt"))] = (
+        b"date,cases,deaths\n2020-03-01,10,1\n2020-03-02,-5,1\n2020-03-03,12,2\n"
+    )
+
+    summary = validate_source(SETTINGS, "r1", "2020-03-04", "nyt", EXTRACT)
+
+    assert summary["extracted"] == 3 and summary["valid"] == 2 and summary["rejected"] == 1
+    assert summary["http_status"] == 200  # the extract's fields travel on
+    staged = read_csv(fake_aws.objects[("data", keys.valid("r1", "nyt"))])
+    assert [row["date"] for row in staged] == ["2020-03-01", "2020-03-03"]
+    rejects = fake_aws.objects[("data", summary["rejects_key"])].decode()
+    assert "2020-03-02,-5,1" in rejects
+    assert summary["reject_samples"][0].startswith("line 3: ")
+
+
+def test_a_clean_source_has_no_rejects_file_and_samples_are_capped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.raw("r1", "nyt"))] = b"date,cases,deaths\n2020-03-01,10,1\n"
+    summary = validate_source(SETTINGS, "r1", "2020-03-04", "nyt", EXTRACT)
+    assert "rejects_key" not in summary
+    assert ("data", keys.rejects("r1", "nyt")) not in fake_aws.objects
+
+    bad = "".join(f"2020-03-{day:02d},x,1\n" for day in range(2, 11))
+    raw = f"date,cases,deaths\n2020-03-01,10,1\n{bad}"
+    fake_aws.objects[("data", keys.raw("r2", "nyt"))] = raw.encode()
+    summary = validate_source(SETTINGS, "r2", "2020-03-20", "nyt", EXTRACT)
+    assert summary["rejected"] == 9 and len(summary["reject_samples"]) == REJECT_SAMPLES
+
+
+def test_a_source_without_one_valid_row_is_unusable(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.raw("r1", "nyt"))] = b"date,cases,deaths\n2020-03-01,x,1\n"
+    with pytest.raises(SourceUnusable, match="no valid rows"):
+        validate_source(SETTINGS, "r1", "2020-03-04", "nyt", EXTRACT)
+    assert ("data", keys.valid("r1", "nyt")) not in fake_aws.objects
