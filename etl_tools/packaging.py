@@ -1,9 +1,13 @@
-"""Build what Terraform deploys, reproducibly: one zip per Lambda function and the library layer.
+"""Build what Terraform deploys, reproducibly: one zip per Lambda function, the library layer
+and the Glue job's copy of the library.
 
     build/functions/<name>.zip  lambdas/<name>/handler.py, at the zip root
     build/layer.zip             python/covid_etl/... whole (the runtime package; the tooling,
                                 etl_tools, is never packaged) and the
                                 library's dependencies, for Lambda's python3.11 on x86_64
+    build/glue/covid_etl-0-py3-none-any.whl
+                                covid_etl whole as a pure-Python wheel: the Glue job's
+                                --extra-py-files (Python shell 3.9 installs wheels, not eggs)
 
 Same inputs, same bytes: entries sorted, every timestamp 1980-01-01 00:00, every file 0644,
 one compression level, no directory entries. The layer's dependencies are the ones pinned in
@@ -51,6 +55,10 @@ PLATFORM_ARGS = (
 LIBRARY_EXCLUDED_DIRS = {"__pycache__"}
 # Console scripts carry the build machine's interpreter path in their shebang.
 LAYER_EXCLUDED_DIRS = {"bin", "__pycache__"}
+
+# Version 0 always: Terraform tells two builds apart by the file's hash, not by its name.
+GLUE_LIBRARY = Path("glue") / "covid_etl-0-py3-none-any.whl"
+GLUE_LIBRARY_DIST_INFO = "covid_etl-0.dist-info/"
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_FILE_MODE = 0o100644  # a regular file, rw-r--r--
@@ -170,8 +178,34 @@ def layer_entries(wheel_dir: Path = WHEEL_DIR, library: Path = LIBRARY) -> dict[
     return entries
 
 
+def glue_library_entries(library: Path = LIBRARY) -> dict[str, bytes]:
+    """covid_etl as a wheel: the package and the dist-info pip installs it by. No dependency is
+    declared: the job imports covid_etl's pure modules only (stdlib), beside Glue's boto3."""
+    entries = files_under(library, LIBRARY_EXCLUDED_DIRS, "covid_etl/")
+    dist_info = GLUE_LIBRARY_DIST_INFO
+    entries[dist_info + "METADATA"] = b"Metadata-Version: 2.1\nName: covid-etl\nVersion: 0\n"
+    entries[dist_info + "WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: etl_tools.packaging\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
+    record = [
+        f"{name},sha256={_urlsafe_sha256(content)},{len(content)}"
+        for name, content in sorted(entries.items())
+    ]
+    entries[dist_info + "RECORD"] = "".join(
+        f"{line}\n" for line in [*record, f"{dist_info}RECORD,,"]
+    ).encode()
+    return entries
+
+
+def _urlsafe_sha256(content: bytes) -> str:
+    """A wheel RECORD's hash: urlsafe base64 of the sha256 digest, unpadded."""
+    return base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
+
+
 def build(out_dir: Path = BUILD_DIR, wheel_dir: Path = WHEEL_DIR) -> list[Path]:
-    """Write out_dir/functions/<name>.zip for each function and out_dir/layer.zip."""
+    """Write out_dir/functions/<name>.zip for each function, out_dir/layer.zip and the Glue
+    job's library wheel."""
     check_function_folders()
     written = []
     for name in FUNCTIONS:
@@ -181,6 +215,9 @@ def build(out_dir: Path = BUILD_DIR, wheel_dir: Path = WHEEL_DIR) -> list[Path]:
     layer = out_dir / "layer.zip"
     write_zip(layer, layer_entries(wheel_dir))
     written.append(layer)
+    glue_library = out_dir / GLUE_LIBRARY
+    write_zip(glue_library, glue_library_entries())
+    written.append(glue_library)
     return written
 
 

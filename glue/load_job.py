@@ -1,7 +1,11 @@
 """Glue Python-shell job: batch-write a run's staged delta into the DynamoDB table.
 
 Arguments come the way Glue passes them (``--name value``); Glue's own extra arguments are
-ignored. Plain Python + boto3 only, so the same file runs unchanged on AWS and locally.
+ignored. The record layout comes from covid_etl.records, the module the Lambda functions use:
+on AWS Glue installs the covid_etl wheel that --extra-py-files names (built by
+etl_tools/packaging.py, uploaded by infra/modules/glue); locally the bridge runs this file
+in-process, where covid_etl is the installed package. Python 3.9 (Glue's Python shell), boto3,
+pyarrow and covid_etl's pure modules only.
 
 - 25 items per BatchWriteItem; unprocessed items and throttling are retried with exponential
   backoff and jitter, up to --max_attempts.
@@ -32,8 +36,10 @@ import pyarrow as pa  # Glue's Python shell ships it with the "analytics" librar
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
+from covid_etl.records import RECORD_FIELDS, read_csv
+
 BATCH_SIZE = 25
-COUNTS = ("cases", "deaths", "recovered")
+COUNTS = RECORD_FIELDS[1:]
 INT64_MAX = 2**63 - 1
 THROTTLING = {
     "ProvisionedThroughputExceededException",
@@ -68,9 +74,7 @@ def out_of_range(row: dict[str, str]) -> str | None:
 def to_item(row: dict[str, str], run_id: str, loaded_at: str) -> dict:
     return {
         "date": {"S": row["date"]},
-        "cases": {"N": str(int(row["cases"]))},
-        "deaths": {"N": str(int(row["deaths"]))},
-        "recovered": {"N": str(int(row["recovered"]))},
+        **{name: {"N": str(int(row[name]))} for name in COUNTS},
         "run_id": {"S": run_id},
         "loaded_at": {"S": loaded_at},
     }
@@ -123,17 +127,12 @@ def to_parquet(daily_csv: str, loaded_at: str | None) -> bytes:
     ``loaded_at`` None leaves that column out: ``etl export --format parquet`` writes the
     table's columns with the processed zone's types, and has no load time of its own.
     """
-    rows = list(csv.DictReader(io.StringIO(daily_csv)))
+    rows = read_csv(daily_csv.encode())
     columns = {
         "date": [datetime.strptime(r["date"], "%Y-%m-%d").date() for r in rows],
-        **{name: [int(r[name]) for r in rows] for name in ("cases", "deaths", "recovered")},
+        **{name: [int(r[name]) for r in rows] for name in COUNTS},
     }
-    fields = [
-        ("date", pa.date32()),
-        ("cases", pa.int64()),
-        ("deaths", pa.int64()),
-        ("recovered", pa.int64()),
-    ]
+    fields = [("date", pa.date32()), *((name, pa.int64()) for name in COUNTS)]
     if loaded_at is not None:
         columns["loaded_at"] = [loaded_at] * len(rows)
         fields.append(("loaded_at", pa.string()))
@@ -147,8 +146,7 @@ def main(argv: list[str]) -> dict:
     args = parse_args(argv)
     s3 = boto3.client("s3")
     dynamodb = boto3.client("dynamodb")
-    delta = s3.get_object(Bucket=args.data_bucket, Key=args.delta_key)["Body"].read().decode()
-    rows = list(csv.DictReader(io.StringIO(delta)))
+    rows = read_csv(s3.get_object(Bucket=args.data_bucket, Key=args.delta_key)["Body"].read())
     loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")  # noqa: UP017 - Python 3.9 on Glue
     failed = {row["date"]: reason for row in rows if (reason := out_of_range(row))}
     items = [to_item(row, args.run_id, loaded_at) for row in rows if row["date"] not in failed]
@@ -157,12 +155,10 @@ def main(argv: list[str]) -> dict:
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["date", "cases", "deaths", "recovered", "error"])
+    writer.writerow([*RECORD_FIELDS, "error"])
     for row in rows:
         if row["date"] in failed:
-            writer.writerow(
-                [row["date"], row["cases"], row["deaths"], row["recovered"], failed[row["date"]]]
-            )
+            writer.writerow([*(row[name] for name in RECORD_FIELDS), failed[row["date"]]])
     s3.put_object(
         Bucket=args.data_bucket,
         Key=args.failures_key,

@@ -119,6 +119,7 @@ module "glue" {
   job_name        = local.names.load_job
   grants          = local.contract.load_job.grants
   script_path     = local.glue_script
+  library_path    = local.glue_library
   bucket_name     = module.storage.bucket_name
   bucket_arn      = module.storage.bucket_arn
   daily_table     = module.tables.daily_table_name

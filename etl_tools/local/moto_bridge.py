@@ -5,7 +5,9 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   here by importing lambdas/<name>/handler.py and calling it in-process; an exception becomes
   a Lambda function error (``FunctionError: Unhandled``), so Retry/Catch behave as on AWS;
 - it never runs a Glue script: ``before-call.glue.StartJobRun`` runs glue/load_job.py in-process
-  and ``before-call.glue.GetJobRun`` reports how it ended;
+  and ``before-call.glue.GetJobRun`` reports how it ended. The script imports covid_etl.records:
+  on AWS from the wheel its --extra-py-files names (etl_tools/packaging.py builds it from this
+  covid_etl folder, whole), here from the same folder, installed in this environment;
 - it has no SQS StartMessageMoveTask: ``move_messages`` redrives the DLQ locally;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects (the only use of moto

@@ -7,6 +7,7 @@ call to a target nobody wrote would otherwise surface only on the build server.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import shlex
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from etl_tools import deploy
+from covid_etl.contract import FUNCTIONS
+from etl_tools import deploy, packaging
 from etl_tools.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -360,3 +362,30 @@ def test_make_browser_installs_nothing_as_root_on_ci(
         check=False,
     )
     assert result.returncode != 0 and expected in result.stderr, result.stderr
+
+
+# --- the build stash ---------------------------------------------------------------------------
+
+# What `make package` builds and Terraform reads from build/ on the apply agent.
+BUILD_ARTIFACTS = [
+    *(f"build/functions/{fn}.zip" for fn in FUNCTIONS),
+    "build/layer.zip",
+    f"build/{packaging.GLUE_LIBRARY.as_posix()}",
+]
+
+
+def unstashed(includes: str, artifacts: list[str]) -> list[str]:
+    """The artifacts a stash's Ant includes (comma-separated) leave behind."""
+    # fnmatch's "*" crosses "/", so Ant's "**/" is dropped and "build/*.zip" covers subfolders.
+    patterns = [pattern.strip().replace("**/", "") for pattern in includes.split(",")]
+    return [a for a in artifacts if not any(fnmatch.fnmatch(a, p) for p in patterns)]
+
+
+def test_the_build_stash_carries_every_artifact_terraform_reads() -> None:
+    found = re.search(r"stash name: 'build', includes: '([^']+)'", JENKINSFILE.read_text())
+    assert found, "no stash named build in the Jenkinsfile"
+    assert unstashed(found.group(1), BUILD_ARTIFACTS) == []
+
+
+def test_a_stash_of_the_zips_alone_leaves_the_glue_wheel_behind() -> None:
+    assert unstashed("build/**/*.zip", BUILD_ARTIFACTS) == [BUILD_ARTIFACTS[-1]]

@@ -24,7 +24,7 @@ FUNCTION_EXTRAS = {
     "xray:PutTraceSegments": "active tracing (no resource-level permissions)",
 }
 LOAD_JOB_EXTRAS = {
-    "s3:GetObject": "read its own script (artifacts/glue/load_job.py only)",
+    "s3:GetObject": "read its own script and the covid_etl wheel it imports (those two keys only)",
     "logs:AssociateKmsKey": "encrypt the log groups Glue creates under /aws-glue/",
     "logs:CreateLogGroup": "Glue creates its log groups under /aws-glue/",
     "logs:CreateLogStream": "write under /aws-glue/",
@@ -231,7 +231,10 @@ def test_the_load_job_role_holds_its_grants_and_the_documented_extras_only() -> 
     for statement in extras(document_statements("glue", "load")):
         assert set(statement.actions) <= set(LOAD_JOB_EXTRAS), statement
         if statement.actions == ["s3:GetObject"]:
-            assert statement.resources == ["${var.bucket_arn}/${var.script_key}"]
+            assert statement.resources == [
+                "${var.bucket_arn}/${var.script_key}",
+                "${var.bucket_arn}/${var.library_key}",
+            ]
 
 
 def test_the_state_machine_invokes_its_functions_and_job_only() -> None:

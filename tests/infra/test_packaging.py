@@ -1,7 +1,11 @@
-"""make package: same inputs, same bytes; the zips hold what Lambda needs and nothing else."""
+"""make package: same inputs, same bytes; the zips hold what Lambda and the Glue job need and
+nothing else."""
 
 from __future__ import annotations
 
+import ast
+import base64
+import hashlib
 import subprocess
 import sys
 import zipfile
@@ -11,6 +15,8 @@ import pytest
 
 from covid_etl.contract import FUNCTIONS
 from etl_tools import packaging
+
+from . import tfconfig
 
 PINNED_SDK = {"boto3": "1.44.5", "botocore": "1.44.5"}  # pyproject.toml
 
@@ -28,7 +34,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def artifacts(folder: Path) -> list[Path]:
-    return [folder / "functions" / f"{fn}.zip" for fn in FUNCTIONS] + [folder / "layer.zip"]
+    functions = [folder / "functions" / f"{fn}.zip" for fn in FUNCTIONS]
+    return [*functions, folder / "layer.zip", folder / packaging.GLUE_LIBRARY]
 
 
 def test_two_builds_give_the_same_bytes(builds: tuple[Path, Path]) -> None:
@@ -121,3 +128,79 @@ def test_the_layer_carries_the_sdk_the_tests_ran(builds: tuple[Path, Path]) -> N
     for name, version in PINNED_SDK.items():
         assert f"python/{name}-{version}.dist-info/METADATA" in names, name
     assert {f"{n}=={v}" for n, v in PINNED_SDK.items()} <= set(packaging.layer_requirements())
+
+
+# --- the Glue job's library -----------------------------------------------------------------
+
+GLUE_SCRIPT = packaging.REPO / "glue" / "load_job.py"
+
+
+def test_the_glue_library_is_a_wheel_of_the_runtime_whole(builds: tuple[Path, Path]) -> None:
+    """Every covid_etl file and the dist-info pip needs; each RECORD line hashes its file."""
+    with zipfile.ZipFile(builds[0] / packaging.GLUE_LIBRARY) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    dist_info = packaging.GLUE_LIBRARY_DIST_INFO
+    runtime = {
+        f"covid_etl/{p.relative_to(packaging.LIBRARY).as_posix()}"
+        for p in packaging.LIBRARY.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert set(files) == runtime | {dist_info + n for n in ("METADATA", "WHEEL", "RECORD")}
+    assert b"Tag: py3-none-any" in files[dist_info + "WHEEL"]
+    record = files[dist_info + "RECORD"].decode().splitlines()
+    assert record[-1] == f"{dist_info}RECORD,,"
+    for line in record[:-1]:
+        name, digest, size = line.split(",")
+        expected = base64.urlsafe_b64encode(hashlib.sha256(files[name]).digest()).rstrip(b"=")
+        assert digest == f"sha256={expected.decode()}" and int(size) == len(files[name]), name
+
+
+def test_the_glue_script_imports_the_record_module_from_the_wheel(
+    builds: tuple[Path, Path],
+) -> None:
+    """As Glue runs it: the wheel on the path before this environment's covid_etl, and every
+    covid_etl module the script reaches is Python 3.9 syntax (Glue's Python shell)."""
+    wheel = str(builds[0] / packaging.GLUE_LIBRARY)
+    script = f"""
+import importlib.util, sys
+sys.path.insert(0, {wheel!r})
+spec = importlib.util.spec_from_file_location("load_job", {str(GLUE_SCRIPT)!r})
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+loaded = {{n: m.__file__ for n, m in sys.modules.items() if n.startswith("covid_etl")}}
+assert all(path.startswith({wheel!r}) for path in loaded.values()), loaded
+print(" ".join(sorted(loaded)))
+"""
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", script], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    modules = result.stdout.split()
+    assert "covid_etl.records" in modules
+    for name in modules:
+        path = packaging.REPO / Path(*name.split(".")).with_suffix(".py")
+        if not path.exists():
+            path = path.with_suffix("") / "__init__.py"
+        python39_syntax(path.read_text(), str(path))
+    python39_syntax(GLUE_SCRIPT.read_text(), str(GLUE_SCRIPT))
+
+
+def python39_syntax(source: str, filename: str) -> None:
+    ast.parse(source, filename, feature_version=(3, 9))
+
+
+def test_the_python39_check_refuses_newer_syntax() -> None:
+    with pytest.raises(SyntaxError):
+        python39_syntax("match day:\n    case _:\n        pass\n", "newer.py")
+
+
+def test_terraform_ships_the_wheel_packaging_builds_to_the_glue_job() -> None:
+    root = tfconfig.load_module(tfconfig.INFRA)
+    library = root.locals["glue_library"].replace("${local.build_dir}", "build")
+    assert library == f"build/{packaging.GLUE_LIBRARY.as_posix()}"
+    assert root.modules["glue"]["library_path"] == "${local.glue_library}"
+    glue = tfconfig.load_module(tfconfig.INFRA / "modules" / "glue")
+    job = glue.resource("aws_glue_job", "load").body
+    assert job["default_arguments"]["--extra-py-files"] == (
+        "s3://${var.bucket_name}/${aws_s3_object.library.key}"
+    )
+    assert glue.variables["library_key"]["default"].endswith(packaging.GLUE_LIBRARY.name)

@@ -21,6 +21,16 @@ module "grants" {
   }
 }
 
+# The runtime package the script imports (covid_etl.records), as the wheel etl_tools/packaging.py
+# builds: Glue installs what --extra-py-files names before the script starts.
+resource "aws_s3_object" "library" {
+  bucket      = var.bucket_name
+  key         = var.library_key
+  source      = var.library_path
+  source_hash = filemd5(var.library_path)
+  kms_key_id  = var.kms_key_arn
+}
+
 resource "aws_s3_object" "script" {
   bucket       = var.bucket_name
   key          = var.script_key
@@ -57,9 +67,9 @@ data "aws_iam_policy_document" "load" {
   }
 
   statement {
-    sid       = "ReadOwnScript"
+    sid       = "ReadOwnScriptAndLibrary"
     actions   = ["s3:GetObject"]
-    resources = ["${var.bucket_arn}/${var.script_key}"]
+    resources = ["${var.bucket_arn}/${var.script_key}", "${var.bucket_arn}/${var.library_key}"]
   }
 
   # Glue creates the job's log groups under /aws-glue/ and encrypts them with the security
@@ -129,6 +139,8 @@ resource "aws_glue_job" "load" {
     "--job-language" = "python"
     "--data_bucket"  = var.bucket_name
     "--daily_table"  = var.daily_table
+    # Python shell 3.9 installs a .whl named here (an .egg it refuses).
+    "--extra-py-files" = "s3://${var.bucket_name}/${aws_s3_object.library.key}"
     # Python shell 3.9's preinstalled analytics libraries, pyarrow among them (the Parquet).
     "library-set" = "analytics"
   }

@@ -19,6 +19,17 @@ variable "script_key" {
   default     = "artifacts/glue/load_job.py"
 }
 
+variable "library_path" {
+  type        = string
+  description = "Local path of the covid_etl wheel the script imports (build/glue/covid_etl-0-py3-none-any.whl, made by `make package`)."
+}
+
+variable "library_key" {
+  type        = string
+  description = "Key of the covid_etl wheel in the data bucket; the file name must stay a valid wheel name."
+  default     = "artifacts/glue/covid_etl-0-py3-none-any.whl"
+}
+
 variable "bucket_name" {
   type        = string
   description = "Data bucket: the script, the delta (staged/) and the failures (failures/)."
