@@ -37,7 +37,8 @@ tools: tests/tools/node_modules/.installed
 
 wheels: .tools/wheels/.fetched
 
-# build/functions/<name>.zip and build/layer.zip, byte for byte reproducible; Terraform reads them.
+# build/functions/<name>.zip, build/layer.zip and build/glue/covid_etl-0-py3-none-any.whl (the
+# Glue job's library), byte for byte reproducible; Terraform reads them.
 package: wheels
 	$(PY) -m etl_tools.packaging --offline
 

@@ -68,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"etl {version('covid-etl')}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMANDS:
+        register(sub)
+    return parser
 
+
+# Every command registers itself one way: a function that adds its subparser and sets its
+# func. Those below are cli.py's own; the others live in their command's module.
+def _register_run(sub: Any) -> None:
     run = sub.add_parser(
         "run",
         help="run one daily execution locally",
@@ -99,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault")
     run.set_defaults(func=cmd_run)
 
+
+def _register_export(sub: Any) -> None:
     export = sub.add_parser("export", help="the loaded table (CSV, JSON or Parquet) on stdout")
     _state_dir(export)
     export.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
@@ -106,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
     export.set_defaults(func=cmd_export)
 
+
+def _register_runs(sub: Any) -> None:
     runs = sub.add_parser("runs", help="the run history, newest first")
     _state_dir(runs)
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
@@ -115,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runs.set_defaults(func=cmd_runs)
 
+
+def _register_trigger(sub: Any) -> None:
     trigger = sub.add_parser(
         "trigger",
         help="start an execution now, optionally for a date window (backfill)",
@@ -128,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     _state_dir(trigger)
     trigger.set_defaults(func=cmd_trigger)
 
+
+def _register_upload(sub: Any) -> None:
     upload_parser = sub.add_parser(
         "upload",
         help="drop a source file in the landing area: it starts a run (locally)",
@@ -140,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     _state_dir(upload_parser)
     upload_parser.set_defaults(func=cmd_upload)
 
+
+def _register_redrive(sub: Any) -> None:
     redrive = sub.add_parser(
         "redrive",
         help="move the records in the DLQ back to the retry queue",
@@ -150,12 +167,20 @@ def build_parser() -> argparse.ArgumentParser:
     _state_dir(redrive)
     redrive.set_defaults(func=cmd_redrive)
 
-    dashboard_server.register(sub)
-    show.register(sub)
-    query.register(sub)
-    smoke.register(sub)
-    deploy.register(sub)
-    return parser
+
+COMMANDS = (
+    _register_run,
+    _register_export,
+    _register_runs,
+    _register_trigger,
+    _register_upload,
+    _register_redrive,
+    dashboard_server.register,
+    show.register,
+    query.register,
+    smoke.register,
+    deploy.register,
+)
 
 
 _state_dir = add_state_dir_argument
