@@ -33,6 +33,7 @@ class FakeAws:
     sent: list[dict[str, Any]] = field(default_factory=list)
     made_visible: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def get_object(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
         return self.objects.get((bucket, key))
@@ -53,6 +54,11 @@ class FakeAws:
 
     def delete_messages(self, queue_url: str, receipt_handles: list[str]) -> None:
         self.deleted += receipt_handles
+
+    def start_execution(self, state_machine_arn: str, name: str, execution_input: dict) -> bool:
+        started = name not in self.executions  # Step Functions refuses a name it has seen
+        self.executions.setdefault(name, execution_input)
+        return started
 
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
