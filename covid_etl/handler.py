@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import fastjsonschema
 from aws_lambda_powertools import Logger
-from jsonschema import Draft202012Validator
 
 from covid_etl import aws
 from covid_etl.settings import Settings
@@ -64,7 +64,9 @@ def lambda_handler(
     The event's top-level fields become keyword arguments, or, with ``whole_event``, the event is
     passed as one ``state`` argument (for steps that read the whole state machine payload).
     """
-    validator = Draft202012Validator(schema)
+    # fastjsonschema compiles the schema into a Python function once, at init: importing it
+    # costs a few milliseconds where jsonschema's import cost a third of boto3's (cold start).
+    validate = fastjsonschema.compile(schema)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         LOGGER.thread_safe_append_keys(
@@ -76,13 +78,11 @@ def lambda_handler(
             LOGGER.thread_safe_clear_keys()
 
     def _validated_step(event: dict[str, Any]) -> dict[str, Any]:
-        errors = sorted(validator.iter_errors(event), key=lambda e: list(e.path))
-        if errors:
-            problems = "; ".join(
-                f"{'/'.join(map(str, e.path)) or 'event'}: {e.message}" for e in errors
-            )
+        try:
+            validate(event)
+        except fastjsonschema.JsonSchemaValueException as invalid:
             LOGGER.error("invalid event")
-            raise InvalidEvent(f"{step.__name__}: {problems}")
+            raise InvalidEvent(f"{step.__name__}: {invalid.message}") from invalid
         started = time.perf_counter()
         LOGGER.info("start")
         try:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from covid_etl.handler import ERROR_CHARACTERS, cause_message, lambda_handler, schema
+from covid_etl.handler import ERROR_CHARACTERS, InvalidEvent, cause_message, lambda_handler, schema
 
 ENV = {
     "DATA_BUCKET": "b",
@@ -58,3 +58,14 @@ def test_a_cause_reads_as_the_lambda_error_message_else_as_is(
 ) -> None:
     """The one parser of a Cause: the failure path, the CLI, the progress lines and smoke."""
     assert cause_message(cause) == message
+
+
+def test_an_event_against_the_schema_is_refused_naming_the_field() -> None:
+    """A bug in the state machine definition: the step never runs."""
+
+    def step(settings: object, run_id: str) -> dict:
+        raise AssertionError("the step ran")
+
+    handler = lambda_handler(schema({"run_id": {"type": "string", "minLength": 1}}), step)
+    with pytest.raises(InvalidEvent, match=r"^step: data\.run_id must be longer than"):
+        handler({"run_id": ""}, None)

@@ -17,7 +17,7 @@ LAYER_IMPORT_NAMES = {
     "botocore",
     "requests",
     "urllib3",
-    "jsonschema",
+    "fastjsonschema",
     "aws_lambda_powertools",
 }
 
