@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
 from covid_etl import aws, keys
-from covid_etl.handler import logger
-from covid_etl.metrics import run_metrics
+from covid_etl.handler import LOGGER
 from covid_etl.records import DailyRecord, records_from_csv
 from covid_etl.settings import Settings
 
@@ -60,5 +61,27 @@ def end_run(
     )
     aws.release_lock(settings.runs_table, run_id)
     metrics = run_metrics(settings.runs_table, status, counts or {}, duration)
-    logger().info("run metrics", extra={"fields": {"run_id": run_id, **metrics}})
+    LOGGER.info("run metrics", extra={"run_id": run_id, **metrics})
     return {"status": status, "error": error or "", "error_type": error_type or ""}
+
+
+# The run's counts and duration as CloudWatch metrics in the embedded metric format (EMF), one
+# dimension: the runs table's name, one per deployed environment.
+METRICS_NAMESPACE = "CovidEtl"
+COUNTED = ("extracted", "rejected", "dropped_by_join", "inserted", "updated", "unchanged", "queued")
+
+
+def run_metrics(
+    runs_table: str, status: str, counts: dict[str, int], duration_seconds: float | None
+) -> dict:
+    """The EMF object, logged (not printed) so that its line carries the run id like the others:
+    CloudWatch Logs turns it into metrics, with no PutMetricData call and no IAM action.
+    EphemeralMetrics keeps no state between calls (Metrics shares it across instances)."""
+    metrics = EphemeralMetrics(namespace=METRICS_NAMESPACE)
+    metrics.add_dimension(name="runs_table", value=runs_table)
+    for name in COUNTED:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=int(counts.get(name, 0)))
+    metrics.add_metric(name="failed_runs", unit=MetricUnit.Count, value=int(status == "FAILED"))
+    if duration_seconds is not None:
+        metrics.add_metric(name="duration", unit=MetricUnit.Seconds, value=duration_seconds)
+    return metrics.serialize_metric_set()

@@ -39,7 +39,7 @@ import boto3
 from botocore.response import StreamingBody
 
 from covid_etl.contract import FUNCTIONS
-from covid_etl.handler import logger
+from covid_etl.handler import LOGGER
 from etl_tools.naming import Names
 from etl_tools.permissions import iam_action
 
@@ -155,11 +155,9 @@ class Bridge:
                 self.load_faults.failed_runs += 1
                 raise InjectedFault("fault injected: the load job failed")
             summary = load_job_module().main(argv)
-            logger().info(
+            LOGGER.info(
                 "load job done",
-                extra={
-                    "fields": {"function": LOAD_JOB, "run_id": arguments.get("--run_id"), **summary}
-                },
+                extra={"function": LOAD_JOB, "run_id": arguments.get("--run_id"), **summary},
             )
             self._job_runs[job_run_id] = _JobRun("SUCCEEDED")
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the job run fails, as on Glue

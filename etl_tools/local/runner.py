@@ -28,7 +28,7 @@ import boto3
 
 from covid_etl import aws, keys
 from covid_etl.contract import FUNCTIONS
-from covid_etl.handler import LOGGER_NAME, JsonFormatter, cause_message, logger
+from covid_etl.handler import LOGGER, LOGGER_NAME, cause_message
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
 from covid_etl.uploads import landing_key, upload_event_pattern
@@ -405,9 +405,7 @@ def follow_run(
     execution_arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
     description, state_seconds = _wait(sfn, execution_arn, progress, timeout_seconds)
     # moto keeps the execution history in this process only: `etl show` reads the timings here
-    logger().info(
-        STATE_TIMINGS, extra={"fields": {"run_id": run_id, "state_seconds": state_seconds}}
-    )
+    LOGGER.info(STATE_TIMINGS, extra={"run_id": run_id, "state_seconds": state_seconds})
     run = aws.get_run(stack.settings.runs_table, run_id)
     subject, body = _read_email(stack, run_id)
     return RunResult(
@@ -428,14 +426,16 @@ class _LogPerRun(logging.Handler):
     def __init__(self, command_log: Path) -> None:
         super().__init__()
         self.command_log = command_log
-        self.setFormatter(JsonFormatter())
+        # Powertools' own formatter: it holds the keys each invocation appends (the run id).
+        self.setFormatter(LOGGER.registered_formatter)
 
     def emit(self, record: logging.LogRecord) -> None:
-        run_id = str(getattr(record, "fields", {}).get("run_id") or "")
+        line = self.format(record)
+        run_id = str(json.loads(line).get("run_id") or "")
         named = re.fullmatch(r"[A-Za-z0-9_-]{1,80}", run_id)  # an execution name: no path in it
         path = self.command_log.with_name(f"{run_id}.jsonl") if named else self.command_log
         with path.open("a") as log:
-            log.write(self.format(record) + "\n")
+            log.write(line + "\n")
 
 
 @contextmanager

@@ -37,7 +37,8 @@ def invoke(function: str, event: dict) -> dict:
 
 
 def test_invoke_runs_the_real_handler_and_its_errors_are_function_errors(bridge: Bridge) -> None:
-    response = invoke("transform_sources", {"run_id": ""})  # fails the handler's schema
+    # fails the handler's schema (an empty run id); the message names the first field refused
+    response = invoke("transform_sources", {"run_id": "", "window": {}})
     assert response["FunctionError"] == "Unhandled"
     payload = json.loads(response["Payload"].read())
     assert payload["errorType"] == "InvalidEvent"
