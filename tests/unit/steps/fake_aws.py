@@ -116,11 +116,6 @@ class FakeAws:
     def delete_messages(self, queue_url: str, receipt_handles: list[str]) -> None:
         self.deleted += receipt_handles
 
-    def start_execution(self, state_machine_arn: str, name: str, execution_input: dict) -> bool:
-        started = name not in self.executions  # Step Functions refuses a name it has seen
-        self.executions.setdefault(name, execution_input)
-        return started
-
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
     """Every step module's AWS layer (and the shared helpers') replaced by one fresh fake."""
