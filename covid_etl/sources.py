@@ -104,11 +104,15 @@ class Reject:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRow:
     date: date
     values: dict[str, int]
     labels: dict[str, str] = field(default_factory=dict)
+
+
+# A row's identity: its date and the values of its spec's key labels.
+RowKey = tuple[date, tuple[str, ...]]
 
 
 @dataclass
@@ -259,7 +263,8 @@ def validate(
     column = {name: header.index(name) for name in spec.required_columns}
 
     result = ValidatedSource(source=source, rows=[], rejects=[])
-    by_key: dict[tuple[date, tuple[str, ...]], list[tuple[CsvRecord, SourceRow]]] = {}
+    first_seen: dict[RowKey, tuple[int, SourceRow]] = {}
+    repeats: dict[RowKey, list[tuple[int, SourceRow]]] = {}
     for record in records:
         fields = record.fields
         if fields is None:
@@ -285,8 +290,12 @@ def validate(
         if row is None:
             result.rejects.append(_reject(record, reason or "unusable"))
             continue
-        by_key.setdefault((row.date, spec.key_of(row)), []).append((record, row))
-    _settle_duplicates(spec, by_key, result)
+        key = (row.date, spec.key_of(row))
+        if key in first_seen:
+            repeats.setdefault(key, []).append((record.line_number, row))
+        else:
+            first_seen[key] = (record.line_number, row)
+    _settle_duplicates(spec, text, first_seen, repeats, result)
 
     if not result.rows and not result.rejects:
         if result.out_of_scope:
@@ -300,7 +309,6 @@ def validate(
             f"no valid rows: all {len(result.rejects)} rejected, first: "
             f"line {first_reject.line_number}: {first_reject.reason}",
         )
-    result.rows.sort(key=lambda r: (r.date, spec.key_of(r)))
     result.rejects.sort(key=lambda r: r.line_number)
     return result
 
@@ -334,32 +342,37 @@ def _reject(record: CsvRecord, reason: str) -> Reject:
 
 def _settle_duplicates(
     spec: SourceSpec,
-    by_key: dict[tuple[date, tuple[str, ...]], list[tuple[CsvRecord, SourceRow]]],
+    text: str,
+    first_seen: dict[RowKey, tuple[int, SourceRow]],
+    repeats: dict[RowKey, list[tuple[int, SourceRow]]],
     result: ValidatedSource,
 ) -> None:
-    """One row per key: identical repeats collapse into the first; conflicting ones quarantine
-    the key (the day, nationally), as neither value can be trusted."""
+    """One row per key, sorted by key: identical repeats collapse into the first; conflicting
+    ones quarantine the key (the day, nationally), as neither value can be trusted.
+
+    Reading keeps each row's line number, not its text: the records of duplicates (rare) are
+    read again from ``text`` for their rejects, so memory does not hold every row's text."""
     quarantined = "key" if spec.key_labels else "day"
-    for (day, key), seen in by_key.items():
-        (first_record, first_row), *repeats = seen
-        if all(row == first_row for _, row in repeats):
-            result.rows.append(first_row)
+    wanted = {
+        n for key, more in repeats.items() for n in (first_seen[key][0], *(n for n, _ in more))
+    }
+    texts = {r.line_number: r.text for r in csv_records(text) if r.line_number in wanted}
+    for key, more in repeats.items():
+        first_line, first_row = first_seen[key]
+        if all(row == first_row for _, row in more):
             result.rejects.extend(
-                _reject(
-                    record, f"identical duplicate of line {first_record.line_number} (collapsed)"
-                )
-                for record, _ in repeats
+                Reject(n, texts[n], f"identical duplicate of line {first_line} (collapsed)")
+                for n, _ in more
             )
             continue
-        lines = _some(str(record.line_number) for record, _ in seen)
-        result.rejects.extend(
-            _reject(
-                record,
-                f"conflicting duplicates of {spec.describe_key(day, key)} on lines {lines}: "
-                f"{quarantined} quarantined",
-            )
-            for record, _ in seen
+        del first_seen[key]
+        seen = [first_line, *(n for n, _ in more)]
+        reason = (
+            f"conflicting duplicates of {spec.describe_key(*key)} on lines "
+            f"{_some(map(str, seen))}: {quarantined} quarantined"
         )
+        result.rejects.extend(Reject(n, texts[n], reason) for n in seen)
+    result.rows.extend(first_seen[key][1] for key in sorted(first_seen))
 
 
 def _some(items: Iterable[str], shown: int = 5) -> str:

@@ -81,6 +81,9 @@ def test_a_conflicting_county_duplicate_quarantines_its_key_only() -> None:
         (3, "conflicting duplicates of 2021-01-01, fips 01001 on lines 2, 3: key quarantined"),
         (5, "identical duplicate of line 4 (collapsed)"),
     ]
+    assert [r.line for r in result.rejects] == data.decode().splitlines()[1:3] + [
+        "2021-01-01,Baldwin,Alabama,01003,20,2"
+    ]
 
 
 def test_the_county_file_keeps_the_national_reject_reasons() -> None:
