@@ -356,7 +356,11 @@ def _settle_duplicates(
     wanted = {
         n for key, more in repeats.items() for n in (first_seen[key][0], *(n for n, _ in more))
     }
-    texts = {r.line_number: r.text for r in csv_records(text) if r.line_number in wanted}
+    texts = (
+        {r.line_number: r.text for r in csv_records(text) if r.line_number in wanted}
+        if wanted
+        else {}
+    )
     for key, more in repeats.items():
         first_line, first_row = first_seen[key]
         if all(row == first_row for _, row in more):
