@@ -3,14 +3,15 @@
 Today's rows and the snapshot are both sorted by the dataset's key (validate() sorts its rows;
 the snapshot is written sorted), so one pass side by side classifies every row as new, revised
 or unchanged holding one row of each stream at a time: memory does not grow with the rows.
-A row is a tuple of text in the dataset's ``columns`` order, its key first.
+``merge`` takes any rows and a key function (the national series' DailyRecords by date);
+``diff`` takes rows as tuples of text in a dataset's ``columns`` order, its key first.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TextIO, TypeVar
 
 from covid_etl.datasets import Dataset
 from covid_etl.sources import SourceRow
@@ -18,23 +19,45 @@ from covid_etl.sources import SourceRow
 NEW, REVISED, UNCHANGED = "new", "revised", "unchanged"
 
 Row = tuple[str, ...]
+T = TypeVar("T")
 
 
 class UnsortedStream(Exception):
     """A stream is not strictly increasing by key: a merge of it would misclassify rows."""
 
-    def __init__(self, stream: str, previous: Row, key: Row):
+    def __init__(self, stream: str, previous: object, key: object):
         super().__init__(f"{stream} is not sorted by key: {key} follows {previous}")
 
 
-def _checked(rows: Iterable[Row], width: int, stream: str) -> Iterator[Row]:
-    previous: Row | None = None
+def _checked(rows: Iterable[T], key: Callable[[T], Any], stream: str) -> Iterator[T]:
+    previous = None
     for row in rows:
-        key = row[:width]
-        if previous is not None and key <= previous:
-            raise UnsortedStream(stream, previous, key)
-        previous = key
+        current = key(row)
+        if previous is not None and current <= previous:
+            raise UnsortedStream(stream, previous, current)
+        previous = current
         yield row
+
+
+def merge(
+    staged: Iterable[T], snapshot: Iterable[T], key: Callable[[T], Any]
+) -> Iterator[tuple[T | None, T | None]]:
+    """Both streams side by side, in key order: (today's row, the snapshot's row) of each key,
+    None on the side that has none."""
+    known = _checked(snapshot, key, "the snapshot")
+    held = next(known, None)
+    for row in _checked(staged, key, "today's rows"):
+        while held is not None and key(held) < key(row):
+            yield None, held
+            held = next(known, None)
+        if held is not None and key(held) == key(row):
+            yield row, held
+            held = next(known, None)
+        else:
+            yield row, None
+    while held is not None:
+        yield None, held
+        held = next(known, None)
 
 
 def diff(
@@ -42,16 +65,9 @@ def diff(
 ) -> Iterator[tuple[str, Row]]:
     """Each staged row with its kind (NEW, REVISED, UNCHANGED), in key order."""
     width = len(dataset.key)
-    known = _checked(snapshot, width, "the snapshot")
-    held = next(known, None)
-    for row in _checked(staged, width, "today's rows"):
-        key = row[:width]
-        while held is not None and held[:width] < key:
-            held = next(known, None)
-        if held is None or held[:width] != key:
-            yield NEW, row
-        else:
-            yield (UNCHANGED if held == row else REVISED), row
+    for row, known in merge(staged, snapshot, key=lambda r: r[:width]):
+        if row is not None:
+            yield (NEW if known is None else UNCHANGED if known == row else REVISED), row
 
 
 def rows_of(dataset: Dataset, rows: Iterable[SourceRow]) -> Iterator[Row]:
