@@ -17,8 +17,18 @@ from typing import Any
 
 from bench import coldstart, cost, scale, transform, writes
 from bench.measure import REPO, machine, versions
+from bench.plot import growth_svg
 
 RESULTS = REPO / "bench" / "results.json"
+PLOT_NAME = "scale.svg"  # next to the results
+# Issue #13's goals: each figure at most this.
+GOALS = {
+    "transform_time_vs_pandas": 0.5,
+    "transform_rss_vs_pandas": 0.3,
+    "county_time_vs_pyarrow": 3.0,
+    "county_peak_rss_mb": 128.0,
+    "handler_import_vs_boto3": 1.3,
+}
 INFRA_VARIABLES = REPO / "infra" / "variables.tf"
 INFRA_ENVIRONMENTS = REPO / "infra" / "environments"
 ASSUMED_MEMORY_MB = 256
@@ -66,6 +76,7 @@ def collect(repetitions: int) -> dict[str, Any]:
     progress("4/5 scale: 2.5 million county rows")
     big = scale.run(memory_mb)
     return {
+        "goals": goals(speed, cold, big),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "make bench",
         "machine": machine(),
@@ -79,6 +90,28 @@ def collect(repetitions: int) -> dict[str, Any]:
         "cost": costs,
         "bench_seconds": time.perf_counter() - started,
     }
+
+
+def goals(speed: dict[str, Any], cold: dict[str, Any], big: dict[str, Any]) -> dict[str, Any]:
+    """The figures GOALS bounds; the handler import one comes from the cold-start benchmark
+    when it measures it (None until then)."""
+    return {
+        "transform_time_vs_pandas": 1 / speed["time_ratio_pandas_over_library"],
+        "transform_rss_vs_pandas": 1 / speed["rss_ratio_pandas_over_library"],
+        "county_time_vs_pyarrow": big["time_ratio_library_over_pyarrow_read"],
+        "county_peak_rss_mb": big["library"]["peak_rss_mb"],
+        "handler_import_vs_boto3": cold.get("handler_import_vs_boto3"),
+    }
+
+
+def goals_table(results: dict[str, Any]) -> str:
+    """The goals, measured against their limits: the README shows this part of the table."""
+    rows = [
+        [name, value, limit, "-" if value is None else ("yes" if value <= limit else "no")]
+        for name, limit in GOALS.items()
+        for value in [results["goals"][name]]
+    ]
+    return "\n".join(table(["goal (issue #13)", "measured", "at most", "met"], rows))
 
 
 # --- The table --------------------------------------------------------------------------------
@@ -177,7 +210,7 @@ def render(r: dict[str, Any]) -> str:
     out += table(
         ["measured", "seconds", "peak RSS MB"],
         [
-            ["library row path: parse, clean, diff on (date, fips)", s["library"]["seconds"],
+            ["library: validate us-counties, merge diff, write delta", s["library"]["seconds"],
              s["library"]["peak_rss_mb"]],
             ["pyarrow.csv.read_csv, one thread (read only)",
              s["pyarrow_read"]["one-thread"]["seconds"],
@@ -191,6 +224,15 @@ def render(r: dict[str, Any]) -> str:
         f"{d['rejected']} rejected; library / pyarrow read (one thread) "
         f"{s['time_ratio_library_over_pyarrow_read']:.0f}x"
     )
+    out += table(
+        ["rows", "MB", "library s", "library peak RSS MB", "pyarrow s", "pyarrow peak RSS MB"],
+        [
+            [g["rows"], g["file_mb"], g["library_seconds"], g["library_peak_rss_mb"],
+             g["pyarrow_seconds"], g["pyarrow_peak_rss_mb"]]
+            for g in s["growth"]
+        ],
+    )  # fmt: skip
+    out.append(f"growth plotted in bench/{PLOT_NAME}")
     out.append(
         f"Lambda at the configured {lam['configured_memory_mb']} MB: "
         + ("fits" if lam["fits_configured_memory"] else "does NOT fit")
@@ -247,6 +289,9 @@ def render(r: dict[str, Any]) -> str:
         "priced at its 1-minute minimum: a lower bound)"
     )
     out.append("")
+    out.append("6. Goals")
+    out.append(goals_table(r))
+    out.append("")
     out.append(f"bench time: {r['bench_seconds']:.0f} s")
     return "\n".join(out)
 
@@ -300,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         return only_cold_start(args.repetitions, args.output)
     results = collect(args.repetitions)
     args.output.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    args.output.with_name(PLOT_NAME).write_text(growth_svg(results["scale"]["growth"]))
     print(render(results))
     progress(f"figures written to {args.output}")
     return 0

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from bench.measure import interleaved_medians, rss_now_kb, run_child, timed
-from covid_etl.records import join_sources, plan_delta, records_from_csv, to_csv
+from covid_etl.records import join_sources, plan_delta, stream_records, to_csv
 from covid_etl.sources import JHU, NYT, validate
 from etl_tools.local.sources_server import DEFAULT_FILES
 
@@ -37,8 +37,7 @@ def library_transform(nyt: bytes, jhu: bytes, snapshot_csv: bytes, run_date: dat
     nyt_rows = validate(NYT, nyt, run_date=run_date)
     jhu_rows = validate(JHU, jhu, run_date=run_date)
     joined = join_sources(nyt_rows.rows, jhu_rows.rows)
-    snapshot = {record.date: record for record in records_from_csv(snapshot_csv)}
-    plan = plan_delta(joined.records, snapshot, [])
+    plan = plan_delta(joined.records, stream_records(snapshot_csv), [])
     return Outcome(
         records=[(r.date.isoformat(), r.cases, r.deaths, r.recovered) for r in joined.records],
         new=[c.record.date.isoformat() for c in plan.changes if c.kind == "new"],

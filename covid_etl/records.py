@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
+from covid_etl.merge_diff import merge
 from covid_etl.sources import SourceRow, SourceUnusable
 
 RECORD_FIELDS = ("date", "cases", "deaths", "recovered")
@@ -95,12 +97,14 @@ class Plan:
 
 def plan_delta(
     staged: list[DailyRecord],
-    snapshot: dict[date, DailyRecord],
+    snapshot: Iterable[DailyRecord],
     retries: list[DailyRecord],
 ) -> Plan:
     """What to write: staged days that are new or differ from the snapshot, plus retries.
 
-    A queued (or redriven) record is written only while it is still its day's newest value:
+    ``staged`` and ``snapshot`` are sorted by date (the snapshot streamed from its file: one
+    merge pass, covid_etl.merge_diff). A queued (or redriven) record is written only while it
+    is still its day's newest value:
     - today's changed row wins over it: it is at least as fresh;
     - the snapshot holds each day's newest value loaded or queued (a queued day counts as
       handed over), so a retry that differs from the snapshot was replaced by a later run,
@@ -111,8 +115,13 @@ def plan_delta(
     """
     changes: list[Change] = []
     unchanged = 0
-    for record in staged:
-        known = snapshot.get(record.date)
+    retry_days = {r.date for r in retries}
+    known_of_retried: dict[date, DailyRecord] = {}
+    for record, known in merge(staged, snapshot, key=attrgetter("date")):
+        if known is not None and known.date in retry_days:
+            known_of_retried[known.date] = known
+        if record is None:
+            continue
         if known is None:
             changes.append(Change(record, NEW))
         elif known != record:
@@ -120,7 +129,7 @@ def plan_delta(
         else:
             unchanged += 1
     changed_days = {c.record.date for c in changes}
-    current = {r.date: r for r in retries if snapshot.get(r.date, r) == r}
+    current = {r.date: r for r in retries if known_of_retried.get(r.date, r) == r}
     retried = [r for r in current.values() if r.date not in changed_days]
     changes.extend(Change(r, RETRY) for r in sorted(retried))
     return Plan(
@@ -207,3 +216,8 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 
 def records_from_csv(data: bytes) -> list[DailyRecord]:
     return [DailyRecord.from_row(row) for row in read_csv(data)]
+
+
+def stream_records(data: bytes) -> Iterator[DailyRecord]:
+    """The records of a CSV one at a time, in file order (the snapshot: sorted by date)."""
+    return (DailyRecord.from_row(row) for row in csv.DictReader(io.StringIO(data.decode())))

@@ -5,8 +5,9 @@ Pure functions over bytes: nothing here knows about S3 or HTTP.
 - The file is read as CSV records in one streaming pass: a quoted field may hold commas and
   newlines; a record's line number is the line it starts on.
 - A row that cannot be used becomes a ``Reject`` (line number, original record, reason).
-- Rows that disagree about one day quarantine that day (all of them rejected: none can be
-  trusted); an identical repeat is collapsed into the first (rejected with a note).
+- A row's key is its date plus the spec's key labels (none for the national series, the FIPS
+  code for counties). Rows that disagree about one key quarantine it (all of them rejected: none
+  can be trusted); an identical repeat is collapsed into the first (rejected with a note).
 - Counts are bounded: 0..``max_count`` (at most int64, what DynamoDB readers and Parquet hold).
 - A source that is unusable as a whole raises ``SourceUnusable`` naming the source and the problem.
 - Decreasing cumulative values are real revisions upstream, not errors.
@@ -46,10 +47,27 @@ class SourceSpec:
     counts: dict[str, str]
     # CSV column -> required value for a row to be in scope (others are counted, not checked)
     scope: dict[str, str] = field(default_factory=dict)
+    # output field -> CSV column kept as text, trimmed (a county's name, state, FIPS code)
+    labels: dict[str, str] = field(default_factory=dict)
+    # labels that, after the date, identify a row; empty: one row per day
+    key_labels: tuple[str, ...] = ()
+    # key label -> labels joined with "/" that key a row whose key label is blank (NYT's
+    # "Unknown" counties and New York City have no FIPS code: "New York/New York City")
+    blank_key: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def required_columns(self) -> tuple[str, ...]:
-        return (self.date_column, *self.counts.values(), *self.scope)
+        return (self.date_column, *self.counts.values(), *self.scope, *self.labels.values())
+
+    def key_of(self, row: SourceRow) -> tuple[str, ...]:
+        """The row's key after its date: each key label, or its blank_key stand-in."""
+        return tuple(
+            row.labels[name] or "/".join(row.labels[part] for part in self.blank_key[name])
+            for name in self.key_labels
+        )
+
+    def describe_key(self, day: date, key: tuple[str, ...]) -> str:
+        return ", ".join([str(day), *(f"{n} {v}" for n, v in zip(self.key_labels, key))])
 
 
 SPECS: dict[str, SourceSpec] = {
@@ -86,10 +104,15 @@ class Reject:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRow:
     date: date
     values: dict[str, int]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+# A row's identity: its date and the values of its spec's key labels.
+RowKey = tuple[date, tuple[str, ...]]
 
 
 @dataclass
@@ -219,10 +242,18 @@ class _OneLinePerRecord:
 
 
 def validate(
-    source: str, data: bytes, *, run_date: date, max_count: int = DEFAULT_MAX_COUNT
+    source: str,
+    data: bytes,
+    *,
+    run_date: date,
+    max_count: int = DEFAULT_MAX_COUNT,
+    spec: SourceSpec | None = None,
 ) -> ValidatedSource:
-    """Parse a source file; rows dated after ``run_date`` are rejected as future dates."""
-    spec = SPECS[source]
+    """Parse a source file; rows dated after ``run_date`` are rejected as future dates.
+
+    ``spec`` defaults to the national series' spec of ``source`` (a dataset passes its own).
+    """
+    spec = spec or SPECS[source]
     text = decode(source, data)
     records = (r for r in csv_records(text) if r.text.strip())
     first = next(records, None)
@@ -232,7 +263,8 @@ def validate(
     column = {name: header.index(name) for name in spec.required_columns}
 
     result = ValidatedSource(source=source, rows=[], rejects=[])
-    by_day: dict[date, list[tuple[CsvRecord, SourceRow]]] = {}
+    first_seen: dict[RowKey, tuple[int, SourceRow]] = {}
+    repeats: dict[RowKey, list[tuple[int, SourceRow]]] = {}
     for record in records:
         fields = record.fields
         if fields is None:
@@ -258,8 +290,12 @@ def validate(
         if row is None:
             result.rejects.append(_reject(record, reason or "unusable"))
             continue
-        by_day.setdefault(row.date, []).append((record, row))
-    _settle_duplicates(by_day, result)
+        key = (row.date, spec.key_of(row))
+        if key in first_seen:
+            repeats.setdefault(key, []).append((record.line_number, row))
+        else:
+            first_seen[key] = (record.line_number, row)
+    _settle_duplicates(spec, text, first_seen, repeats, result)
 
     if not result.rows and not result.rejects:
         if result.out_of_scope:
@@ -273,7 +309,6 @@ def validate(
             f"no valid rows: all {len(result.rejects)} rejected, first: "
             f"line {first_reject.line_number}: {first_reject.reason}",
         )
-    result.rows.sort(key=lambda r: r.date)
     result.rejects.sort(key=lambda r: r.line_number)
     return result
 
@@ -306,26 +341,42 @@ def _reject(record: CsvRecord, reason: str) -> Reject:
 
 
 def _settle_duplicates(
-    by_day: dict[date, list[tuple[CsvRecord, SourceRow]]], result: ValidatedSource
+    spec: SourceSpec,
+    text: str,
+    first_seen: dict[RowKey, tuple[int, SourceRow]],
+    repeats: dict[RowKey, list[tuple[int, SourceRow]]],
+    result: ValidatedSource,
 ) -> None:
-    """One row per day: identical repeats collapse into the first; conflicting ones quarantine
-    the day, as neither value can be trusted."""
-    for day, seen in by_day.items():
-        (first_record, first_row), *repeats = seen
-        if all(row.values == first_row.values for _, row in repeats):
-            result.rows.append(first_row)
+    """One row per key, sorted by key: identical repeats collapse into the first; conflicting
+    ones quarantine the key (the day, nationally), as neither value can be trusted.
+
+    Reading keeps each row's line number, not its text: the records of duplicates (rare) are
+    read again from ``text`` for their rejects, so memory does not hold every row's text."""
+    quarantined = "key" if spec.key_labels else "day"
+    wanted = {
+        n for key, more in repeats.items() for n in (first_seen[key][0], *(n for n, _ in more))
+    }
+    texts = (
+        {r.line_number: r.text for r in csv_records(text) if r.line_number in wanted}
+        if wanted
+        else {}
+    )
+    for key, more in repeats.items():
+        first_line, first_row = first_seen[key]
+        if all(row == first_row for _, row in more):
             result.rejects.extend(
-                _reject(
-                    record, f"identical duplicate of line {first_record.line_number} (collapsed)"
-                )
-                for record, _ in repeats
+                Reject(n, texts[n], f"identical duplicate of line {first_line} (collapsed)")
+                for n, _ in more
             )
             continue
-        lines = _some(str(record.line_number) for record, _ in seen)
-        result.rejects.extend(
-            _reject(record, f"conflicting duplicates of {day} on lines {lines}: day quarantined")
-            for record, _ in seen
+        del first_seen[key]
+        seen = [first_line, *(n for n, _ in more)]
+        reason = (
+            f"conflicting duplicates of {spec.describe_key(*key)} on lines "
+            f"{_some(map(str, seen))}: {quarantined} quarantined"
         )
+        result.rejects.extend(Reject(n, texts[n], reason) for n in seen)
+    result.rows.extend(first_seen[key][1] for key in sorted(first_seen))
 
 
 def _some(items: Iterable[str], shown: int = 5) -> str:
@@ -365,4 +416,5 @@ def _parse_row(
         if len(raw.lstrip("0")) > len(str(limit)) or int(raw) > limit:
             return None, f"{col} {shorten(raw)} out of range (0 to {limit:,})"
         values[out_name] = int(raw)
-    return SourceRow(day, values), None
+    labels = {name: fields[column[col]].strip() for name, col in spec.labels.items()}
+    return SourceRow(day, values, labels), None

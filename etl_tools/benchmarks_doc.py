@@ -1,21 +1,22 @@
-"""The benchmark table in docs/benchmarks.md, written from bench/results.json, never typed.
+"""The benchmark tables, written from bench/results.json, never typed.
 
-    python -m etl_tools.benchmarks_doc      rewrite the table between the markers
+    python -m etl_tools.benchmarks_doc      rewrite the tables between the markers
 
-The table is what `make bench` prints (bench's own render), from the figures it saved; a test
-(tests/docs/test_benchmarks_doc.py) fails when the committed table differs from what this makes.
+docs/benchmarks.md holds what `make bench` prints (bench's own render); the README holds its
+goals table. A test (tests/docs/test_benchmarks_doc.py) fails when a committed table differs
+from what this makes.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results.json"
-DOCUMENTS = (REPO / "docs" / "benchmarks.md",)
 BEGIN = "<!-- bench table: python -m etl_tools.benchmarks_doc writes it from bench/results.json -->"
 END = "<!-- end of bench table -->"
 
@@ -24,12 +25,26 @@ class MarkersMissing(ValueError):
     pass
 
 
-def table(results: dict[str, Any]) -> str:
+def _bench_main() -> Any:
     if str(REPO) not in sys.path:  # bench/ is a folder of the repository, not an installed package
         sys.path.insert(0, str(REPO))
-    from bench.__main__ import render
+    import bench.__main__
 
-    return f"```\n{render(results)}\n```"
+    return bench.__main__
+
+
+def table(results: dict[str, Any]) -> str:
+    return f"```\n{_bench_main().render(results)}\n```"
+
+
+def goals(results: dict[str, Any]) -> str:
+    return f"```\n{_bench_main().goals_table(results)}\n```"
+
+
+DOCUMENTS: dict[Path, Callable[[dict[str, Any]], str]] = {
+    REPO / "docs" / "benchmarks.md": table,
+    REPO / "README.md": goals,
+}
 
 
 def fill(document: str, generated: str) -> str:
@@ -41,15 +56,15 @@ def fill(document: str, generated: str) -> str:
     return f"{head}{BEGIN}\n{generated}\n{END}{tail}"
 
 
-def current_table() -> str:
-    return table(json.loads(RESULTS.read_text()))
+def current_table(path: Path) -> str:
+    """The table ``path`` should hold, from the committed figures."""
+    return DOCUMENTS[path](json.loads(RESULTS.read_text()))
 
 
 def main() -> int:
-    generated = current_table()
     for path in DOCUMENTS:
         try:
-            path.write_text(fill(path.read_text(), generated))
+            path.write_text(fill(path.read_text(), current_table(path)))
         except MarkersMissing as error:
             print(f"{path.relative_to(REPO)}: {error}", file=sys.stderr)
             return 1

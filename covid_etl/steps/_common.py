@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from covid_etl import aws, keys
 from covid_etl.handler import LOGGER
-from covid_etl.records import DailyRecord, records_from_csv
+from covid_etl.records import DailyRecord, stream_records
 from covid_etl.settings import Settings
 
 
@@ -25,9 +26,9 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def read_snapshot(settings: Settings) -> dict[date, DailyRecord]:
-    data = aws.get_object(settings.data_bucket, keys.SNAPSHOT)
-    return {r.date: r for r in records_from_csv(data)} if data else {}
+def read_snapshot(settings: Settings) -> Iterator[DailyRecord]:
+    """The snapshot's records, sorted by date (commit_snapshot writes it so), streamed."""
+    return stream_records(aws.get_object(settings.data_bucket, keys.SNAPSHOT) or b"")
 
 
 def read_retries(settings: Settings, run_id: str) -> list[dict]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from covid_etl import aws, keys
 from covid_etl.handler import RUN_ID, schema
+from covid_etl.merge_diff import merge
 from covid_etl.records import records_from_csv, to_csv
 from covid_etl.settings import Settings
 from covid_etl.steps._common import read_snapshot
@@ -18,8 +21,10 @@ def commit_snapshot(settings: Settings, run_id: str) -> dict:
     Counting queued days as handed over means a poison record is retried by the queue (and ends
     in the DLQ), not re-planned by the diff every day forever.
     """
-    snapshot = read_snapshot(settings)
     outcome = records_from_csv(aws.get_object(settings.data_bucket, keys.outcome(run_id)) or b"")
-    snapshot.update({r.date: r for r in outcome})
-    aws.put_object(settings.data_bucket, keys.SNAPSHOT, to_csv(sorted(snapshot.values())))
-    return {"days": len(snapshot)}
+    merged = [
+        today or known
+        for today, known in merge(sorted(outcome), read_snapshot(settings), attrgetter("date"))
+    ]
+    aws.put_object(settings.data_bucket, keys.SNAPSHOT, to_csv(merged))
+    return {"days": len(merged)}

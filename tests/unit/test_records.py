@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from covid_etl.merge_diff import UnsortedStream
 from covid_etl.records import (
     NEW,
     RETRY,
@@ -44,7 +45,7 @@ def test_sources_that_share_no_day_are_unusable() -> None:
 
 
 def test_plan_new_revised_unchanged() -> None:
-    snapshot = {D1: DailyRecord(D1, 1, 0, 0), D2: DailyRecord(D2, 2, 0, 0)}
+    snapshot = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 2, 0, 0)]
     staged = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 3, 0, 0), DailyRecord(D3, 4, 0, 0)]
     plan = plan_delta(staged, snapshot, [])
     assert [(c.record.date, c.kind) for c in plan.changes] == [(D2, REVISED), (D3, NEW)]
@@ -52,7 +53,7 @@ def test_plan_new_revised_unchanged() -> None:
 
 
 def test_a_changed_row_supersedes_a_retry_of_its_day_an_unchanged_one_does_not() -> None:
-    snapshot = {D1: DailyRecord(D1, 1, 0, 0), D2: DailyRecord(D2, 2, 0, 0)}
+    snapshot = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 2, 0, 0)]
     staged = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 5, 0, 0)]
     retries = [DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 2, 0, 0), DailyRecord(D3, 3, 0, 0)]
     plan = plan_delta(staged, snapshot, retries)
@@ -68,7 +69,7 @@ def test_a_retry_older_than_its_days_newest_value_is_never_written() -> None:
     """D1 failed as 1, sat in the DLQ while upstream corrected it to 9 (loaded by a later run,
     so the snapshot holds 9), then was redriven: today's row is unchanged, or absent (outside
     a backfill window); either way the stale 1 must not overwrite 9."""
-    snapshot = {D1: DailyRecord(D1, 9, 0, 0), D2: DailyRecord(D2, 2, 0, 0)}
+    snapshot = [DailyRecord(D1, 9, 0, 0), DailyRecord(D2, 2, 0, 0)]
     stale, current = DailyRecord(D1, 1, 0, 0), DailyRecord(D2, 2, 0, 0)
     for staged in ([DailyRecord(D1, 9, 0, 0), DailyRecord(D2, 2, 0, 0)], []):
         plan = plan_delta(staged, snapshot, [stale, current])
@@ -77,7 +78,7 @@ def test_a_retry_older_than_its_days_newest_value_is_never_written() -> None:
 
 
 def test_of_two_retries_of_a_day_the_one_the_snapshot_holds_is_written() -> None:
-    snapshot = {D1: DailyRecord(D1, 5, 0, 0)}
+    snapshot = [DailyRecord(D1, 5, 0, 0)]
     retries = [DailyRecord(D1, 5, 0, 0), DailyRecord(D1, 1, 0, 0)]  # the older one redriven last
     plan = plan_delta([], snapshot, retries)
     assert [c.record for c in plan.changes] == [DailyRecord(D1, 5, 0, 0)]
@@ -154,3 +155,9 @@ def test_settling_retries_deletes_loaded_keeps_failed_retries_and_queues_new_fai
             "reason": "throttled",
         }
     ]
+
+
+def test_the_plan_reads_the_snapshot_as_a_stream_sorted_by_date() -> None:
+    unsorted = iter([DailyRecord(D2, 2, 0, 0), DailyRecord(D1, 1, 0, 0)])
+    with pytest.raises(UnsortedStream, match="the snapshot is not sorted"):
+        plan_delta([DailyRecord(D3, 3, 0, 0)], unsorted, [])
