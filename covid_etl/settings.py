@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from covid_etl.approval import Thresholds
 from covid_etl.sources import DEFAULT_MAX_COUNT
 
 # Variable name -> meaning. The Terraform functions module sets each of these.
@@ -31,6 +32,10 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "STATE_MACHINE_ARN": "the pipeline's state machine (started by start_from_upload)",
     "MAX_SOURCE_BYTES": "largest source file read; a bigger one fails the run before it is read",
     "MAX_COUNT": "largest plausible count (capped at int64); a row above it is rejected",
+    "APPROVAL_SHARE": "a delta revising more than this share of the loaded days waits for approval",
+    "APPROVAL_ROWS": "a delta revising more than this many days waits for approval",
+    "APPROVAL_FACTOR": "a delta lowering a cumulative count by more than this factor waits",
+    "APPROVAL_TIMEOUT_SECONDS": "a run waiting for approval longer than this is rejected",
 }
 
 # Today's files are 21 KB and 3.6 MB. The row path holds about 19 times a file's size in memory
@@ -61,6 +66,13 @@ class Settings:
     state_machine_arn: str = ""
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     max_count: int = DEFAULT_MAX_COUNT
+    approval_share: float = 0.05
+    approval_rows: int = 100
+    approval_factor: float = 2.0
+    approval_timeout_seconds: int = 86400
+
+    def approval_thresholds(self) -> Thresholds:
+        return Thresholds(self.approval_share, self.approval_rows, self.approval_factor)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -28,6 +28,8 @@ FUNCTIONS: tuple[str, ...] = (
     "fail_run",
     "render_dashboard",
     "notify",
+    # The approval gate's wait (RequestApproval, .waitForTaskToken).
+    "request_approval",
     # Not a state: consumes the upload queue and starts executions.
     "start_from_upload",
 )

@@ -97,6 +97,15 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
         ("s3:GetObject", BUCKET, "dashboard/"),
         ("sns:Publish", TOPIC, ""),
     ),
+    # Stores the task token in the run record, then emails as notify does. SendTaskSuccess
+    # and SendTaskFailure are the approver's (the API, `etl approve`), not this role's.
+    "request_approval": (
+        ("dynamodb:UpdateItem", RUNS, ""),
+        ("dynamodb:GetItem", RUNS, ""),
+        ("sqs:GetQueueAttributes", DLQ, ""),
+        ("s3:GetObject", BUCKET, "dashboard/"),
+        ("sns:Publish", TOPIC, ""),
+    ),
     "start_from_upload": (
         # What the SQS event source mapping needs of the function's role.
         ("sqs:ReceiveMessage", UPLOADS, ""),

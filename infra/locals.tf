@@ -45,6 +45,7 @@ locals {
     "fail_run",
     "render_dashboard",
     "notify",
+    "request_approval",
     "start_from_upload",
   ]
   # etl_tools.naming.STATE_FUNCTIONS: the ones the state machine invokes (start_from_upload

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from covid_etl import aws, keys
+from covid_etl import approval, aws, keys
 from covid_etl.records import NEW, RETRY, REVISED, DailyRecord, plan_delta, records_from_csv, to_csv
 from covid_etl.settings import Settings
 from covid_etl.steps._common import read_retries, read_snapshot
@@ -13,17 +13,16 @@ def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
     staged = records_from_csv(aws.get_object(settings.data_bucket, keys.daily(run_id)) or b"")
     retries = read_retries(settings, run_id)
     retry_records = [DailyRecord.from_row(entry["record"]) for entry in retries]
-    plan = plan_delta(staged, read_snapshot(settings), retry_records)
+    snapshot = read_snapshot(settings)
+    plan = plan_delta(staged, snapshot, retry_records)
     retry_kind = {DailyRecord.from_row(e["record"]).date: e["kind"] for e in retries}
     records = [c.record for c in plan.changes]
     # A retried record keeps the kind it had when it first failed (new or revised).
     kinds = [retry_kind[c.record.date] if c.kind == RETRY else c.kind for c in plan.changes]
     origins = [RETRY if c.kind == RETRY else "today" for c in plan.changes]
-    aws.put_object(
-        settings.data_bucket,
-        keys.delta(run_id),
-        to_csv(records, {"kind": kinds, "origin": origins}),
-    )
+    delta_csv = to_csv(records, {"kind": kinds, "origin": origins})
+    aws.put_object(settings.data_bucket, keys.delta(run_id), delta_csv)
+    revisions = approval.revisions(records, snapshot)
     return {
         "new": plan.count(NEW),
         "revised": plan.count(REVISED),
@@ -35,4 +34,9 @@ def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
         "failures_key": keys.failures(run_id),
         "daily_key": keys.daily(run_id),
         "processed_key": keys.processed(run_date, run_id),
+        # The gate: "" loads straight away; a reason waits for an approval of this plan_hash.
+        "approval_reason": approval.reason(revisions, len(snapshot), settings.approval_thresholds())
+        or "",
+        "plan_hash": approval.plan_hash(delta_csv),
+        "top_revisions": approval.top_revisions(revisions),
     }

@@ -51,6 +51,7 @@ def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[st
         "sources": sources,
         "window": _window(trigger.get("window", {})),
         "load_poll_seconds": settings.load_poll_seconds,
+        "approval_timeout_seconds": settings.approval_timeout_seconds,
     }
 
 

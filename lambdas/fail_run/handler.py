@@ -7,7 +7,9 @@ SCHEMA = schema(
     {
         "run_id": RUN_ID,
         "error": {"type": "object", "properties": {"Error": {"type": "string"}}},
-    }
+        "rejected": {"type": "boolean"},
+    },
+    required=["run_id", "error"],
 )
 
 handler = lambda_handler(SCHEMA, fail_run)

@@ -17,6 +17,13 @@ SCHEMA = schema(
                     "properties": {"nyt": URL, "jhu": URL},
                     "additionalProperties": False,
                 },
+                # An approval given to this exact plan (the local runner's resume: etl approve).
+                "approval": schema(
+                    {
+                        "plan_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "approved_by": {"type": "string", "minLength": 1},
+                    }
+                ),
                 "window": {
                     "type": "object",
                     "properties": {"from": DAY, "to": DAY},

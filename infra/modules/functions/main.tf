@@ -81,6 +81,13 @@ locals {
       ["s3:GetObject", "bucket", "dashboard/"],
       ["sns:Publish", "status_topic", ""],
     ]
+    request_approval = [
+      ["dynamodb:UpdateItem", "runs_table", ""],
+      ["dynamodb:GetItem", "runs_table", ""],
+      ["sqs:GetQueueAttributes", "retry_dlq", ""],
+      ["s3:GetObject", "bucket", "dashboard/"],
+      ["sns:Publish", "status_topic", ""],
+    ]
     start_from_upload = [
       ["sqs:ReceiveMessage", "upload_queue", ""],
       ["sqs:DeleteMessage", "upload_queue", ""],

@@ -1,0 +1,34 @@
+"""RequestApproval: the run waits for an operator; its record says why, the email what changes.
+
+The state invokes this function with ``.waitForTaskToken``: the execution stays paused until an
+operator's SendTaskSuccess (approve) or SendTaskFailure (reject) with the token stored here, or
+until the state's timeout (rejected by timeout). The run keeps the lock meanwhile.
+"""
+
+from __future__ import annotations
+
+from covid_etl import aws
+from covid_etl.settings import Settings
+from covid_etl.steps._common import iso, now
+from covid_etl.steps.notify import notify
+
+APPROVAL_COUNTS = ("new", "revised", "unchanged", "retried", "delta")
+
+
+def request_approval(settings: Settings, run_id: str, task_token: str, plan: dict) -> dict:
+    aws.update_run(
+        settings.runs_table,
+        run_id,
+        {
+            "status": "AWAITING_APPROVAL",
+            "approval_token": task_token,
+            "approval_reason": plan["approval_reason"],
+            "approval_counts": {name: plan[name] for name in APPROVAL_COUNTS},
+            "approval_plan_hash": plan["plan_hash"],
+            "approval_revisions": plan["top_revisions"],
+            "approval_requested_at": iso(now()),
+            "approval_timeout_seconds": settings.approval_timeout_seconds,
+        },
+    )
+    # The same email code as the Notify state: the record now says what waits and why.
+    return notify(settings, run_id)
