@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,11 +93,13 @@ def embedded_aws(
     compute: bool = True,
     must_exist: bool = False,
     reset: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> Iterator[LocalStack]:
     """The embedded account; ``compute=False`` skips functions and state machine (reads only).
 
     ``save=False`` reads the state dir (``must_exist``: it must hold state) and never writes
     it; ``reset`` forgets its state first. See ``state_store`` for what the dir holds.
+    ``settings`` overrides tunable settings (e.g. the approval thresholds) of every function.
     """
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
@@ -118,7 +120,7 @@ def embedded_aws(
     ):
         boto3.setup_default_session(region_name=REGION)
         aws.reset_clients()
-        settings = _create_resources(names, source_urls or {})
+        settings = replace(_create_resources(names, source_urls or {}), **(settings or {}))
         os.environ.update(settings.as_env())
         bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
         bridge.install()

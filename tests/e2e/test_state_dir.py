@@ -31,7 +31,7 @@ from etl_tools.local.state_store import (
 )
 
 ETL = [sys.executable, "-m", "etl_tools.cli"]
-STATE_DIR_UNUSABLE = 3
+STATE_DIR_UNUSABLE = 4
 INTERRUPTED = 130
 # A process that holds the state dir's lock until its stdin closes.
 HOLD_THE_LOCK = """
