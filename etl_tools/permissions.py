@@ -97,9 +97,10 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
         ("s3:GetObject", BUCKET, "dashboard/"),
         ("sns:Publish", TOPIC, ""),
     ),
-    # Stores the task token in the run record, then emails as notify does. SendTaskSuccess
-    # and SendTaskFailure are the approver's (the API, `etl approve`), not this role's.
+    # Extends its lock's lease, stores the task token in the run record, then emails as notify
+    # does. SendTaskSuccess and SendTaskFailure are the approver's (the API), not this role's.
     "request_approval": (
+        ("dynamodb:PutItem", RUNS, ""),
         ("dynamodb:UpdateItem", RUNS, ""),
         ("dynamodb:GetItem", RUNS, ""),
         ("sqs:GetQueueAttributes", DLQ, ""),

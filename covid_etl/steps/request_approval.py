@@ -16,6 +16,17 @@ APPROVAL_COUNTS = ("new", "revised", "unchanged", "retried", "delta")
 
 
 def request_approval(settings: Settings, run_id: str, task_token: str, plan: dict) -> dict:
+    run = aws.get_run(settings.runs_table, run_id) or {}
+    moment = now()
+    # The lock's lease must outlive the wait, or the next run would take the lock over from a
+    # run that is only waiting for its answer (the lease's job is to free a crashed run's).
+    aws.acquire_lock(
+        settings.runs_table,
+        run_id,
+        run.get("started_at") or iso(moment),
+        int(moment.timestamp()),
+        settings.approval_timeout_seconds + settings.lock_lease_seconds,
+    )
     aws.update_run(
         settings.runs_table,
         run_id,
@@ -26,7 +37,7 @@ def request_approval(settings: Settings, run_id: str, task_token: str, plan: dic
             "approval_counts": {name: plan[name] for name in APPROVAL_COUNTS},
             "approval_plan_hash": plan["plan_hash"],
             "approval_revisions": plan["top_revisions"],
-            "approval_requested_at": iso(now()),
+            "approval_requested_at": iso(moment),
             "approval_timeout_seconds": settings.approval_timeout_seconds,
         },
     )

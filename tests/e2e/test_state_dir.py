@@ -204,7 +204,7 @@ def test_two_runs_at_once_one_is_refused_and_nothing_is_lost(state_dir: Path) ->
 
 
 def test_every_command_waits_for_no_one_on_a_busy_dir(state_dir: Path, tmp_path: Path) -> None:
-    """A process holding the lock: each command refuses at once, changes nothing, exit 3."""
+    """A process holding the lock: each command refuses at once, changes nothing, exit 4."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_THE_LOCK, str(state_dir)],
         stdin=subprocess.PIPE,
@@ -268,7 +268,7 @@ def test_the_state_grows_with_the_data_not_with_the_runs(state_dir: Path) -> Non
 
 
 @pytest.mark.parametrize("command", [["export"], ["runs"], ["redrive"]])
-def test_export_runs_and_redrive_on_a_missing_or_foreign_dir_exit_3(
+def test_export_runs_and_redrive_on_a_missing_or_foreign_dir_exit_4(
     tmp_path: Path, command: list[str]
 ) -> None:
     missing = etl(*command, state_dir=tmp_path / "nowhere")

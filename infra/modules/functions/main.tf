@@ -82,6 +82,7 @@ locals {
       ["sns:Publish", "status_topic", ""],
     ]
     request_approval = [
+      ["dynamodb:PutItem", "runs_table", ""],
       ["dynamodb:UpdateItem", "runs_table", ""],
       ["dynamodb:GetItem", "runs_table", ""],
       ["sqs:GetQueueAttributes", "retry_dlq", ""],
