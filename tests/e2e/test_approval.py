@@ -21,16 +21,16 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import Pipeline, independent_join, revised_nyt
+from conftest import Pipeline, independent_join, large_revision, revised_nyt
 
 from covid_etl import aws
-from etl_tools.local.runner import RunResult, follow_run, logs_to
+from etl_tools.local.runner import RunResult
 
 ETL = [sys.executable, "-m", "etl_tools.cli"]
 AWAITING_APPROVAL = 3
 # 20 of the 261 loaded days revised: 7.7 % of the history, over the default 5 %.
 REVISED_DAYS = [r.date.isoformat() for r in independent_join()][-40:-20]
-REVISED = revised_nyt(*REVISED_DAYS, bump=1000)
+REVISED = large_revision()
 
 
 def etl(*args: str, state_dir: Path) -> subprocess.CompletedProcess:
@@ -182,16 +182,6 @@ def paused(pipeline: Pipeline) -> RunResult:
     return result
 
 
-def ended(pipeline: Pipeline, run_id: str) -> RunResult:
-    """Follow the execution until it ends (it may still wait for its timeout)."""
-    arn = pipeline.stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
-    sfn = boto3.client("stepfunctions")
-    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-        time.sleep(0.1)
-    with logs_to(pipeline.stack.state_dir / "logs" / f"{run_id}.jsonl"):
-        return follow_run(pipeline.stack, run_id)
-
-
 def test_send_task_success_loads_and_records_the_approver(gate: Pipeline) -> None:
     result = paused(gate)
     lock = aws.from_item(
@@ -202,13 +192,7 @@ def test_send_task_success_loads_and_records_the_approver(gate: Pipeline) -> Non
     assert lock["run_id"] == result.run_id
     # The lease outlives the wait: a day of waiting plus the usual hour.
     assert lock["expires_at"] >= time.time() + 86400
-    boto3.client("stepfunctions").send_task_success(
-        taskToken=result.run["approval_token"],
-        output=json.dumps(
-            {"approved": True, "approved_by": "arn:aws:iam::123456789012:user/alice"}
-        ),
-    )
-    done = ended(gate, result.run_id)
+    done = gate.answer(result, approve=True, by="arn:aws:iam::123456789012:user/alice")
     assert done.status == "SUCCEEDED" and done.run["approved_by"].endswith("user/alice")
     assert gate.table() == independent_join(REVISED)
 
@@ -216,10 +200,7 @@ def test_send_task_success_loads_and_records_the_approver(gate: Pipeline) -> Non
 def test_send_task_failure_rejects_and_writes_nothing(gate: Pipeline) -> None:
     table = gate.table()
     result = paused(gate)
-    boto3.client("stepfunctions").send_task_failure(
-        taskToken=result.run["approval_token"], error="Rejected", cause="rejected by bob"
-    )
-    done = ended(gate, result.run_id)
+    done = gate.answer(result, approve=False, by="bob")
     assert done.run["status"] == "REJECTED" and done.run["error"] == "rejected by bob"
     assert done.email_subject and done.email_subject.startswith("[covid-etl] REJECTED")
     assert gate.table() == table
@@ -231,7 +212,7 @@ def test_no_answer_in_time_rejects_by_timeout_and_notifies(
     table = gate.table()
     monkeypatch.setenv("APPROVAL_TIMEOUT_SECONDS", "1")  # read by StartRun: the state's timeout
     result = paused(gate)
-    done = ended(gate, result.run_id)
+    done = gate.ended(result.run_id)
     assert done.run["status"] == "REJECTED" and done.run["error_type"] == "States.Timeout"
     assert done.run["error"].startswith("rejected by timeout")
     assert done.email_body and "rejected by timeout" in done.email_body
