@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +29,23 @@ from etl_tools.local.runner import (
 )
 from etl_tools.local.sources_server import DEFAULT_FILES, SourcesServer, UpstreamFaults, cut_at
 
+ETL = [sys.executable, "-m", "etl_tools.cli"]
 NYT_BYTES = DEFAULT_FILES["nyt"].read_bytes()
 JHU_BYTES = DEFAULT_FILES["jhu"].read_bytes()
+
+
+def etl(
+    *args: str, state_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`etl ARGS --state-dir DIR` as a user runs it: a real process."""
+    return subprocess.run(
+        [*ETL, *args, "--state-dir", str(state_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def revised_nyt(*days: str, bump: int = 1) -> bytes:

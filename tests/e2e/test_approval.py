@@ -14,33 +14,21 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from conftest import Pipeline, independent_join, large_revision, revised_nyt
+from conftest import Pipeline, etl, independent_join, large_revision, revised_nyt
 
 from covid_etl import aws
 from etl_tools.local.runner import RunResult
 
-ETL = [sys.executable, "-m", "etl_tools.cli"]
 AWAITING_APPROVAL = 3
 # 20 of the 261 loaded days revised: 7.7 % of the history, over the default 5 %.
 REVISED_DAYS = [r.date.isoformat() for r in independent_join()][-40:-20]
 REVISED = large_revision()
-
-
-def etl(*args: str, state_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*ETL, *args, "--state-dir", str(state_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def exported(state_dir: Path) -> list[dict[str, str]]:

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import JHU_BYTES, NYT_BYTES, independent_join
+from conftest import ETL, JHU_BYTES, NYT_BYTES, etl, independent_join
 
 from etl_tools.local.sources_server import cut_at
 from etl_tools.local.state_store import (
@@ -30,7 +30,6 @@ from etl_tools.local.state_store import (
     StateStore,
 )
 
-ETL = [sys.executable, "-m", "etl_tools.cli"]
 STATE_DIR_UNUSABLE = 4
 INTERRUPTED = 130
 # A process that holds the state dir's lock until its stdin closes.
@@ -56,19 +55,6 @@ with StateStore.open(target, writable=True) as store:
 """
 BASELINE_DAY = date(2020, 5, 1)
 NEXT_DAY = date(2020, 5, 15)
-
-
-def etl(
-    *args: str, state_dir: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*ETL, *args, "--state-dir", str(state_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def started(*args: str, state_dir: Path, until: str) -> subprocess.Popen:
