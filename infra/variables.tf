@@ -199,6 +199,11 @@ variable "approval_timeout_seconds" {
   type        = number
   description = "A run waiting for approval longer than this is rejected by timeout and notified (APPROVAL_TIMEOUT_SECONDS, the RequestApproval state's timeout)."
   default     = 86400
+  validation {
+    # A Standard execution lasts at most a year; the paused run holds the lock meanwhile.
+    condition     = var.approval_timeout_seconds >= 1 && var.approval_timeout_seconds <= 31536000
+    error_message = "approval_timeout_seconds is between 1 and 31536000 (a year, a Standard execution's limit)."
+  }
 }
 
 variable "athena_bytes_scanned_cutoff" {
