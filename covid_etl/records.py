@@ -82,6 +82,7 @@ def in_window(
 class Change:
     record: DailyRecord
     kind: str  # NEW | REVISED | RETRY
+    before: DailyRecord | None = None  # REVISED: the snapshot's value (the approval gate shows it)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Plan:
     unchanged: int
     retried: int  # retry records still current: to write
     superseded: int  # retry records a newer value of their day replaced (today's or a later run's)
+    loaded: int  # days in the snapshot (the approval gate's share is of these)
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -114,18 +116,20 @@ def plan_delta(
       record may be the only way that day reaches the table.
     """
     changes: list[Change] = []
-    unchanged = 0
+    unchanged = loaded = 0
     retry_days = {r.date for r in retries}
     known_of_retried: dict[date, DailyRecord] = {}
     for record, known in merge(staged, snapshot, key=attrgetter("date")):
-        if known is not None and known.date in retry_days:
-            known_of_retried[known.date] = known
+        if known is not None:
+            loaded += 1
+            if known.date in retry_days:
+                known_of_retried[known.date] = known
         if record is None:
             continue
         if known is None:
             changes.append(Change(record, NEW))
         elif known != record:
-            changes.append(Change(record, REVISED))
+            changes.append(Change(record, REVISED, before=known))
         else:
             unchanged += 1
     changed_days = {c.record.date for c in changes}
@@ -137,6 +141,7 @@ def plan_delta(
         unchanged=unchanged,
         retried=len(retried),
         superseded=len(retries) - len(retried),
+        loaded=loaded,
     )
 
 

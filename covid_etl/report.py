@@ -32,6 +32,10 @@ def email(
         f"Finished:  {_text(run.get('finished_at', '?'))}",
         f"Duration:  {_duration(run.get('duration_seconds'))}",
     ]
+    if status == "AWAITING_APPROVAL":
+        lines += ["", *_approval_request(run)]
+    if run.get("approved_by"):
+        lines.append(f"Approved by: {_text(run['approved_by'])}")
     if run.get("error"):
         lines += [
             "",
@@ -68,7 +72,7 @@ def email(
         ]
         if c.get("outside_window"):
             lines.append(f"  outside the backfill window: {c['outside_window']} day(s), not loaded")
-        if status != "FAILED" or "inserted" in counts:
+        if "inserted" in counts:  # the load's counts are in: the books must balance
             problems = invariant_violations(counts)
             lines.append(
                 "  accounting: OK"
@@ -83,6 +87,35 @@ def email(
     if dashboard_url:
         lines += ["", f"Dashboard: {_text(dashboard_url)}"]
     return subject, "\n".join(lines) + "\n"
+
+
+def _approval_request(run: dict[str, Any]) -> list[str]:
+    """What would change, and how to answer: the load waits for it."""
+    run_id = _text(run["run_id"])
+    counts = {k: int(v) for k, v in run.get("approval_counts", {}).items()}
+    lines = [
+        f"The load waits for an operator: {_text(run.get('approval_reason', ''))}.",
+        "It would write: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
+        "Largest revisions (before -> after):",
+    ]
+    for revision in run.get("approval_revisions", []):
+        before, after = revision["before"], revision["after"]
+        changed = [
+            f"{_text(name)} {int(before[name])} -> {int(after[name])}"
+            for name in sorted(after)
+            if before.get(name) != after[name]
+        ]
+        lines.append(f"  {_text(revision['date'])}: {', '.join(changed)}")
+    timeout = run.get("approval_timeout_seconds")
+    lines += [
+        "",
+        f"Approve:  etl approve {run_id}   (or POST /runs/{run_id}/approve)",
+        f"Reject:   etl reject {run_id}    (or POST /runs/{run_id}/reject)",
+        f"No answer within {int(timeout or 0)} s rejects it. Nothing is written until then.",
+        "The run holds the lock meanwhile: later runs wait for it, then fail.",
+        f"Plan: {_text(run.get('approval_plan_hash', ''))} (an approval loads this plan only)",
+    ]
+    return lines
 
 
 def _text(value: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from covid_etl.approval import Thresholds
 from covid_etl.contract import ENVIRONMENT_VARIABLES
 from covid_etl.sources import DEFAULT_MAX_COUNT
 
@@ -40,6 +41,13 @@ class Settings:
     state_machine_arn: str = ""
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     max_count: int = DEFAULT_MAX_COUNT
+    approval_share: float = 0.05
+    approval_rows: int = 100
+    approval_factor: float = 2.0
+    approval_timeout_seconds: int = 86400
+
+    def approval_thresholds(self) -> Thresholds:
+        return Thresholds(self.approval_share, self.approval_rows, self.approval_factor)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

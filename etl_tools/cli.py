@@ -35,11 +35,14 @@ fault injection (--fault, repeatable):
 A fault that never fired (e.g. a day not in the load) is reported on stderr after the run.
 
 exit status: 0 the run succeeded, 1 it failed (the error is printed), 2 usage error,
-  3 the state dir cannot be used (in use by another etl command, damaged, not a state dir),
+  3 the run awaits approval (the reason is printed; answer with etl approve/reject RUN),
+  4 the state dir cannot be used (in use by another etl command, damaged, not a state dir),
   130 interrupted (Ctrl-C or SIGTERM: an unfinished run is not saved)
 """
-STATE_DIR_UNUSABLE = 3
-RUN_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED")  # what start_run and finish_run record
+AWAITING_APPROVAL = 3
+STATE_DIR_UNUSABLE = 4
+# What start_run, request_approval, finish_run and fail_run record.
+RUN_STATUSES = ("RUNNING", "AWAITING_APPROVAL", "SUCCEEDED", "FAILED", "REJECTED")
 INTERRUPTED = 130
 
 
@@ -52,6 +55,22 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _share(text: str) -> float:
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1: {text!r}")
+    return share
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -104,7 +123,36 @@ def _register_run(sub: Any) -> None:
         help="replace a source (nyt or jhu) by a local file (served over HTTP) or a URL",
     )
     run.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault")
+    run.add_argument(
+        "--approval-share",
+        type=_share,
+        metavar="SHARE",
+        help="wait for approval when the delta revises more than this share of the loaded days "
+        "(APPROVAL_SHARE, default 0.05)",
+    )
+    run.add_argument(
+        "--approval-rows",
+        type=_whole,
+        metavar="N",
+        help="wait for approval when the delta revises more than N days (APPROVAL_ROWS, "
+        "default 100)",
+    )
     run.set_defaults(func=cmd_run)
+
+
+
+def _register_answers(sub: Any) -> None:
+    for answer, verb in (("approve", "load"), ("reject", "end, writing nothing,")):
+        parser_of_answer = sub.add_parser(
+            answer,
+            help=f"{answer} a run waiting at the approval gate",
+            description=f"{verb.capitalize()} the paused run RUN (exit 3 of etl run): locally a new "
+            "execution of the same state machine under the run's id, serving the sources the run "
+            "was given (docs/operations.md, the approval gate).",
+        )
+        parser_of_answer.add_argument("run_id", metavar="RUN")
+        _state_dir(parser_of_answer)
+        parser_of_answer.set_defaults(func=cmd_answer, approve=answer == "approve")
 
 
 def _register_export(sub: Any) -> None:
@@ -170,6 +218,7 @@ def _register_redrive(sub: Any) -> None:
 
 COMMANDS = (
     _register_run,
+    _register_answers,
     _register_export,
     _register_runs,
     _register_trigger,
@@ -289,7 +338,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.as_of and args.as_of > today:
         raise UsageError(f"--as-of {args.as_of} is after today ({today}): no data yet")
     trigger = {"as_of": args.as_of.isoformat()} if args.as_of else {}
-    return _run_locally(args.state_dir, trigger, faults, files, urls, args.as_of, args.reset)
+    thresholds = {"approval_share": args.approval_share, "approval_rows": args.approval_rows}
+    settings = {name: value for name, value in thresholds.items() if value is not None}
+    return _run_locally(
+        args.state_dir, trigger, faults, files, urls, args.as_of, args.reset, settings
+    )
 
 
 def _run_locally(
@@ -300,7 +353,9 @@ def _run_locally(
     urls: dict[str, str] | None = None,
     as_of: date | None = None,
     reset: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> int:
+    from etl_tools.approval import save_paused
     from etl_tools.local.runner import embedded_aws, local_names, run_pipeline
     from etl_tools.local.sources_server import SourcesServer
 
@@ -314,11 +369,14 @@ def _run_locally(
             raise_in=faults["raise_in"],
             load_faults=faults["load"],
             reset=reset,
+            settings=settings,
         ) as stack:
             print(f"etl run: state machine {local_names().state_machine} on the embedded AWS")
             result = run_pipeline(
                 stack, trigger=trigger, progress=lambda line: print(line, flush=True)
             )
+            if result.paused:
+                save_paused(stack, result.run_id, as_of, files or {})
     status = print_run_report(result, state_dir)
     for missed in unfired_faults(faults, stack.bridge.raised):
         print(f"etl run: fault never fired: {missed}", file=sys.stderr)
@@ -401,15 +459,53 @@ def _aws_names(environment: str) -> Names:
         raise UsageError(str(exc)) from None
 
 
+def cmd_answer(args: argparse.Namespace) -> int:
+    """etl approve RUN / etl reject RUN (etl_tools/approval.py says how, locally)."""
+    from etl_tools.approval import (
+        NotAwaitingApproval,
+        answer_input,
+        forget_paused,
+        local_identity,
+        paused_run,
+    )
+    from etl_tools.local.runner import embedded_aws, run_pipeline
+    from etl_tools.local.sources_server import SourcesServer
+
+    with (
+        SourcesServer() as server,
+        embedded_aws(args.state_dir, source_urls=server.urls, must_exist=True) as stack,
+    ):
+        try:
+            run, paused = paused_run(stack, args.run_id)
+        except NotAwaitingApproval as exc:
+            raise UsageError(str(exc)) from None
+        server.bodies = paused.bodies()
+        execution_input = answer_input(run, args.approve, local_identity(), datetime.now(UTC))
+        result = run_pipeline(
+            stack,
+            trigger=execution_input,
+            run_id=args.run_id,
+            progress=lambda line: print(line, flush=True),
+        )
+        if not result.paused:  # paused again: the sources changed, a new plan asks again
+            forget_paused(stack, args.run_id)
+    status = print_run_report(result, args.state_dir)
+    rejected = (result.run or {}).get("status") == "REJECTED"
+    return 0 if rejected and not args.approve else status
+
+
 def print_run_report(result: Any, state_dir: Path) -> int:
     print()
     run = result.run or {}
     status = run.get("status") or result.status
     print(f"run {result.run_id}: {status} (execution {result.status})")
+    if result.paused:
+        print(f"awaiting approval: {run.get('approval_reason', '?')}")
+        print(f"answer with: etl approve {result.run_id} | etl reject {result.run_id}")
     counts = run.get("counts", {})
     if counts:
         print("counts: " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    if result.status != "SUCCEEDED":
+    if result.status != "SUCCEEDED" and not result.paused:
         message = run.get("error") or cause_message(result.cause) or result.error
         print(f"error: {result.error}: {message}", file=sys.stderr)
     if result.email_subject:
@@ -419,6 +515,8 @@ def print_run_report(result: Any, state_dir: Path) -> int:
     page = state_dir / "dashboard" / "index.html"
     if page.is_file():
         print(f"dashboard: {page} (a file that opens offline; `etl dashboard` serves it)")
+    if result.paused:
+        return AWAITING_APPROVAL
     return 0 if result.status == "SUCCEEDED" else 1
 
 

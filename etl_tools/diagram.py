@@ -85,7 +85,9 @@ def load_definition(text: str) -> dict[str, Any]:
 def task_detail(state: dict[str, Any]) -> str:
     """What a Task runs: its Lambda function (lambdas/<name>/) or its service integration."""
     resource = state.get("Resource", "")
-    function = _FUNCTION_ARN.match(resource)
+    # The optimized integration (lambda:invoke.waitForTaskToken) names it in its Parameters.
+    invoked = state.get("Parameters", {}).get("FunctionName", "")
+    function = _FUNCTION_ARN.match(resource) or _FUNCTION_ARN.match(invoked)
     if function:
         return f"λ {function.group(1)}"
     return resource.removeprefix(_SERVICE_PREFIX)

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export`) and processed (every load's rows, with load_date and loaded_at). Keep to the "
         "subset docs/sql.md lists and the same text runs on Athena.",
         epilog="exit status: 0 answered, 2 the SQL is refused (DuckDB's message), "
-        "3 no local state or no Parquet in processed/ yet",
+        "4 no local state or no Parquet in processed/ yet",
     )
     parser.add_argument("sql", metavar="SQL")
     add_state_dir_argument(parser)

@@ -82,6 +82,10 @@ locals {
     STATE_MACHINE_ARN         = local.names.state_machine_arn
     MAX_SOURCE_BYTES          = tostring(var.max_source_bytes)
     MAX_COUNT                 = tostring(var.max_count)
+    APPROVAL_SHARE            = tostring(var.approval_share)
+    APPROVAL_ROWS             = tostring(var.approval_rows)
+    APPROVAL_FACTOR           = tostring(var.approval_factor)
+    APPROVAL_TIMEOUT_SECONDS  = tostring(var.approval_timeout_seconds)
   }
 }
 

@@ -169,6 +169,43 @@ variable "max_count" {
   default     = 1000000000
 }
 
+variable "approval_share" {
+  type        = number
+  description = "A delta revising more than this share of the loaded days waits for an operator's approval (APPROVAL_SHARE)."
+  default     = 0.05
+  validation {
+    condition     = var.approval_share >= 0 && var.approval_share <= 1
+    error_message = "approval_share is a share: between 0 and 1."
+  }
+}
+
+variable "approval_rows" {
+  type        = number
+  description = "A delta revising more than this many days waits for an operator's approval (APPROVAL_ROWS)."
+  default     = 100
+}
+
+variable "approval_factor" {
+  type        = number
+  description = "A delta lowering a cumulative count by more than this factor (before / after) waits for approval (APPROVAL_FACTOR)."
+  default     = 2
+  validation {
+    condition     = var.approval_factor >= 1
+    error_message = "approval_factor is before / after of a lowered count: 1 or more."
+  }
+}
+
+variable "approval_timeout_seconds" {
+  type        = number
+  description = "A run waiting for approval longer than this is rejected by timeout and notified (APPROVAL_TIMEOUT_SECONDS, the RequestApproval state's timeout)."
+  default     = 86400
+  validation {
+    # A Standard execution lasts at most a year; the paused run holds the lock meanwhile.
+    condition     = var.approval_timeout_seconds >= 1 && var.approval_timeout_seconds <= 31536000
+    error_message = "approval_timeout_seconds is between 1 and 31536000 (a year, a Standard execution's limit)."
+  }
+}
+
 variable "athena_bytes_scanned_cutoff" {
   type        = number
   description = "Bytes one Athena query in the pipeline's workgroup may scan before it is cancelled (minimum 10,000,000)."

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -15,11 +19,33 @@ import pytest
 from covid_etl import aws
 from covid_etl.records import DailyRecord
 from etl_tools.local.moto_bridge import LoadFaults
-from etl_tools.local.runner import LocalStack, RunResult, embedded_aws, run_pipeline
+from etl_tools.local.runner import (
+    LocalStack,
+    RunResult,
+    embedded_aws,
+    follow_run,
+    logs_to,
+    run_pipeline,
+)
 from etl_tools.local.sources_server import DEFAULT_FILES, SourcesServer, UpstreamFaults, cut_at
 
+ETL = [sys.executable, "-m", "etl_tools.cli"]
 NYT_BYTES = DEFAULT_FILES["nyt"].read_bytes()
 JHU_BYTES = DEFAULT_FILES["jhu"].read_bytes()
+
+
+def etl(
+    *args: str, state_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`etl ARGS --state-dir DIR` as a user runs it: a real process."""
+    return subprocess.run(
+        [*ETL, *args, "--state-dir", str(state_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def revised_nyt(*days: str, bump: int = 1) -> bytes:
@@ -29,6 +55,13 @@ def revised_nyt(*days: str, bump: int = 1) -> bytes:
         day, cases, deaths = line.split(",")
         lines.append(f"{day},{int(cases) + bump},{deaths}" if day in days else line)
     return "\n".join(lines).encode()
+
+
+def large_revision(bump: int = 1000) -> bytes:
+    """The NYT file with 20 of the 261 joined days revised: 7.7 % of the loaded history, over
+    the approval gate's default 5 %."""
+    days = [r.date.isoformat() for r in independent_join()][-40:-20]
+    return revised_nyt(*days, bump=bump)
 
 
 def independent_join(nyt: bytes = NYT_BYTES, jhu: bytes = JHU_BYTES) -> list[DailyRecord]:
@@ -73,6 +106,28 @@ class Pipeline:
         self.stack.bridge.load_faults = load or LoadFaults()
         trigger = {"as_of": as_of.isoformat()} if as_of else {}
         return run_pipeline(self.stack, trigger=trigger)
+
+    def answer(self, paused: RunResult, *, approve: bool, by: str = "user/alice") -> RunResult:
+        """Answer a run paused at the approval gate with its task token, as the API does on
+        AWS (SendTaskSuccess / SendTaskFailure), and follow it to its end."""
+        assert paused.paused and paused.run, "the run did not pause"
+        sfn = boto3.client("stepfunctions")
+        token = paused.run["approval_token"]
+        if approve:
+            output = json.dumps({"approved": True, "approved_by": by})
+            sfn.send_task_success(taskToken=token, output=output)
+        else:
+            sfn.send_task_failure(taskToken=token, error="Rejected", cause=f"rejected by {by}")
+        return self.ended(paused.run_id)
+
+    def ended(self, run_id: str) -> RunResult:
+        """Follow an execution until it ends (a paused one may still wait for its timeout)."""
+        arn = self.stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
+        sfn = boto3.client("stepfunctions")
+        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+            time.sleep(0.1)
+        with logs_to(self.stack.state_dir / "logs" / f"{run_id}.jsonl"):
+            return follow_run(self.stack, run_id)
 
     def table(self) -> list[DailyRecord]:
         return aws.scan_records(self.stack.settings.daily_table)

@@ -42,10 +42,13 @@ def end_run(
     counts: dict | None,
     error: str | None,
     error_type: str | None,
+    extra: dict | None = None,
+    status: str | None = None,
 ) -> dict:
+    """Record how the run ended (``status``: SUCCEEDED or FAILED by ``error`` unless given)."""
     finished = now()
     started = run.get("started_at")
-    status = "FAILED" if error else "SUCCEEDED"
+    status = status or ("FAILED" if error else "SUCCEEDED")
     duration = round((finished - parse_time(started)).total_seconds(), 3) if started else None
     aws.update_run(
         settings.runs_table,
@@ -58,6 +61,7 @@ def end_run(
             "counts": counts,
             "error": error,
             "error_type": error_type,
+            **(extra or {}),
         },
     )
     aws.release_lock(settings.runs_table, run_id)

@@ -39,4 +39,11 @@ def finish_run(settings: Settings, state: dict) -> dict:
     problems = invariant_violations(counts)
     if problems:
         error_type, error = "InvariantBroken", "accounting invariant broken: " + "; ".join(problems)
-    return end_run(settings, run, run_id, counts, error, error_type)
+    # A load the approval gate let through: who approved it, and the token is spent.
+    approved = state.get("approval", {})
+    approval = (
+        {"approved_by": approved.get("approved_by") or "?", "approval_token": ""}
+        if approved
+        else None
+    )
+    return end_run(settings, run, run_id, counts, error, error_type, approval)

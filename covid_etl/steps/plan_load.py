@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from covid_etl import aws, keys
+from covid_etl import approval, aws, keys
 from covid_etl.handler import DAY, RUN_ID, schema
 from covid_etl.records import NEW, RETRY, REVISED, DailyRecord, plan_delta, records_from_csv, to_csv
 from covid_etl.settings import Settings
@@ -23,11 +23,9 @@ def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
     # A retried record keeps the kind it had when it first failed (new or revised).
     kinds = [retry_kind[c.record.date] if c.kind == RETRY else c.kind for c in plan.changes]
     origins = [RETRY if c.kind == RETRY else "today" for c in plan.changes]
-    aws.put_object(
-        settings.data_bucket,
-        keys.delta(run_id),
-        to_csv(records, {"kind": kinds, "origin": origins}),
-    )
+    delta_csv = to_csv(records, {"kind": kinds, "origin": origins})
+    aws.put_object(settings.data_bucket, keys.delta(run_id), delta_csv)
+    revisions = approval.revisions(plan.changes)
     return {
         "new": plan.count(NEW),
         "revised": plan.count(REVISED),
@@ -39,4 +37,9 @@ def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
         "failures_key": keys.failures(run_id),
         "daily_key": keys.daily(run_id),
         "processed_key": keys.processed(run_date, run_id),
+        # The gate: "" loads straight away; a reason waits for an approval of this plan_hash.
+        "approval_reason": approval.reason(revisions, plan.loaded, settings.approval_thresholds())
+        or "",
+        "plan_hash": approval.plan_hash(delta_csv),
+        "top_revisions": approval.top_revisions(revisions),
     }

@@ -26,6 +26,13 @@ SCHEMA = schema(
                     "properties": {"nyt": URL, "jhu": URL},
                     "additionalProperties": False,
                 },
+                # An approval given to this exact plan (the local runner's resume: etl approve).
+                "approval": schema(
+                    {
+                        "plan_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "approved_by": {"type": "string", "minLength": 1},
+                    }
+                ),
                 "window": {
                     "type": "object",
                     "properties": {"from": DAY, "to": DAY},
@@ -78,6 +85,7 @@ def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[st
         "sources": sources,
         "window": _window(trigger.get("window", {})),
         "load_poll_seconds": settings.load_poll_seconds,
+        "approval_timeout_seconds": settings.approval_timeout_seconds,
     }
 
 

@@ -9,9 +9,11 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   on AWS from the wheel its --extra-py-files names (etl_tools/packaging.py builds it from this
   covid_etl folder, whole), here from the same folder, installed in this environment;
 - it has no SQS StartMessageMoveTask: ``move_messages`` redrives the DLQ locally;
+- its SendTaskFailure drops the ``cause`` (the approval gate's "rejected by <who>"):
+  ``before-call.states.SendTaskFailure`` hands error and cause to its interpreter itself;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
-  and ``restore_message`` read and set it on moto's message objects (the only use of moto
-  internals, hence the exact moto pin).
+  and ``restore_message`` read and set it on moto's message objects (with SendTaskFailure, the
+  only uses of moto internals, hence the exact moto pin).
 
 It also records every AWS call each handler and the Glue job make (for the least-privilege
 check) and injects the faults the tests and ``etl run --fault`` ask for.
@@ -96,6 +98,7 @@ class Bridge:
         events.register("before-call.glue.GetJobRun", self._get_job_run)
         events.register("before-call.dynamodb.BatchWriteItem", self._batch_write)
         events.register("after-call.dynamodb.BatchWriteItem", self._batch_written)
+        events.register("before-call.sfn.SendTaskFailure", _send_task_failure)
         events.register("before-call", self._record)
 
     # --- Lambda ------------------------------------------------------------------------
@@ -224,6 +227,19 @@ class Bridge:
         if function:
             service = model.service_model.signing_name
             self.calls[function].add(iam_action(service, model.name))
+
+
+def _send_task_failure(params: dict, **_: Any) -> tuple[Any, dict]:
+    """SendTaskFailure with its cause, which moto 5.2.5's response layer does not pass on."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.stepfunctions.responses import get_backend
+
+    request = json.loads(params["body"])
+    backend = get_backend(DEFAULT_ACCOUNT_ID, boto3.DEFAULT_SESSION.region_name)
+    backend.send_task_failure(
+        request["taskToken"], error=request.get("error"), cause=request.get("cause")
+    )
+    return _http(200), {}
 
 
 def _http(status: int) -> SimpleNamespace:

@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -94,11 +94,13 @@ def embedded_aws(
     compute: bool = True,
     must_exist: bool = False,
     reset: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> Iterator[LocalStack]:
     """The embedded account; ``compute=False`` skips functions and state machine (reads only).
 
     ``save=False`` reads the state dir (``must_exist``: it must hold state) and never writes
     it; ``reset`` forgets its state first. See ``state_store`` for what the dir holds.
+    ``settings`` overrides tunable settings (e.g. the approval thresholds) of every function.
     """
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
@@ -119,7 +121,7 @@ def embedded_aws(
     ):
         boto3.setup_default_session(region_name=REGION)
         aws.reset_clients()
-        settings = _create_resources(names, source_urls or {})
+        settings = replace(_create_resources(names, source_urls or {}), **(settings or {}))
         os.environ.update(settings.as_env())
         bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
         bridge.install()
@@ -362,6 +364,8 @@ class RunResult:
     run: dict[str, Any] | None
     email_subject: str | None
     email_body: str | None
+    # The execution waits for an approval (RequestApproval's task token): still RUNNING.
+    paused: bool = False
 
 
 STATE_TIMINGS = "state timings"  # the run log's line that `etl show` reads
@@ -403,7 +407,7 @@ def follow_run(
     """
     sfn = boto3.client("stepfunctions")
     execution_arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
-    description, state_seconds = _wait(sfn, execution_arn, progress, timeout_seconds)
+    description, state_seconds, paused = _wait(sfn, execution_arn, progress, timeout_seconds)
     # moto keeps the execution history in this process only: `etl show` reads the timings here
     LOGGER.info(STATE_TIMINGS, extra={"run_id": run_id, "state_seconds": state_seconds})
     run = aws.get_run(stack.settings.runs_table, run_id)
@@ -416,6 +420,7 @@ def follow_run(
         run=run,
         email_subject=subject,
         email_body=body,
+        paused=paused,
     )
 
 
@@ -456,8 +461,9 @@ def logs_to(path: Path) -> Iterator[None]:
 
 def _wait(
     sfn: Any, execution_arn: str, progress: Callable[[str], None] | None, timeout: float
-) -> tuple[dict, dict[str, float]]:
-    """The execution's description once it ended, and the seconds spent in each state."""
+) -> tuple[dict, dict[str, float], bool]:
+    """The execution's description once it ended or paused for a task token, the seconds spent
+    in each state, and whether it paused (a waiting task's TaskSubmitted event came last)."""
     deadline = time.monotonic() + timeout
     seen = 0
     entered: dict[str, datetime] = {}
@@ -471,11 +477,18 @@ def _wait(
                 progress(line)
         seen = len(events)
         if description["status"] != "RUNNING":
-            return description, state_seconds
+            return description, state_seconds, False
+        if events and _waits_for_token(events[-1]):
+            return description, state_seconds, True
         if time.monotonic() > deadline:
             sfn.stop_execution(executionArn=execution_arn, error="Timeout")
             raise TimeoutError(f"execution still running after {timeout:.0f} s")
         time.sleep(0.05)
+
+
+def _waits_for_token(event: dict) -> bool:
+    details = event.get("taskSubmittedEventDetails", {})
+    return event["type"] == "TaskSubmitted" and "waitForTaskToken" in details.get("resource", "")
 
 
 def _progress_line(
@@ -527,7 +540,7 @@ def summarize_output(state: str, output: str | None) -> str:
         if isinstance(v, int | str)
         and not isinstance(v, bool)
         and not k.endswith("_key")
-        and k not in ("run_id", "url", "error", "source", "subject")
+        and k not in ("run_id", "url", "error", "source", "subject", "plan_hash")
     }
     if state == "GetLoadJob":
         shown = {"state": result.get("state")}

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import NYT_BYTES, Pipeline
+from conftest import NYT_BYTES, Pipeline, large_revision
 
 from covid_etl import aws
 from etl_tools.local import state_store
@@ -47,11 +47,16 @@ def raw_items(table: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def runs(pipeline: Pipeline) -> Pipeline:
-    """A run that rejects a row and queues a record, then a run that fails."""
+    """A run that rejects a row, a run that fails, a large revision approved at the gate (its
+    task token answered as the API does) that queues a record, and its undoing rejected."""
     bad_row = NYT_BYTES.rstrip(b"\n") + b"\n2020-02-30,1,1\n"
-    loaded = pipeline.run(nyt=bad_row, load=LoadFaults(unprocessed_days={"2020-05-01"}))
-    assert loaded.status == "SUCCEEDED"
+    assert pipeline.run(nyt=bad_row).status == "SUCCEEDED"
     assert pipeline.run(raise_in={"transform_sources"}).status == "FAILED"
+    queued = LoadFaults(unprocessed_days={"2020-08-30"})  # one of the revised days
+    revision = pipeline.run(nyt=large_revision(), load=queued)
+    assert pipeline.answer(revision, approve=True).status == "SUCCEEDED"
+    assert queued.held_days == {"2020-08-30"}
+    assert pipeline.answer(pipeline.run(nyt=NYT_BYTES), approve=False).status == "FAILED"
     return pipeline
 
 
@@ -62,7 +67,7 @@ def test_the_daily_item_is_as_documented(runs: Pipeline) -> None:
 
 def test_a_run_record_is_as_documented(runs: Pipeline) -> None:
     records = [i for i in raw_items(runs.stack.settings.runs_table) if i["pk"]["S"] != "LOCK"]
-    assert {r["status"]["S"] for r in records} == {"SUCCEEDED", "FAILED"}
+    assert {r["status"]["S"] for r in records} == {"SUCCEEDED", "FAILED", "REJECTED"}
     assert attribute_types(records) == documented_attributes("#### A run record")
 
 
@@ -86,8 +91,9 @@ def test_every_key_in_the_bucket_is_documented_and_every_documented_key_is_writt
     undocumented = [k for k in keys if not any(r.fullmatch(k) for r in as_regex.values())]
     assert undocumented == []
     # landing/ is written by a partner or `etl upload`, not by a run.
-    unwritten = [p for p, r in as_regex.items() if not any(r.fullmatch(k) for k in keys)]
-    assert unwritten == ["landing/<source>/<file>"]
+    # local/paused/ only by a local `etl run` that paused (tests/e2e/test_approval.py).
+    unwritten = {p for p, r in as_regex.items() if not any(r.fullmatch(k) for k in keys)}
+    assert unwritten == {"landing/<source>/<file>", "local/paused/<run>.json"}
 
 
 def test_a_retry_message_is_as_documented(runs: Pipeline) -> None:

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import JHU_BYTES, NYT_BYTES, independent_join
+from conftest import ETL, JHU_BYTES, NYT_BYTES, etl, independent_join
 
 from etl_tools.local.sources_server import cut_at
 from etl_tools.local.state_store import (
@@ -30,8 +30,7 @@ from etl_tools.local.state_store import (
     StateStore,
 )
 
-ETL = [sys.executable, "-m", "etl_tools.cli"]
-STATE_DIR_UNUSABLE = 3
+STATE_DIR_UNUSABLE = 4
 INTERRUPTED = 130
 # A process that holds the state dir's lock until its stdin closes.
 HOLD_THE_LOCK = """
@@ -56,19 +55,6 @@ with StateStore.open(target, writable=True) as store:
 """
 BASELINE_DAY = date(2020, 5, 1)
 NEXT_DAY = date(2020, 5, 15)
-
-
-def etl(
-    *args: str, state_dir: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*ETL, *args, "--state-dir", str(state_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def started(*args: str, state_dir: Path, until: str) -> subprocess.Popen:
@@ -204,7 +190,7 @@ def test_two_runs_at_once_one_is_refused_and_nothing_is_lost(state_dir: Path) ->
 
 
 def test_every_command_waits_for_no_one_on_a_busy_dir(state_dir: Path, tmp_path: Path) -> None:
-    """A process holding the lock: each command refuses at once, changes nothing, exit 3."""
+    """A process holding the lock: each command refuses at once, changes nothing, exit 4."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_THE_LOCK, str(state_dir)],
         stdin=subprocess.PIPE,
@@ -268,7 +254,7 @@ def test_the_state_grows_with_the_data_not_with_the_runs(state_dir: Path) -> Non
 
 
 @pytest.mark.parametrize("command", [["export"], ["runs"], ["redrive"]])
-def test_export_runs_and_redrive_on_a_missing_or_foreign_dir_exit_3(
+def test_export_runs_and_redrive_on_a_missing_or_foreign_dir_exit_4(
     tmp_path: Path, command: list[str]
 ) -> None:
     missing = etl(*command, state_dir=tmp_path / "nowhere")

@@ -97,3 +97,38 @@ def test_every_function_is_a_task_and_every_placeholder_is_bound() -> None:
 def test_render_refuses_an_unbound_placeholder() -> None:
     with pytest.raises(KeyError, match="load_job_name"):
         render(DEFINITION, {k: "x" for k in placeholders(DEFINITION) if k != "load_job_name"})
+
+
+def unbounded_callbacks(states: dict) -> list[str]:
+    """The .waitForTaskToken tasks that could wait forever or end a run as merely failed.
+
+    Without TimeoutSeconds a callback task waits until its token is answered: an execution is
+    stuck (AWS, "Using timeouts to avoid stuck Step Functions workflow executions"), and a run
+    paused at the approval gate would hold the lock for good. Its timeout must be caught as a
+    rejection, not fall through to the generic failure."""
+    unbounded = []
+    for name, state, _ in tasks(states):
+        if not state["Resource"].endswith(".waitForTaskToken"):
+            continue
+        timed = "TimeoutSeconds" in state or "TimeoutSecondsPath" in state
+        timeout_caught = any(
+            "States.Timeout" in c["ErrorEquals"] and c["Next"] == "RejectRun"
+            for c in state.get("Catch", [])
+        )
+        if not (timed and timeout_caught):
+            unbounded.append(name)
+    return unbounded
+
+
+def test_the_approval_wait_is_bounded_and_its_timeout_rejects_the_run() -> None:
+    states = json.loads(RENDERED)["States"]
+    assert [n for n, s, _ in tasks(states) if s["Resource"].endswith(".waitForTaskToken")] == [
+        "RequestApproval"
+    ]
+    assert unbounded_callbacks(states) == []
+    without_timeout = json.loads(RENDERED)["States"]
+    del without_timeout["RequestApproval"]["TimeoutSecondsPath"]
+    assert unbounded_callbacks(without_timeout) == ["RequestApproval"]
+    timeout_uncaught = json.loads(RENDERED)["States"]
+    timeout_uncaught["RequestApproval"]["Catch"][0]["ErrorEquals"] = ["Rejected"]
+    assert unbounded_callbacks(timeout_uncaught) == ["RequestApproval"]

@@ -190,11 +190,11 @@ def test_bad_sql_exits_2_with_duckdbs_message(
     assert 'etl query: error: Binder Error: Referenced column "nope" not found' in captured.err
 
 
-def test_an_empty_zone_or_no_state_exits_3_saying_so(
+def test_an_empty_zone_or_no_state_exits_4_saying_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     state_dir = state_with(tmp_path, {"staged/run-a/daily.csv": b"x"})
-    assert main(["query", "--state-dir", str(state_dir), "SELECT 1"]) == 3
+    assert main(["query", "--state-dir", str(state_dir), "SELECT 1"]) == 4
     assert "no Parquet in the processed zone of" in capsys.readouterr().err
-    assert main(["query", "--state-dir", str(tmp_path / "none"), "SELECT 1"]) == 3
+    assert main(["query", "--state-dir", str(tmp_path / "none"), "SELECT 1"]) == 4
     assert "no local state in" in capsys.readouterr().err

@@ -104,6 +104,7 @@ resource "aws_sfn_state_machine" "daily" {
     fail_run_arn                = var.function_arns["fail_run"]
     render_dashboard_arn        = var.function_arns["render_dashboard"]
     notify_arn                  = var.function_arns["notify"]
+    request_approval_arn        = var.function_arns["request_approval"]
     load_job_name               = var.load_job_name
   })
 
