@@ -13,8 +13,9 @@ from covid_etl.approval import Thresholds
 from covid_etl.contract import ENVIRONMENT_VARIABLES
 from covid_etl.sources import DEFAULT_MAX_COUNT
 
-# Today's files are 21 KB and 3.6 MB. The row path holds about 19 times a file's size in memory
-# (make bench, scale: 2,120 MB for 113 MB), so 10 MB fits the functions' 256 MB.
+# Today's files are 21 KB and 3.6 MB. The row path holds about 26 times a county-shaped file's
+# size in memory (make bench, scale: 2,962 MB for 113 MB): 10 MB of it would just overrun the
+# functions' 256 MB (docs/benchmarks.md says what would bound it).
 DEFAULT_MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 DEFAULT_NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
