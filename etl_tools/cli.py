@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 
 from covid_etl.handler import cause_message
-from etl_tools import deploy, export, query, show, smoke
+from etl_tools import api_server, deploy, export, query, show, smoke
 from etl_tools.export import FORMATS
 from etl_tools.local import dashboard_server
 from etl_tools.local.runner import add_state_dir_argument
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.set_defaults(func=cmd_redrive)
 
     dashboard_server.register(sub)
+    api_server.register(sub)
     show.register(sub)
     query.register(sub)
     smoke.register(sub)

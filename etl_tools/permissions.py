@@ -104,6 +104,15 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
         ("sqs:GetQueueAttributes", UPLOADS, ""),
         ("states:StartExecution", STATE_MACHINE, ""),
     ),
+    "api": (
+        ("states:StartExecution", STATE_MACHINE, ""),
+        ("dynamodb:Scan", RUNS, ""),
+        ("dynamodb:GetItem", RUNS, ""),
+        ("dynamodb:BatchGetItem", DAILY, ""),
+        # Answering an approval: the task token belongs to an execution of the state machine.
+        ("states:SendTaskSuccess", STATE_MACHINE, ""),
+        ("states:SendTaskFailure", STATE_MACHINE, ""),
+    ),
 }
 
 LOAD_JOB_GRANTS: tuple[Grant, ...] = (

@@ -46,10 +46,11 @@ locals {
     "render_dashboard",
     "notify",
     "start_from_upload",
+    "api",
   ]
   # etl_tools.naming.STATE_FUNCTIONS: the ones the state machine invokes (start_from_upload
-  # starts executions; the state machine has no business invoking it).
-  state_functions = [for fn in local.functions : fn if fn != "start_from_upload"]
+  # starts executions; the state machine has no business invoking it, nor api: API Gateway does).
+  state_functions = [for fn in local.functions : fn if !contains(["start_from_upload", "api"], fn)]
   function_names  = { for fn in local.functions : fn => "${local.prefix}-${replace(fn, "_", "-")}" }
 
   # covid_etl.uploads.LANDING_PREFIX: an object created under it starts a run.

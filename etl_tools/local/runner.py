@@ -15,12 +15,11 @@ import logging
 import os
 import re
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from covid_etl import aws, keys
 from covid_etl.handler import LOGGER_NAME, JsonFormatter, cause_message, logger
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
+from covid_etl.triggers import new_run_id
 from covid_etl.uploads import landing_key, upload_event_pattern
 from etl_tools.local import moto_bridge
 from etl_tools.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
@@ -76,6 +76,12 @@ class LocalStack:
     state_machine_arn: str = ""
     # The emails read so far, written to outbox/ only with the state that produced them.
     outbox: dict[str, bytes] = field(default_factory=dict)
+    store: StateStore | None = field(default=None, repr=False)  # None: not saved (save=False)
+
+    def commit(self) -> None:
+        """Save the account's state now (`etl api`, after each run); the block's end does too."""
+        if self.store is not None:
+            self.store.commit(_capture(self))
 
 
 def local_names() -> Names:
@@ -122,7 +128,7 @@ def embedded_aws(
         os.environ.update(settings.as_env())
         bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
         bridge.install()
-        stack = LocalStack(names, settings, bridge, Path(state_dir))
+        stack = LocalStack(names, settings, bridge, Path(state_dir), store=store if save else None)
         stack.outbox_queue_url = _subscribe_outbox(names, settings)
         if compute:
             stack.state_machine_arn = _create_compute(names, settings)
@@ -130,7 +136,7 @@ def embedded_aws(
         try:
             yield stack
             if save:  # only here: a block ended by an exception leaves the previous state
-                store.commit(_capture(stack))
+                stack.commit()
         finally:
             aws.reset_clients()
 
@@ -364,10 +370,6 @@ class RunResult:
 
 
 STATE_TIMINGS = "state timings"  # the run log's line that `etl show` reads
-
-
-def new_run_id() -> str:
-    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def run_pipeline(

@@ -17,6 +17,9 @@ SCHEMA = schema(
                     "properties": {"nyt": URL, "jhu": URL},
                     "additionalProperties": False,
                 },
+                # Who started the run, when it says so (the REST API: "api" and the caller).
+                "trigger": {"type": "string"},
+                "started_by": {"type": "string"},
                 "window": {
                     "type": "object",
                     "properties": {"from": DAY, "to": DAY},

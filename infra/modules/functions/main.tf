@@ -87,6 +87,14 @@ locals {
       ["sqs:GetQueueAttributes", "upload_queue", ""],
       ["states:StartExecution", "state_machine", ""],
     ]
+    api = [
+      ["states:StartExecution", "state_machine", ""],
+      ["dynamodb:Scan", "runs_table", ""],
+      ["dynamodb:GetItem", "runs_table", ""],
+      ["dynamodb:BatchGetItem", "daily_table", ""],
+      ["states:SendTaskSuccess", "state_machine", ""],
+      ["states:SendTaskFailure", "state_machine", ""],
+    ]
   }
 
   # Every function decrypts (its environment variables, objects, messages); those that write to
