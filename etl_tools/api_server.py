@@ -25,6 +25,7 @@ from botocore.credentials import Credentials
 
 from covid_etl.api import ROUTES
 from etl_tools.local.runner import (
+    LOCAL_CREDENTIALS,
     LocalStack,
     add_state_dir_argument,
     embedded_aws,
@@ -36,6 +37,7 @@ from etl_tools.local.sources_server import SourcesServer
 
 DEFAULT_PORT = 8766
 STAGE = "$default"
+LOCAL_CREDENTIAL_PARTS = ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN")
 
 
 def register(subparsers: Any) -> None:
@@ -197,10 +199,14 @@ class _Server(ThreadingHTTPServer):
 
 def local_signers() -> dict[str, Signer]:
     """The local credentials (those the embedded AWS sets), as the IAM identity STS names."""
-    credentials = boto3.Session().get_credentials().get_frozen_credentials()
-    arn = boto3.client("sts").get_caller_identity()["Arn"]
-    key = Credentials(credentials.access_key, credentials.secret_key, credentials.token)
-    return {credentials.access_key: Signer(key, arn)}
+    key = Credentials(*(LOCAL_CREDENTIALS[f"AWS_{part}"] for part in LOCAL_CREDENTIAL_PARTS))
+    sts = boto3.client(
+        "sts",
+        aws_access_key_id=key.access_key,
+        aws_secret_access_key=key.secret_key,
+        aws_session_token=key.token,
+    )
+    return {key.access_key: Signer(key, sts.get_caller_identity()["Arn"])}
 
 
 def cmd_api(args: argparse.Namespace) -> int:

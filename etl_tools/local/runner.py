@@ -45,6 +45,12 @@ MOTO_CONFIG = {
     "lambda": {"use_docker": False},
 }
 DEFAULT_STATE_DIR = Path(".etl")
+# The embedded AWS's credentials; `etl api` accepts requests signed with them.
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
 
 
 def add_state_dir_argument(
@@ -107,12 +113,7 @@ def embedded_aws(
     """
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
-    for variable, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
+    for variable, value in {**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
         os.environ[variable] = value
     os.environ.pop("AWS_PROFILE", None)
     names = local_names()
