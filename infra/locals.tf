@@ -27,6 +27,8 @@ locals {
   schedule_dlq = "${local.prefix}-schedule-dlq"
   # Terraform-only: events the Glue failure rule could not deliver to the status topic.
   alerts_dlq = "${local.prefix}-alerts-dlq"
+  # Terraform-only: the REST API (`etl api` serves it locally without API Gateway).
+  api_name = "${local.prefix}-api"
 
   # etl_tools.naming.FUNCTIONS: one folder lambdas/<name>/ each.
   functions = [
