@@ -157,7 +157,9 @@ class LocalGateway:
         for execution in (e for page in pages for e in page["executions"]):
             if execution["name"] not in self.running:
                 self.running.add(execution["name"])
-                threading.Thread(target=self._follow, args=(execution["name"],)).start()
+                threading.Thread(
+                    target=self._follow, args=(execution["name"],), daemon=True
+                ).start()
 
     def _follow(self, run_id: str) -> None:
         follow_run(self.stack, run_id)
