@@ -24,6 +24,7 @@ import boto3
 from botocore.credentials import Credentials
 
 from covid_etl.api import ROUTES
+from etl_tools.local.dashboard_server import add_port_argument
 from etl_tools.local.runner import (
     LOCAL_CREDENTIALS,
     LocalStack,
@@ -49,12 +50,7 @@ def register(subparsers: Any) -> None:
         "SigV4 (service execute-api) with the local credentials. Ctrl-C stops it.",
     )
     add_state_dir_argument(parser)
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_PORT,
-        help=f"TCP port on 127.0.0.1; 0 picks a free one (default: {DEFAULT_PORT})",
-    )
+    add_port_argument(parser, DEFAULT_PORT)
     parser.set_defaults(func=cmd_api)
 
 
