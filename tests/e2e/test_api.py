@@ -1,5 +1,6 @@
 """The REST API end to end: `etl api` as a real process, driven by a SigV4-signing client
-(botocore's SigV4Auth + requests), as awscurl or an SDK would call API Gateway."""
+(botocore's SigV4Auth + requests), as awscurl or an SDK would call API Gateway; and its local
+gateway in-process, to check the `api` function calls only what its role grants."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from conftest import Pipeline
+
+from covid_etl import aws
+from etl_tools.api_server import LocalGateway, local_signers
+from etl_tools.permissions import allowed_actions
 
 # The local credentials `etl api` accepts (what the embedded AWS sets).
 LOCAL = Credentials("testing", "testing", "testing")
@@ -127,3 +133,41 @@ def test_a_bad_request_gets_400_with_a_clear_message(api: Api) -> None:
 
 def test_an_unknown_route_gets_404(api: Api) -> None:
     assert api.call("DELETE", "/runs").status_code == 404
+
+
+def test_every_call_of_the_api_function_is_granted(loaded: Pipeline) -> None:
+    """Least privilege in practice: each route (the approvals on a paused run record whose task
+    token Step Functions no longer knows: 409) through the local gateway, in-process."""
+    stack = loaded.stack
+    aws.put_run(
+        stack.settings.runs_table,
+        {"run_id": "run-paused", "status": "AWAITING_APPROVAL", "approval_token": "gone"},
+    )
+    gateway = LocalGateway(stack, local_signers())
+    calls = stack.bridge.calls
+    calls.clear()
+    base = "http://127.0.0.1:1"
+    answers = {}
+    for method, path in [
+        ("GET", "/runs"),
+        ("GET", "/runs/run-paused"),
+        ("GET", "/data?from=2020-03-01&to=2020-03-31"),
+        ("POST", "/runs/run-paused/approve"),
+        ("POST", "/runs/run-paused/reject"),
+    ]:
+        request = AWSRequest(method=method, url=base + path, data=b"")
+        SigV4Auth(LOCAL, "execute-api", "us-east-1").add_auth(request)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        headers["host"] = "127.0.0.1:1"
+        status, _, _ = gateway.handle(method, base + path, headers, b"")
+        answers[f"{method} {path}"] = status
+    assert answers == {
+        "GET /runs": 200,
+        "GET /runs/run-paused": 200,
+        "GET /data?from=2020-03-01&to=2020-03-31": 200,
+        "POST /runs/run-paused/approve": 409,
+        "POST /runs/run-paused/reject": 409,
+    }
+    assert set(calls) == {"api"}
+    assert calls["api"] <= allowed_actions("api"), sorted(calls["api"] - allowed_actions("api"))
+    assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= calls["api"]
