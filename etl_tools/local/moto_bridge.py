@@ -7,6 +7,8 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
 - it never runs a Glue script: ``before-call.glue.StartJobRun`` runs glue/load_job.py in-process
   and ``before-call.glue.GetJobRun`` reports how it ended;
 - it has no SQS StartMessageMoveTask: ``move_messages`` redrives the DLQ locally;
+- it serves no API Gateway HTTP API: ``etl api`` (etl_tools/api_server.py) matches the routes,
+  checks SigV4 (etl_tools/local/sigv4.py) and invokes the `api` function through this bridge;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects (the only use of moto
   internals, hence the exact moto pin).
