@@ -361,6 +361,31 @@ def start_execution(state_machine_arn: str, name: str, execution_input: dict[str
     return True
 
 
+class TaskTokenInvalid(Exception):
+    """Step Functions no longer waits on this task token (answered already, or timed out)."""
+
+
+def send_task_success(task_token: str, output: dict[str, Any]) -> None:
+    _answer_task("send_task_success", taskToken=task_token, output=json.dumps(output))
+
+
+def send_task_failure(task_token: str, error: str, cause: str) -> None:
+    _answer_task("send_task_failure", taskToken=task_token, error=error, cause=cause)
+
+
+def _answer_task(operation: str, **params: str) -> None:
+    sfn = client("stepfunctions")
+    gone = (
+        sfn.exceptions.InvalidToken,
+        sfn.exceptions.TaskTimedOut,
+        sfn.exceptions.TaskDoesNotExist,
+    )
+    try:
+        getattr(sfn, operation)(**params)
+    except gone as exc:
+        raise TaskTokenInvalid(exc.response["Error"]["Code"]) from None
+
+
 # --- SNS --------------------------------------------------------------------------------
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 SCHEDULE, UPLOAD, BACKFILL = "schedule", "upload", "backfill"
+
+
+def new_run_id() -> str:
+    """A run id (the execution's name): unique, sortable by start time."""
+    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def trigger_kind(trigger: dict[str, Any]) -> str:

@@ -20,9 +20,11 @@ locals {
   schedule_dlq = "${local.prefix}-schedule-dlq"
   # Terraform-only: events the Glue failure rule could not deliver to the status topic.
   alerts_dlq = "${local.prefix}-alerts-dlq"
+  # Terraform-only: the REST API (`etl api` serves it locally without API Gateway).
+  api_name = "${local.prefix}-api"
 
   # The contract's functions, one folder lambdas/<name>/ each; the state functions are those the
-  # state machine invokes (start_from_upload starts executions instead).
+  # state machine invokes (start_from_upload starts executions instead; API Gateway invokes api).
   state_functions = [for fn, function in local.contract.functions : fn if function.state]
   function_names  = { for fn, function in local.contract.functions : fn => templatestring(function.name, local.name_values) }
 

@@ -187,6 +187,19 @@ module "uploads" {
   function_arn   = module.functions.function_arns["start_from_upload"]
 }
 
+# The REST API: API Gateway (HTTP API, IAM auth on every route) -> the `api` function.
+module "api" {
+  source = "./modules/api"
+
+  api_name               = local.api_name
+  function_arn           = module.functions.function_arns["api"]
+  function_name          = module.functions.function_names["api"]
+  kms_key_arn            = module.encryption.key_arn
+  log_retention_days     = var.log_retention_days
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  throttling_burst_limit = var.api_throttling_burst_limit
+}
+
 # SQL over the processed zone: Glue catalog, the view `daily`, an Athena workgroup.
 module "analytics" {
   source = "./modules/analytics"

@@ -107,3 +107,18 @@ output "analyst_dashboard_url" {
   description = "The analysts' Grafana workspace (IAM Identity Center sign-in), or null when disabled."
   value       = one(module.analyst_dashboard[*].workspace_url)
 }
+
+output "api_endpoint" {
+  description = "Base URL of the REST API: sign requests with SigV4 (service execute-api)."
+  value       = module.api.api_endpoint
+}
+
+output "api_operator_policy_arn" {
+  description = "IAM policy to attach to operators of the REST API: every route."
+  value       = module.api.operator_policy_arn
+}
+
+output "api_read_only_policy_arn" {
+  description = "IAM policy to attach to readers of the REST API: the GET routes only."
+  value       = module.api.read_only_policy_arn
+}

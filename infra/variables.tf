@@ -217,3 +217,15 @@ variable "enable_analyst_dashboard" {
   description = "Create the analysts' Grafana workspace (needs IAM Identity Center in the account)."
   default     = false
 }
+
+variable "api_throttling_rate_limit" {
+  type        = number
+  description = "Steady requests per second the REST API accepts on each route before answering 429."
+  default     = 10
+}
+
+variable "api_throttling_burst_limit" {
+  type        = number
+  description = "Requests the REST API accepts in a burst on each route before answering 429."
+  default     = 20
+}

@@ -26,6 +26,9 @@ SCHEMA = schema(
                     "properties": {"nyt": URL, "jhu": URL},
                     "additionalProperties": False,
                 },
+                # Who started the run, when it says so (the REST API: "api" and the caller).
+                "trigger": {"type": "string"},
+                "started_by": {"type": "string"},
                 # An approval given to this exact plan (the local runner's resume: etl approve).
                 "approval": schema(
                     {

@@ -25,13 +25,18 @@ def register(subparsers: Any) -> None:
         "on 127.0.0.1 and print its URL. Ctrl-C stops it.",
     )
     add_state_dir_argument(parser)
+    add_port_argument(parser, DEFAULT_PORT)
+    parser.set_defaults(func=cmd_dashboard)
+
+
+def add_port_argument(parser: argparse.ArgumentParser, default: int) -> None:
+    """--port of a server on 127.0.0.1 (`etl dashboard`, `etl api`)."""
     parser.add_argument(
         "--port",
         type=int,
-        default=DEFAULT_PORT,
-        help=f"TCP port on 127.0.0.1; 0 picks a free one (default: {DEFAULT_PORT})",
+        default=default,
+        help=f"TCP port on 127.0.0.1; 0 picks a free one (default: {default})",
     )
-    parser.set_defaults(func=cmd_dashboard)
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -11,6 +11,8 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
 - it has no SQS StartMessageMoveTask: ``move_messages`` redrives the DLQ locally;
 - its SendTaskFailure drops the ``cause`` (the approval gate's "rejected by <who>"):
   ``before-call.states.SendTaskFailure`` hands error and cause to its interpreter itself;
+- it serves no API Gateway HTTP API: ``etl api`` (etl_tools/api_server.py) matches the routes,
+  checks SigV4 (etl_tools/local/sigv4.py) and invokes the `api` function through this bridge;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects (with SendTaskFailure, the
   only uses of moto internals, hence the exact moto pin).

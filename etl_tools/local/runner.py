@@ -15,12 +15,11 @@ import logging
 import os
 import re
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from covid_etl.contract import FUNCTIONS
 from covid_etl.handler import LOGGER, LOGGER_NAME, cause_message
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
+from covid_etl.triggers import new_run_id
 from covid_etl.uploads import landing_key, upload_event_pattern
 from etl_tools.local import moto_bridge
 from etl_tools.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
@@ -46,6 +46,12 @@ MOTO_CONFIG = {
     "lambda": {"use_docker": False},
 }
 DEFAULT_STATE_DIR = Path(".etl")
+# The embedded AWS's credentials; `etl api` accepts requests signed with them.
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
 
 
 def add_state_dir_argument(
@@ -77,6 +83,12 @@ class LocalStack:
     state_machine_arn: str = ""
     # The emails read so far, written to outbox/ only with the state that produced them.
     outbox: dict[str, bytes] = field(default_factory=dict)
+    store: StateStore | None = field(default=None, repr=False)  # None: not saved (save=False)
+
+    def commit(self) -> None:
+        """Save the account's state now (`etl api`, after each run); the block's end does too."""
+        if self.store is not None:
+            self.store.commit(_capture(self))
 
 
 def local_names() -> Names:
@@ -104,12 +116,7 @@ def embedded_aws(
     """
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
-    for variable, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
+    for variable, value in {**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
         os.environ[variable] = value
     os.environ.pop("AWS_PROFILE", None)
     names = local_names()
@@ -125,7 +132,7 @@ def embedded_aws(
         os.environ.update(settings.as_env())
         bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
         bridge.install()
-        stack = LocalStack(names, settings, bridge, Path(state_dir))
+        stack = LocalStack(names, settings, bridge, Path(state_dir), store=store if save else None)
         stack.outbox_queue_url = _subscribe_outbox(names, settings)
         if compute:
             stack.state_machine_arn = _create_compute(names, settings)
@@ -133,7 +140,7 @@ def embedded_aws(
         try:
             yield stack
             if save:  # only here: a block ended by an exception leaves the previous state
-                store.commit(_capture(stack))
+                stack.commit()
         finally:
             aws.reset_clients()
 
@@ -369,10 +376,6 @@ class RunResult:
 
 
 STATE_TIMINGS = "state timings"  # the run log's line that `etl show` reads
-
-
-def new_run_id() -> str:
-    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def run_pipeline(
