@@ -12,7 +12,21 @@ import json
 from typing import Any
 
 from covid_etl.api import ROUTES, ApiError, Request, Response
+from covid_etl.handler import schema
 from covid_etl.settings import Settings
+
+# The API Gateway event (the handler validates it before the step runs).
+SCHEMA = schema(
+    {
+        "routeKey": {"type": "string"},
+        "requestContext": {"type": "object"},
+        "pathParameters": {"type": "object"},
+        "queryStringParameters": {"type": "object"},
+        "body": {"type": "string"},
+        "isBase64Encoded": {"type": "boolean"},
+    },
+    required=["routeKey", "requestContext"],
+)
 
 
 def api(settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
