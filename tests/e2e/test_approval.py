@@ -20,9 +20,13 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from conftest import Pipeline, etl, independent_join, large_revision, revised_nyt
 
 from covid_etl import aws
+from etl_tools.api_server import LocalGateway, local_signers
 from etl_tools.local.runner import RunResult
 
 AWAITING_APPROVAL = 3
@@ -209,3 +213,61 @@ def test_no_answer_in_time_rejects_by_timeout_and_notifies(
         TableName=gate.stack.settings.runs_table, Key={"pk": {"S": aws.LOCK_KEY}}
     )
     assert "Item" not in lock  # released
+
+
+# --- through the REST API: `etl api`'s gateway, SigV4 as API Gateway checks it ----------------
+
+GATEWAY_URL = "http://127.0.0.1:1"
+
+
+def call(gateway: LocalGateway, method: str, path: str, *, signed: bool = True) -> tuple[int, dict]:
+    request = AWSRequest(method=method, url=GATEWAY_URL + path, data=b"")
+    if signed:  # the local credentials, those the embedded AWS sets
+        SigV4Auth(
+            Credentials("testing", "testing", "testing"), "execute-api", "us-east-1"
+        ).add_auth(request)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    headers["host"] = "127.0.0.1:1"
+    status, _, body = gateway.handle(method, GATEWAY_URL + path, headers, b"")
+    return status, json.loads(body or b"{}")
+
+
+def settled(gateway: LocalGateway, run_id: str) -> dict:
+    """The run's record once its execution has ended and the gateway has saved the state."""
+    deadline = time.monotonic() + 300  # a bound on waiting, not a timing assertion
+    while time.monotonic() < deadline:
+        _, run = call(gateway, "GET", f"/runs/{run_id}")
+        if run.get("status") not in ("RUNNING", "AWAITING_APPROVAL") and not gateway.running:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not end within 300 s")
+
+
+def test_a_paused_run_is_approved_through_the_api_by_a_signed_request_and_loads(
+    gate: Pipeline,
+) -> None:
+    result = paused(gate)
+    gateway = LocalGateway(gate.stack, local_signers())
+    approve = f"/runs/{result.run_id}/approve"
+
+    assert call(gateway, "POST", approve, signed=False)[0] == 403  # no signature: API Gateway's 403
+    assert call(gateway, "GET", f"/runs/{result.run_id}")[1]["status"] == "AWAITING_APPROVAL"
+
+    status, answer = call(gateway, "POST", approve)
+    assert status == 200 and answer["decision"] == "approved"
+    run = settled(gateway, result.run_id)
+    assert run["status"] == "SUCCEEDED"
+    assert run["approved_by"] == answer["by"] and answer["by"].startswith("arn:aws:")
+    assert gate.table() == independent_join(REVISED)
+    assert call(gateway, "POST", approve)[0] == 409  # answered: nothing waits any more
+
+
+def test_a_paused_run_rejected_through_the_api_writes_nothing(gate: Pipeline) -> None:
+    table = gate.table()
+    result = paused(gate)
+    gateway = LocalGateway(gate.stack, local_signers())
+    status, answer = call(gateway, "POST", f"/runs/{result.run_id}/reject")
+    assert status == 200 and answer["decision"] == "rejected"
+    run = settled(gateway, result.run_id)
+    assert run["status"] == "REJECTED" and run["error"] == f"rejected by {answer['by']}"
+    assert gate.table() == table
