@@ -111,6 +111,9 @@ module "functions" {
     upload_queue = module.queues.upload_queue_arn
     # From names: the state machine's own ARN would wait for the functions (a cycle).
     state_machine = local.names.state_machine_arn
+    # SendTaskSuccess/SendTaskFailure support no resource-level permission: the task token is
+    # the authority, and a statement scoped to an ARN is an implicit deny on AWS.
+    task_token = "*"
   }
 
   # The contract's environment, the same for every function.

@@ -101,6 +101,9 @@ class Bridge:
         events.register("before-call.dynamodb.BatchWriteItem", self._batch_write)
         events.register("after-call.dynamodb.BatchWriteItem", self._batch_written)
         events.register("before-call.sfn.SendTaskFailure", _send_task_failure)
+        # Also before the SendTaskFailure hook, which answers the call itself: botocore calls
+        # the handlers of a more specific event first and stops at the first answer.
+        events.register_first("before-call.sfn.SendTaskFailure", self._record)
         events.register("before-call", self._record)
 
     # --- Lambda ------------------------------------------------------------------------
@@ -234,13 +237,18 @@ class Bridge:
 def _send_task_failure(params: dict, **_: Any) -> tuple[Any, dict]:
     """SendTaskFailure with its cause, which moto 5.2.5's response layer does not pass on."""
     from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.exceptions import JsonRESTError
     from moto.stepfunctions.responses import get_backend
 
     request = json.loads(params["body"])
     backend = get_backend(DEFAULT_ACCOUNT_ID, boto3.DEFAULT_SESSION.region_name)
-    backend.send_task_failure(
-        request["taskToken"], error=request.get("error"), cause=request.get("cause")
-    )
+    try:
+        backend.send_task_failure(
+            request["taskToken"], error=request.get("error"), cause=request.get("cause")
+        )
+    except JsonRESTError as refused:  # InvalidToken, TaskTimedOut: the caller's ClientError
+        error = {"Code": refused.error_type, "Message": refused.message}
+        return _http(400), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
     return _http(200), {}
 
 

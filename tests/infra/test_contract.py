@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from covid_etl.contract import ENVIRONMENT_VARIABLES, FUNCTIONS, LANDING_PREFIX, PROJECT
+from covid_etl.contract import (
+    ENVIRONMENT_VARIABLES,
+    FUNCTION_GRANTS,
+    FUNCTIONS,
+    LANDING_PREFIX,
+    PROJECT,
+)
 from etl_tools.naming import Names
 
 from . import terraform_cli, tfconfig
@@ -183,3 +189,34 @@ def test_the_environment_check_fails(
     contract: set[str], terraform: set[str], expected: str
 ) -> None:
     assert environment_problems(contract, terraform) == [expected]
+
+
+# --- actions AWS authorizes without a resource ARN -------------------------------------------
+
+# The task token is the authority of these: AWS has no resource-level permission for them, so a
+# statement scoped to an ARN (the state machine's, say) is an implicit deny on AWS. moto never
+# checks; this does. Their resource kind is task_token, which Terraform maps to "*".
+NO_RESOURCE_LEVEL = {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+
+
+def unscoped_action_problems(grants: dict[str, Any]) -> list[str]:
+    return [
+        f"{function}: {action} is granted on {kind}, which AWS would deny: use task_token"
+        for function, function_grants in grants.items()
+        for action, kind, _ in function_grants
+        if (action in NO_RESOURCE_LEVEL) != (kind == "task_token")
+    ]
+
+
+def test_task_token_actions_are_granted_on_any_resource_and_nothing_else_is() -> None:
+    assert unscoped_action_problems(FUNCTION_GRANTS) == []
+    assert any(kind == "task_token" for g in FUNCTION_GRANTS.values() for _, kind, _ in g)
+    assert 'task_token = "*"' in (tfconfig.INFRA / "main.tf").read_text()
+
+
+def test_the_task_token_check_fails() -> None:
+    scoped = {"api": [["states:SendTaskSuccess", "state_machine", ""]]}
+    assert unscoped_action_problems(scoped) == [
+        "api: states:SendTaskSuccess is granted on state_machine, which AWS would deny: use task_token"
+    ]
+    assert unscoped_action_problems({"x": [["s3:GetObject", "task_token", ""]]}) != []

@@ -43,6 +43,7 @@ ARNS = {
     "status_topic": "arn:aws:sns:us-east-1:123456789012:status",
     "upload_queue": "arn:aws:sqs:us-east-1:123456789012:uploads",
     "state_machine": "arn:aws:states:us-east-1:123456789012:stateMachine:daily",
+    "task_token": "*",
 }
 
 
