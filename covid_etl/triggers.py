@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEDULE, UPLOAD, BACKFILL = "schedule", "upload", "backfill"
+SCHEDULE, UPLOAD, BACKFILL, REBUILD = "schedule", "upload", "backfill", "rebuild"
 
 
 def trigger_kind(trigger: dict[str, Any]) -> str:
-    """``schedule``, ``upload`` (a source is an uploaded s3:// object) or ``backfill`` (a window).
+    """``schedule``, ``upload`` (a source is an uploaded s3:// object), ``backfill`` (a window)
+    or ``rebuild`` (``{"rebuild": true}``: planned against the loaded table, on AWS Batch).
 
     A caller that names itself (``{"trigger": "api"}`` in the input) is taken at its word.
     """
     if isinstance(trigger.get("trigger"), str):
         return trigger["trigger"]
+    if trigger.get("rebuild") is True:
+        return REBUILD
     if any(str(url).startswith("s3://") for url in trigger.get("sources", {}).values()):
         return UPLOAD
     return BACKFILL if trigger.get("window") else SCHEDULE

@@ -128,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     _state_dir(trigger)
     trigger.set_defaults(func=cmd_trigger)
 
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="recompute every day from the sources against the loaded table, load what differs",
+        description='Start one execution with {"rebuild": true}: the snapshot is ignored, the '
+        "Rebuild job (AWS Batch on Fargate; locally in-process) diffs every joined day against "
+        "the loaded table, and the new and revised days are loaded as in any run. --env local "
+        "runs it on the embedded AWS; another environment starts its deployed state machine.",
+    )
+    _env(rebuild)
+    _state_dir(rebuild)
+    rebuild.set_defaults(func=cmd_rebuild)
+
     upload_parser = sub.add_parser(
         "upload",
         help="drop a source file in the landing area: it starts a run (locally)",
@@ -311,6 +323,16 @@ def cmd_trigger(args: argparse.Namespace) -> int:
         return _run_locally(args.state_dir, execution_input)
     arn = start_on_aws(boto3.Session(), _aws_names(args.env), execution_input)
     print(f"started {arn}\ninput {json.dumps(execution_input)}")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from etl_tools.operations import REBUILD_INPUT, start_on_aws
+
+    if args.env == LOCAL_ENVIRONMENT:
+        return _run_locally(args.state_dir, dict(REBUILD_INPUT))
+    arn = start_on_aws(boto3.Session(), _aws_names(args.env), REBUILD_INPUT)
+    print(f"started {arn}\ninput {json.dumps(REBUILD_INPUT)}")
     return 0
 
 

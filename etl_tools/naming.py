@@ -92,6 +92,18 @@ class Names:
         return f"{self.prefix}-load"
 
     @property
+    def rebuild_job(self) -> str:
+        """The Rebuild job's Batch job queue and job definition (one name for both)."""
+        return f"{self.prefix}-rebuild"
+
+    def rebuild_job_queue_arn(self) -> str:
+        return f"arn:aws:batch:{self.region}:{self.account_id}:job-queue/{self.rebuild_job}"
+
+    def rebuild_job_definition_arn(self) -> str:
+        """Without a revision: SubmitJob takes the latest active one."""
+        return f"arn:aws:batch:{self.region}:{self.account_id}:job-definition/{self.rebuild_job}"
+
+    @property
     def state_machine(self) -> str:
         return f"{self.prefix}-daily"
 

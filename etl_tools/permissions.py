@@ -116,6 +116,17 @@ LOAD_JOB_GRANTS: tuple[Grant, ...] = (
     ("s3:PutObject", BUCKET, "processed/"),
 )
 
+# The Rebuild job (AWS Batch, covid_etl/rebuild.py): the whole loaded table against the staged days.
+REBUILD_JOB_GRANTS: tuple[Grant, ...] = (
+    ("dynamodb:Scan", DAILY, ""),
+    ("s3:GetObject", BUCKET, "staged/"),
+    ("s3:GetObject", BUCKET, "snapshot/"),
+    ("s3:PutObject", BUCKET, "staged/"),
+    ("s3:PutObject", BUCKET, "snapshot/"),
+    # A missing snapshot (a first run) reads as NoSuchKey, not AccessDenied.
+    ("s3:ListBucket", BUCKET, ""),
+)
+
 # botocore operation names whose IAM action differs from "<service>:<Operation>".
 _ACTION_OF_OPERATION = {
     ("sqs", "SendMessageBatch"): "sqs:SendMessage",

@@ -22,6 +22,7 @@ SCHEMA = schema(
                     "properties": {"from": DAY, "to": DAY},
                     "additionalProperties": False,
                 },
+                "rebuild": {"type": "boolean"},
             },
             "additionalProperties": False,
         },
