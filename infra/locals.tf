@@ -13,6 +13,7 @@ locals {
     retry_dlq     = "${local.prefix}-retry-dlq"
     status_topic  = "${local.prefix}-status"
     load_job      = "${local.prefix}-load"
+    rebuild_job   = "${local.prefix}-rebuild"
     state_machine = "${local.prefix}-daily"
     schedule      = "${local.prefix}-daily"
     upload_queue  = "${local.prefix}-uploads"

@@ -4,11 +4,13 @@ etl_tools/permissions.py says its code calls, plus a short list of documented ex
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from etl_tools.permissions import FUNCTION_GRANTS, LOAD_JOB_GRANTS, Grant
+from etl_tools.permissions import FUNCTION_GRANTS, LOAD_JOB_GRANTS, REBUILD_JOB_GRANTS, Grant
 
 from . import iam_check, terraform_cli, tfconfig
 
@@ -162,6 +164,11 @@ def test_function_grants_are_the_permission_contract() -> None:
         assert len(grants[function]) == len(expected), f"{function}: a grant listed twice"
 
 
+def test_rebuild_job_grants_are_the_permission_contract() -> None:
+    grants = module("batch").locals["grants"]
+    assert triples(grants) == set(REBUILD_JOB_GRANTS)
+
+
 def test_load_job_grants_are_the_permission_contract() -> None:
     grants = module("glue").locals["grants"]
     assert triples(grants) == set(LOAD_JOB_GRANTS)
@@ -177,7 +184,7 @@ def expected_statements(grants: tuple[Grant, ...]) -> set[tuple[tuple[str, ...],
 def test_the_grants_module_grants_exactly_each_contract(tmp_path: Path) -> None:
     """Terraform evaluates modules/grants on every contract: one statement per resource, the
     contract's actions on it, S3 object actions only under their prefix."""
-    contracts = {**FUNCTION_GRANTS, "load_job": LOAD_JOB_GRANTS}
+    contracts = {**FUNCTION_GRANTS, "load_job": LOAD_JOB_GRANTS, "rebuild_job": REBUILD_JOB_GRANTS}
     harness = f"""
 variable "contracts" {{
   type = map(list(tuple([string, string, string])))
@@ -254,7 +261,63 @@ def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
     )
     assert by_sid["RunLoadJob"].actions == ["glue:GetJobRun", "glue:StartJobRun"]
     assert by_sid["RunLoadJob"].resources == ["${var.load_job_arn}"]
-    assert set(by_sid) == {"InvokeOwnFunctions", "RunLoadJob", "DeliverExecutionLogs", "SendTraces"}
+    assert set(by_sid) == {
+        "InvokeOwnFunctions",
+        "RunLoadJob",
+        *BATCH_SYNC_STATEMENTS,
+        "DeliverExecutionLogs",
+        "SendTraces",
+    }
+    assert batch_sync_problems(by_sid) == []
+
+
+# What batch:submitJob.sync needs of the state machine's role (Step Functions' IAM policies for
+# AWS Batch): submit, follow and stop the job, and manage the EventBridge rule Step Functions
+# uses to hear of its end. Statement sid -> its actions and the end of its one resource.
+BATCH_SYNC_STATEMENTS = {
+    "SubmitRebuildJob": (["batch:SubmitJob"], None),
+    "StopRebuildJob": (["batch:TerminateJob"], ":job/*"),
+    "DescribeRebuildJob": (["batch:DescribeJobs"], "*"),
+    "ManageBatchSyncRule": (
+        ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+        ":rule/StepFunctionsGetEventsForBatchJobsRule",
+    ),
+}
+
+
+def batch_sync_problems(by_sid: dict[str, Any]) -> list[str]:
+    problems = []
+    for sid, (actions, resource_end) in BATCH_SYNC_STATEMENTS.items():
+        statement = by_sid.get(sid)
+        if statement is None or statement.actions != actions:
+            problems.append(f"{sid}: must allow exactly {actions}")
+        elif resource_end and not all(r.endswith(resource_end) for r in statement.resources):
+            problems.append(f"{sid}: resource must end with {resource_end}")
+    return problems
+
+
+def test_the_batch_sync_check_fails_without_the_managed_rule() -> None:
+    by_sid = {
+        s.where.rsplit(" ", 1)[1]: s for s in document_statements("workflow", "state_machine")
+    }
+    rule = by_sid.pop("ManageBatchSyncRule")
+    [missing] = batch_sync_problems(by_sid)
+    assert missing.startswith("ManageBatchSyncRule: must allow exactly ['events:DescribeRule'")
+    by_sid["ManageBatchSyncRule"] = replace(rule, resources=["*"])
+    assert batch_sync_problems(by_sid) == [
+        "ManageBatchSyncRule: resource must end with :rule/StepFunctionsGetEventsForBatchJobsRule"
+    ]
+
+
+def test_the_rebuild_job_submits_to_its_own_queue_and_definition_only() -> None:
+    by_sid = {
+        s.where.rsplit(" ", 1)[1]: s for s in document_statements("workflow", "state_machine")
+    }
+    assert by_sid["SubmitRebuildJob"].resources == [
+        "${var.rebuild_job_queue_arn}",
+        "${var.rebuild_job_definition_arn}",
+        "${var.rebuild_job_definition_arn}:*",
+    ]
 
 
 def test_the_schedule_starts_the_state_machine_only() -> None:
