@@ -89,6 +89,7 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
     "render_dashboard": (
         ("dynamodb:Scan", DAILY, ""),
         ("dynamodb:Scan", RUNS, ""),
+        ("sqs:GetQueueAttributes", DLQ, ""),
         ("s3:PutObject", BUCKET, "dashboard/"),
     ),
     "notify": (

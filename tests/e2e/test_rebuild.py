@@ -15,7 +15,6 @@ from conftest import Pipeline, independent_join
 from covid_etl import aws, keys
 from covid_etl.accounting import invariant_violations
 from etl_tools.local.moto_bridge import REBUILD_JOB
-from etl_tools.local.runner import RunResult, run_pipeline
 from etl_tools.permissions import REBUILD_JOB_GRANTS
 
 ETL = [sys.executable, "-m", "etl_tools.cli"]
@@ -25,11 +24,6 @@ def etl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*ETL, *args], capture_output=True, text=True, cwd=cwd, timeout=300, check=False
     )
-
-
-def rebuild(pipeline: Pipeline, raise_in: set[str] | None = None) -> RunResult:
-    pipeline.stack.bridge.raise_in = raise_in or set()
-    return run_pipeline(pipeline.stack, trigger={"rebuild": True})
 
 
 def test_etl_rebuild_loads_everything_and_a_run_after_it_finds_all_unchanged(
@@ -64,7 +58,7 @@ def test_a_rebuild_repairs_a_day_the_snapshot_hides_and_a_lost_snapshot(
     assert table[100] not in loaded.table()
 
     loaded.stack.bridge.calls.clear()
-    repaired = rebuild(loaded)
+    repaired = loaded.run(rebuild=True)
     assert repaired.status == "SUCCEEDED", repaired.run.get("error")
     counts = repaired.run["counts"]
     assert (counts["revised"], counts["updated"], counts["new"]) == (1, 1, 0)
@@ -77,7 +71,7 @@ def test_a_rebuild_repairs_a_day_the_snapshot_hides_and_a_lost_snapshot(
 
     # The snapshot lost: a rebuild finds every day loaded, writes nothing, restores it.
     aws.client("s3").delete_object(Bucket=settings.data_bucket, Key=keys.SNAPSHOT)
-    restored = rebuild(loaded)
+    restored = loaded.run(rebuild=True)
     assert restored.run["counts"]["unchanged"] == len(table)
     assert restored.run["counts"]["delta"] == 0
     assert loaded.run().run["counts"]["unchanged"] == len(table)
@@ -86,7 +80,7 @@ def test_a_rebuild_repairs_a_day_the_snapshot_hides_and_a_lost_snapshot(
 def test_a_failed_rebuild_job_fails_the_run_and_writes_nothing(loaded: Pipeline) -> None:
     table = loaded.table()
     snapshot = aws.get_object(loaded.stack.settings.data_bucket, keys.SNAPSHOT)
-    failed = rebuild(loaded, raise_in={REBUILD_JOB})
+    failed = loaded.run(rebuild=True, raise_in={REBUILD_JOB})
     assert failed.status == "FAILED"
     assert REBUILD_JOB in loaded.stack.bridge.raised
     assert failed.run["status"] == "FAILED"

@@ -73,6 +73,7 @@ locals {
     render_dashboard = [
       ["dynamodb:Scan", "daily_table", ""],
       ["dynamodb:Scan", "runs_table", ""],
+      ["sqs:GetQueueAttributes", "retry_dlq", ""],
       ["s3:PutObject", "bucket", "dashboard/"],
     ]
     notify = [
