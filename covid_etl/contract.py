@@ -41,6 +41,8 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
 }
 # The Glue load job's grants.
 LOAD_JOB_GRANTS: tuple[Grant, ...] = _grants(_CONTRACT["load_job"]["grants"])
+# The Rebuild job's grants (AWS Batch).
+REBUILD_JOB_GRANTS: tuple[Grant, ...] = _grants(_CONTRACT["rebuild_job"]["grants"])
 # An object created under this key prefix of the data bucket starts a run.
 LANDING_PREFIX: str = _CONTRACT["landing_prefix"]
 # Variable name -> meaning: every function gets each of these (covid_etl.settings reads them).

@@ -4,22 +4,27 @@ The page inlines Chart.js (vendored in dashboard_assets/, see its README) and it
 Content-Security-Policy allows nothing else to load: it opens offline from a file or from a
 presigned S3 link, with no second request.
 
-Stable hooks for readers and tests: ``#latest-<series>`` and ``#last-loaded`` carry ``data-value``;
-each chart canvas carries ``data-series`` and ``data-points`` (values given to it); the runs table
-rows carry ``data-run-id`` and ``data-status``, their cells ``data-field`` and ``data-value``;
+Stable hooks for readers and tests: ``#latest-<series>``, ``#last-loaded`` and ``#dlq-depth``
+carry ``data-value``; each chart canvas carries ``data-series`` and ``data-points`` (values it
+shows now: the date range ``#range-from``..``#range-to`` narrows them); ``#download-csv`` is the
+loaded table as ``etl export`` writes it; the runs table rows, and those of ``#awaiting-table``,
+carry ``data-run-id`` and ``data-status``, their cells ``data-field`` and ``data-value``;
 ``body[data-charts-ready]`` is set once every chart has been drawn.
 """
 
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import html
+import io
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from covid_etl.records import RECORD_FIELDS
 from covid_etl.triggers import trigger_kind
 
 CHART_JS_VERSION = "4.6.1"
@@ -29,6 +34,9 @@ SERIES = ("cases", "deaths", "recovered")
 RUN_COUNTS = ("inserted", "updated", "unchanged", "rejected", "queued")
 COLORS = {"cases": "#1f5fa8", "deaths": "#7a1f2b", "recovered": "#2a7a3b"}
 NEGATIVE_COLOR = "#e8590c"
+AVERAGE_COLOR = "#222222"
+AVERAGE_DAYS = 7
+AWAITING_APPROVAL = "AWAITING_APPROVAL"  # a run paused before its load (the approval gate)
 
 # Draws every canvas from the JSON data block; animation off so the page is complete at load.
 _PAGE_SCRIPT = """
@@ -36,28 +44,37 @@ _PAGE_SCRIPT = """
   "use strict";
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
   var fmt = function (v) { return Number(v).toLocaleString("en-US"); };
+  var charts = [];
   document.querySelectorAll("canvas[data-series]").forEach(function (canvas) {
     var name = canvas.dataset.series;
     var daily = canvas.dataset.kind === "daily";
     var values = (daily ? data.daily : data.cumulative)[name];
     var color = data.colors[name];
-    new Chart(canvas, {
+    var datasets = [{
+      label: (daily ? "new " : "") + name,
+      data: values,
+      borderColor: color,
+      backgroundColor: daily
+        ? values.map(function (v) { return v < 0 ? data.negative_color : color; })
+        : color,
+      borderWidth: daily ? 0 : 2,
+      pointRadius: 0,
+      barPercentage: 1,
+      categoryPercentage: 1,
+      order: 2
+    }];
+    if (daily) {
+      datasets.push({
+        type: "line", label: data.average_days + "-day average", data: data.average[name],
+        borderColor: data.average_color, backgroundColor: data.average_color,
+        borderWidth: 2, pointRadius: 0, order: 1
+      });
+    }
+    charts.push({ canvas: canvas, full: datasets.map(function (d) {
+      return { data: d.data, backgroundColor: d.backgroundColor };
+    }), chart: new Chart(canvas, {
       type: daily ? "bar" : "line",
-      data: {
-        labels: data.dates,
-        datasets: [{
-          label: (daily ? "new " : "") + name,
-          data: values,
-          borderColor: color,
-          backgroundColor: daily
-            ? values.map(function (v) { return v < 0 ? data.negative_color : color; })
-            : color,
-          borderWidth: daily ? 0 : 2,
-          pointRadius: 0,
-          barPercentage: 1,
-          categoryPercentage: 1
-        }]
-      },
+      data: { labels: data.dates, datasets: datasets },
       options: {
         animation: false,
         responsive: true,
@@ -72,8 +89,33 @@ _PAGE_SCRIPT = """
           y: { ticks: { callback: fmt } }
         }
       }
-    });
+    }) });
   });
+  // The date range: every chart shows the days from..to (inclusive) of the data it was given.
+  var from = document.getElementById("range-from"), to = document.getElementById("range-to");
+  var showRange = function () {
+    var first = from.value || data.dates[0], last = to.value || data.dates[data.dates.length - 1];
+    var start = data.dates.findIndex(function (d) { return d >= first; });
+    var end = data.dates.length - 1;
+    while (end >= 0 && data.dates[end] > last) { end--; }
+    if (start < 0 || end < start) { start = 0; end = -1; }
+    charts.forEach(function (c) {
+      var slice = function (v) { return Array.isArray(v) ? v.slice(start, end + 1) : v; };
+      c.chart.data.labels = data.dates.slice(start, end + 1);
+      c.chart.data.datasets.forEach(function (d, i) {
+        d.data = slice(c.full[i].data);
+        d.backgroundColor = slice(c.full[i].backgroundColor);
+      });
+      c.chart.update();
+      c.canvas.dataset.points = String(end + 1 - start);
+    });
+    document.getElementById("range-days").dataset.value = String(end + 1 - start);
+    document.getElementById("range-days").textContent = String(end + 1 - start) + " day(s) shown";
+  };
+  if (from && to) {
+    from.addEventListener("change", showRange);
+    to.addEventListener("change", showRange);
+  }
   document.body.dataset.chartsReady = "true";
 })();
 """
@@ -102,7 +144,10 @@ tr.status-running .status { color: #8a5a00; font-weight: 600; }
 tr.status-succeeded .status { color: #1e6b2e; }
 td.nowrap { white-space: nowrap; }
 .note.revised { color: #b34700; font-weight: 600; }
-td.error { color: #a61b1b; white-space: pre-wrap; word-break: break-word; max-width: 28rem; }
+.table-scroll { overflow-x: auto; }
+td.error { color: #a61b1b; white-space: pre-wrap; overflow-wrap: break-word; min-width: 18rem;
+  max-width: 28rem; }
+.controls { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: .5rem 0; }
 """
 
 
@@ -115,6 +160,15 @@ def daily_new(values: list[int]) -> list[int]:
     return [value - previous for previous, value in zip([0, *values], values, strict=False)]
 
 
+def trailing_average(values: list[int], days: int = AVERAGE_DAYS) -> list[float]:
+    """Each day's mean over it and the days before it, ``days`` in all (fewer at the start)."""
+    averages = []
+    for i in range(len(values)):
+        window = values[max(0, i - days + 1) : i + 1]
+        averages.append(round(sum(window) / len(window), 1))
+    return averages
+
+
 def last_loaded_at(runs: list[dict[str, Any]]) -> str | None:
     """When the data was last loaded: the newest successful run's finish time."""
     finished = [
@@ -124,7 +178,11 @@ def last_loaded_at(runs: list[dict[str, Any]]) -> str | None:
 
 
 def render_dashboard(
-    days: list[dict[str, Any]], runs: list[dict[str, Any]], generated_at: str, run_limit: int = 20
+    days: list[dict[str, Any]],
+    runs: list[dict[str, Any]],
+    generated_at: str,
+    run_limit: int = 20,
+    dlq_depth: int | None = None,
 ) -> str:
     ordered = sorted(days, key=lambda d: d["date"])
     dates = [str(d["date"]) for d in ordered]
@@ -134,8 +192,11 @@ def render_dashboard(
         "dates": dates,
         "cumulative": cumulative,
         "daily": daily,
+        "average": {name: trailing_average(values) for name, values in daily.items()},
+        "average_days": AVERAGE_DAYS,
         "colors": COLORS,
         "negative_color": NEGATIVE_COLOR,
+        "average_color": AVERAGE_COLOR,
     }
     newest_runs = sorted(runs, key=lambda r: (r.get("started_at", ""), r.get("run_id", "")))[::-1]
     body = "\n".join(
@@ -146,9 +207,11 @@ def render_dashboard(
             f" &middot; {len(dates)} day(s) loaded"
             + (f" ({_e(dates[0])} to {_e(dates[-1])})" if dates else "")
             + f" &middot; page generated {_e(generated_at)}</p>",
+            _dlq_line(dlq_depth),
             "</header>",
+            _awaiting_section([r for r in newest_runs if r.get("status") == AWAITING_APPROVAL]),
             _latest_section(dates, cumulative, daily),
-            _charts_section(dates, cumulative, daily),
+            _charts_section(dates, cumulative, daily, _export_csv(ordered)),
             _runs_section(newest_runs[:run_limit], len(runs)),
         ]
     )
@@ -191,8 +254,47 @@ def _latest_section(
     )
 
 
+def _export_csv(days: list[dict[str, Any]]) -> str:
+    """The loaded days as ``etl export`` writes them (its columns, in date order), for the
+    download link; tests/e2e/test_dashboard_browser.py compares the two."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RECORD_FIELDS)
+    writer.writerows([day[name] for name in RECORD_FIELDS] for day in days)
+    return out.getvalue()
+
+
+def _dlq_line(depth: int | None) -> str:
+    if depth is None:
+        return ""
+    return (
+        f'<p class="meta{" revised" if depth else ""}">Retry DLQ: '
+        f'<span id="dlq-depth" data-value="{depth}">{depth}</span> record(s) that repeatedly '
+        "failed to load (<code>etl redrive</code> retries them)</p>"
+    )
+
+
+def _awaiting_section(runs: list[dict[str, Any]]) -> str:
+    heading = f"<h2>Runs awaiting approval: {len(runs)}</h2>"
+    if not runs:
+        return f'<section id="awaiting">{heading}</section>'
+    rows = "".join(
+        f'<tr data-run-id="{_e(r.get("run_id", ""))}" data-status="{AWAITING_APPROVAL}">'
+        f'<td data-field="run_id">{_e(r.get("run_id", ""))}</td>'
+        f'<td class="nowrap" data-field="started_at">{_e(r.get("started_at", ""))}</td>'
+        f'<td class="error" data-field="approval_reason" data-value="'
+        f'{_e(r.get("approval_reason") or "")}">{_e(r.get("approval_reason") or "—")}</td></tr>'
+        for r in runs
+    )
+    return (
+        f'<section id="awaiting">{heading}<div class="table-scroll"><table id="awaiting-table">'
+        "<thead><tr><th>Run</th><th>Started</th><th>Reason</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div></section>"
+    )
+
+
 def _charts_section(
-    dates: list[str], cumulative: dict[str, list[int]], daily: dict[str, list[int]]
+    dates: list[str], cumulative: dict[str, list[int]], daily: dict[str, list[int]], csv_text: str
 ) -> str:
     if not dates:
         return (
@@ -200,10 +302,23 @@ def _charts_section(
             '<p class="empty">No data loaded yet: the charts appear after the first load.</p>'
             "</section>"
         )
-    parts = ['<section id="charts">']
+    download = base64.b64encode(csv_text.encode()).decode("ascii")
+    parts = [
+        '<section id="charts">',
+        (
+            '<div class="controls">'
+            f'<label>From <input type="date" id="range-from" min="{_e(dates[0])}"'
+            f' max="{_e(dates[-1])}" value="{_e(dates[0])}"></label>'
+            f'<label>to <input type="date" id="range-to" min="{_e(dates[0])}"'
+            f' max="{_e(dates[-1])}" value="{_e(dates[-1])}"></label>'
+            f'<span id="range-days" data-value="{len(dates)}">{len(dates)} day(s) shown</span>'
+            '<a id="download-csv" download="covid-etl-daily.csv"'
+            f' href="data:text/csv;base64,{download}">Download the loaded data (CSV)</a></div>'
+        ),
+    ]
     for kind, title, values in (
         ("cumulative", "Cumulative", cumulative),
-        ("daily", "Daily new (from the cumulative series)", daily),
+        ("daily", f"Daily new (from the cumulative series), {AVERAGE_DAYS}-day average", daily),
     ):
         parts += [f"<h2>{title}</h2>", '<div class="charts">']
         for name in SERIES:
@@ -238,8 +353,8 @@ def _runs_section(runs: list[dict[str, Any]], total: int) -> str:
     )
     rows = [_run_row(run) for run in runs]
     return (
-        f'<section id="runs">{heading}<table id="runs-table">'
-        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f'<section id="runs">{heading}<div class="table-scroll"><table id="runs-table">'
+        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 

@@ -45,3 +45,8 @@ def failures(run_id: str) -> str:
 
 def source_state(source: str) -> str:
     return f"state/sources/{source}.json"
+
+
+def rebuild_plan(run_id: str) -> str:
+    """The Rebuild job's plan counts: submitJob.sync returns the job's description, not this."""
+    return f"staged/{run_id}/rebuild-plan.json"

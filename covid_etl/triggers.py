@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-SCHEDULE, UPLOAD, BACKFILL = "schedule", "upload", "backfill"
+SCHEDULE, UPLOAD, BACKFILL, REBUILD = "schedule", "upload", "backfill", "rebuild"
 
 
 def new_run_id() -> str:
@@ -15,12 +15,15 @@ def new_run_id() -> str:
 
 
 def trigger_kind(trigger: dict[str, Any]) -> str:
-    """``schedule``, ``upload`` (a source is an uploaded s3:// object) or ``backfill`` (a window).
+    """``schedule``, ``upload`` (a source is an uploaded s3:// object), ``backfill`` (a window)
+    or ``rebuild`` (``{"rebuild": true}``: planned against the loaded table, on AWS Batch).
 
     A caller that names itself (``{"trigger": "api"}`` in the input) is taken at its word.
     """
     if isinstance(trigger.get("trigger"), str):
         return trigger["trigger"]
+    if trigger.get("rebuild") is True:
+        return REBUILD
     if any(str(url).startswith("s3://") for url in trigger.get("sources", {}).values()):
         return UPLOAD
     return BACKFILL if trigger.get("window") else SCHEDULE

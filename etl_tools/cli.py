@@ -140,7 +140,6 @@ def _register_run(sub: Any) -> None:
     run.set_defaults(func=cmd_run)
 
 
-
 def _register_answers(sub: Any) -> None:
     for answer, verb in (("approve", "load"), ("reject", "end, writing nothing,")):
         parser_of_answer = sub.add_parser(
@@ -190,6 +189,20 @@ def _register_trigger(sub: Any) -> None:
     trigger.set_defaults(func=cmd_trigger)
 
 
+def _register_rebuild(sub: Any) -> None:
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="recompute every day from the sources against the loaded table, load what differs",
+        description='Start one execution with {"rebuild": true}: the snapshot is ignored, the '
+        "Rebuild job (AWS Batch on Fargate; locally in-process) diffs every joined day against "
+        "the loaded table, and the new and revised days are loaded as in any run. --env local "
+        "runs it on the embedded AWS; another environment starts its deployed state machine.",
+    )
+    _env(rebuild)
+    _state_dir(rebuild)
+    rebuild.set_defaults(func=cmd_rebuild)
+
+
 def _register_upload(sub: Any) -> None:
     upload_parser = sub.add_parser(
         "upload",
@@ -222,6 +235,7 @@ COMMANDS = (
     _register_export,
     _register_runs,
     _register_trigger,
+    _register_rebuild,
     _register_upload,
     _register_redrive,
     dashboard_server.register,
@@ -395,6 +409,16 @@ def cmd_trigger(args: argparse.Namespace) -> int:
         return _run_locally(args.state_dir, execution_input)
     arn = start_on_aws(boto3.Session(), _aws_names(args.env), execution_input)
     print(f"started {arn}\ninput {json.dumps(execution_input)}")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from etl_tools.operations import REBUILD_INPUT, start_on_aws
+
+    if args.env == LOCAL_ENVIRONMENT:
+        return _run_locally(args.state_dir, dict(REBUILD_INPUT))
+    arn = start_on_aws(boto3.Session(), _aws_names(args.env), REBUILD_INPUT)
+    print(f"started {arn}\ninput {json.dumps(REBUILD_INPUT)}")
     return 0
 
 

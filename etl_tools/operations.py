@@ -1,4 +1,5 @@
-"""Operator commands against a deployed stack: a manual (backfill) trigger and the DLQ redrive."""
+"""Operator commands against a deployed stack: a manual (backfill) trigger, a rebuild and the
+DLQ redrive."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ def backfill_input(start: str | None, end: str | None) -> dict[str, Any]:
     return {"window": window} if window else {}
 
 
+# The execution input of a full rebuild: planned against the loaded table by the Batch job.
+REBUILD_INPUT: dict[str, Any] = {"rebuild": True}
+
+
 def new_trigger_name(prefix: str = "manual") -> str:
     return f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
 
@@ -25,10 +30,16 @@ def start_on_aws(session: boto3.Session, names: Names, execution_input: dict[str
     """Start the deployed state machine; returns the execution ARN."""
     response = session.client("stepfunctions").start_execution(
         stateMachineArn=names.state_machine_arn,
-        name=new_trigger_name("backfill" if execution_input else "manual"),
+        name=new_trigger_name(_execution_prefix(execution_input)),
         input=json.dumps(execution_input),
     )
     return response["executionArn"]
+
+
+def _execution_prefix(execution_input: dict[str, Any]) -> str:
+    if execution_input.get("rebuild"):
+        return "rebuild"
+    return "backfill" if execution_input else "manual"
 
 
 def redrive_on_aws(session: boto3.Session, names: Names, timeout_seconds: float = 300) -> int:

@@ -49,6 +49,8 @@ LOCAL_LOCK_WAIT = LockWait(interval_seconds=1, max_attempts=3, max_delay_seconds
 def template_values(names: Names, lock_wait: LockWait = LOCAL_LOCK_WAIT) -> dict[str, str]:
     values = {f"{fn}_arn": names.function_arn(fn) for fn in STATE_FUNCTIONS}
     values["load_job_name"] = names.load_job
+    values["rebuild_job_queue"] = names.rebuild_job_queue_arn
+    values["rebuild_job_definition"] = names.rebuild_job_definition_arn
     return values | lock_wait.values()
 
 

@@ -135,17 +135,35 @@ module "glue" {
   timeout_minutes = var.load_job_timeout_minutes
 }
 
+module "batch" {
+  source = "./modules/batch"
+
+  name                  = local.names.rebuild_job
+  grants                = local.contract.rebuild_job.grants
+  image_tag             = var.rebuild_image_tag
+  subnet_ids            = var.rebuild_subnet_ids
+  security_group_ids    = var.rebuild_security_group_ids
+  bucket_arn            = module.storage.bucket_arn
+  daily_table_arn       = module.tables.daily_table_arn
+  kms_key_arn           = module.encryption.key_arn
+  environment_variables = module.functions.environment_variables
+  log_retention_days    = var.log_retention_days
+}
+
 module "workflow" {
   source = "./modules/workflow"
 
   state_machine_name = local.names.state_machine
   definition_path    = local.definition
   # The functions it invokes (and may invoke): not start_from_upload.
-  function_arns      = { for fn in local.state_functions : fn => module.functions.function_arns[fn] }
-  load_job_name      = module.glue.job_name
-  load_job_arn       = module.glue.job_arn
-  kms_key_arn        = module.encryption.key_arn
-  log_retention_days = var.log_retention_days
+  function_arns = { for fn in local.state_functions : fn => module.functions.function_arns[fn] }
+  load_job_name = module.glue.job_name
+  load_job_arn  = module.glue.job_arn
+  # The Rebuild state's batch:submitJob.sync.
+  rebuild_job_queue_arn      = module.batch.job_queue_arn
+  rebuild_job_definition_arn = module.batch.job_definition_arn
+  kms_key_arn                = module.encryption.key_arn
+  log_retention_days         = var.log_retention_days
 }
 
 module "schedule" {

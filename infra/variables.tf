@@ -97,6 +97,37 @@ variable "load_job_timeout_minutes" {
   default     = 30
 }
 
+# The Rebuild job (AWS Batch on Fargate, modules/batch): the account's network and the image.
+variable "rebuild_subnet_ids" {
+  type        = list(string)
+  description = "Private subnets of the Rebuild job's Fargate tasks (docs/deploy.md)."
+
+  validation {
+    condition     = length(var.rebuild_subnet_ids) > 0
+    error_message = "Set rebuild_subnet_ids in the environment's .tfvars: private subnets of this account's VPC (docs/deploy.md)."
+  }
+}
+
+variable "rebuild_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the Rebuild job's Fargate tasks, egress to S3, DynamoDB and ECR only (docs/deploy.md)."
+
+  validation {
+    condition     = length(var.rebuild_security_group_ids) > 0
+    error_message = "Set rebuild_security_group_ids in the environment's .tfvars (docs/deploy.md)."
+  }
+}
+
+variable "rebuild_image_tag" {
+  type        = string
+  description = "Tag of the Rebuild job's image pushed to its ECR repository (immutable tags: one per build; docs/deploy.md)."
+
+  validation {
+    condition     = length(var.rebuild_image_tag) > 0
+    error_message = "Set rebuild_image_tag to the tag of the image pushed to the rebuild repository (docs/deploy.md)."
+  }
+}
+
 variable "retry_max_receives" {
   type        = number
   description = "Receives of a failed record from the retry queue before it moves to the dead-letter queue."

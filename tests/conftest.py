@@ -96,6 +96,7 @@ class Pipeline:
         upstream: dict[str, UpstreamFaults] | None = None,
         raise_in: set[str] | None = None,
         load: LoadFaults | None = None,
+        rebuild: bool = False,
     ) -> RunResult:
         self.server.bodies = {
             "nyt": cut_at(nyt, "nyt", as_of) if as_of else nyt,
@@ -104,7 +105,9 @@ class Pipeline:
         self.server.faults = upstream or {}
         self.stack.bridge.raise_in = raise_in or set()
         self.stack.bridge.load_faults = load or LoadFaults()
-        trigger = {"as_of": as_of.isoformat()} if as_of else {}
+        trigger: dict[str, object] = {"as_of": as_of.isoformat()} if as_of else {}
+        if rebuild:
+            trigger["rebuild"] = True
         return run_pipeline(self.stack, trigger=trigger)
 
     def answer(self, paused: RunResult, *, approve: bool, by: str = "user/alice") -> RunResult:

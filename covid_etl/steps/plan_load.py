@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from covid_etl import approval, aws, keys
 from covid_etl.handler import DAY, RUN_ID, schema
 from covid_etl.records import NEW, RETRY, REVISED, DailyRecord, plan_delta, records_from_csv, to_csv
@@ -9,15 +12,31 @@ from covid_etl.settings import Settings
 from covid_etl.steps._common import read_retries, read_snapshot
 
 # The input the state machine passes (the handler validates it before the step runs).
-SCHEMA = schema({"run_id": RUN_ID, "run_date": DAY})
+SCHEMA = schema({"run_id": RUN_ID, "run_date": DAY, "rebuild": {"type": "boolean"}})
 
 
-def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
-    """Diff today's rows against the snapshot; add the retries -> staged/<run>/delta.csv."""
+def plan_load(settings: Settings, run_id: str, run_date: str, rebuild: bool = False) -> dict:
+    """Diff today's rows against the snapshot; add the retries -> staged/<run>/delta.csv.
+
+    A rebuild was planned by the Rebuild job (covid_etl/rebuild.py), against the loaded table:
+    its plan is read back here, so the states after PlanLoad see one shape either way.
+    """
+    if rebuild:
+        plan = aws.get_object(settings.data_bucket, keys.rebuild_plan(run_id))
+        assert plan is not None, "the Rebuild job left no plan"
+        return json.loads(plan)
+    return write_plan(settings, run_id, run_date, read_snapshot(settings))
+
+
+def write_plan(
+    settings: Settings, run_id: str, run_date: str, baseline: Iterable[DailyRecord]
+) -> dict:
+    """Diff the staged days against ``baseline`` (sorted by date, streamed), add the retries
+    -> staged/<run>/delta.csv."""
     staged = records_from_csv(aws.get_object(settings.data_bucket, keys.daily(run_id)) or b"")
     retries = read_retries(settings, run_id)
     retry_records = [DailyRecord.from_row(entry["record"]) for entry in retries]
-    plan = plan_delta(staged, read_snapshot(settings), retry_records)
+    plan = plan_delta(staged, baseline, retry_records)
     retry_kind = {DailyRecord.from_row(e["record"]).date: e["kind"] for e in retries}
     records = [c.record for c in plan.changes]
     # A retried record keeps the kind it had when it first failed (new or revised).

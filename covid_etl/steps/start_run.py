@@ -26,6 +26,7 @@ SCHEMA = schema(
                     "properties": {"nyt": URL, "jhu": URL},
                     "additionalProperties": False,
                 },
+                "rebuild": {"type": "boolean"},
                 # Who started the run, when it says so (the REST API: "api" and the caller).
                 "trigger": {"type": "string"},
                 "started_by": {"type": "string"},
@@ -58,6 +59,7 @@ class InvalidInput(Exception):
 
 def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[str, Any]) -> dict:
     run_date = _run_date(trigger.get("as_of"))
+    rebuild = _rebuild(trigger)
     started_at = iso(parse_time(started_at))
     sources = {NYT: settings.nyt_url, JHU: settings.jhu_url} | trigger.get("sources", {})
     try:
@@ -87,6 +89,7 @@ def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[st
         "run_date": run_date.isoformat(),
         "sources": sources,
         "window": _window(trigger.get("window", {})),
+        "rebuild": rebuild,
         "load_poll_seconds": settings.load_poll_seconds,
         "approval_timeout_seconds": settings.approval_timeout_seconds,
     }
@@ -101,6 +104,14 @@ def _window(window: dict[str, str]) -> dict[str, str]:
     if "from" in bounds and "to" in bounds and bounds["from"] > bounds["to"]:
         raise InvalidInput(f"empty window: from {bounds['from']} is after to {bounds['to']}")
     return bounds
+
+
+def _rebuild(trigger: dict[str, Any]) -> bool:
+    """A rebuild recomputes every day: a window would leave the rest of the table unchecked."""
+    rebuild = bool(trigger.get("rebuild"))  # the handler's schema allows a boolean only
+    if rebuild and trigger.get("window"):
+        raise InvalidInput("a rebuild covers every day: it takes no window")
+    return rebuild
 
 
 def _run_date(as_of: str | None) -> date:

@@ -8,6 +8,15 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   and ``before-call.glue.GetJobRun`` reports how it ended. The script imports covid_etl.records:
   on AWS from the wheel its --extra-py-files names (etl_tools/packaging.py builds it from this
   covid_etl folder, whole), here from the same folder, installed in this environment;
+- it cannot run a container: ``before-call.batch.SubmitJob`` (the Rebuild state's
+  ``batch:submitJob.sync``) runs the job image's entrypoint, ``covid_etl.rebuild``, in-process
+  with the arguments the job definition's command would get, and ``before-call.batch.DescribeJobs``
+  (the interpreter's .sync polling) reports how it ended. moto's interpreter also hands the
+  state's PascalCase fields (``JobName``) to boto3 unchanged, where Step Functions maps them to
+  the API's camelCase (``jobName``): ``provide-client-params.batch.SubmitJob`` does that here;
+  the answers use the casing moto's interpreter reads (``JobId`` of SubmitJob, ``status`` of
+  DescribeJobs). The Rebuild state keeps no part of the answer (ResultPath null), so nothing
+  downstream depends on that casing;
 - it has no SQS StartMessageMoveTask: ``move_messages`` redrives the DLQ locally;
 - its SendTaskFailure drops the ``cause`` (the approval gate's "rejected by <who>"):
   ``before-call.states.SendTaskFailure`` hands error and cause to its interpreter itself;
@@ -42,6 +51,7 @@ from urllib.parse import unquote
 import boto3
 from botocore.response import StreamingBody
 
+from covid_etl import rebuild
 from covid_etl.contract import FUNCTIONS
 from covid_etl.handler import LOGGER
 from etl_tools.naming import Names
@@ -49,6 +59,7 @@ from etl_tools.permissions import iam_action
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOAD_JOB = "load_job"
+REBUILD_JOB = "rebuild_job"
 
 
 class InjectedFault(Exception):
@@ -83,12 +94,13 @@ class Bridge:
     ):
         self._function_of = {names.function(fn): fn for fn in FUNCTIONS}
         self._load_job_name = names.load_job
+        self._rebuild_job = names.rebuild_job
         self._load_job_arguments = load_job_arguments
         self.raise_in = raise_in or set()
         self.load_faults = load_faults or LoadFaults()
         self.calls: dict[str, set[str]] = defaultdict(set)  # function -> IAM actions used
         self._modules: dict[str, ModuleType] = {}
-        self._job_runs: dict[str, _JobRun] = {}
+        self._job_runs: dict[str, _JobRun] = {}  # Glue job runs and Batch jobs, by id
         self._current = threading.local()
         self._lock = threading.Lock()
         self.raised: set[str] = set()  # the functions a raise fault fired in
@@ -98,6 +110,9 @@ class Bridge:
         events.register("before-call.lambda.Invoke", self._invoke)
         events.register("before-call.glue.StartJobRun", self._start_job_run)
         events.register("before-call.glue.GetJobRun", self._get_job_run)
+        events.register("provide-client-params.batch.SubmitJob", _batch_camel_case)
+        events.register("before-call.batch.SubmitJob", self._submit_job)
+        events.register("before-call.batch.DescribeJobs", self._describe_jobs)
         events.register("before-call.dynamodb.BatchWriteItem", self._batch_write)
         events.register("after-call.dynamodb.BatchWriteItem", self._batch_written)
         events.register("before-call.sfn.SendTaskFailure", _send_task_failure)
@@ -188,6 +203,45 @@ class Bridge:
             job_run["ErrorMessage"] = run.error
         return _http(200), {"JobRun": job_run}
 
+    # --- Batch ------------------------------------------------------------------------------
+
+    def _submit_job(self, params: dict, **_: Any) -> tuple[Any, dict]:
+        request = json.loads(params["body"])
+        for field_name in ("jobQueue", "jobDefinition"):
+            if request[field_name].rsplit("/", 1)[-1] != self._rebuild_job:
+                raise InjectedFault(f"unknown Batch {field_name} {request[field_name]}")
+        # What the job definition's command, ["--run_id", "Ref::run_id", ...], becomes on Batch.
+        argv = [f"--{name}={request['parameters'][name]}" for name in rebuild.ARGUMENTS]
+        job_id = str(uuid.uuid4())
+        self._current.name = REBUILD_JOB
+        try:
+            if REBUILD_JOB in self.raise_in:
+                self.raised.add(REBUILD_JOB)
+                raise InjectedFault("fault injected in the rebuild job")
+            exit_code = rebuild.main(argv)
+            self._job_runs[job_id] = (
+                _JobRun("SUCCEEDED") if exit_code == 0 else _JobRun("FAILED", f"exit {exit_code}")
+            )
+        except Exception as exc:  # noqa: BLE001 - the container exits non-zero, as on Batch
+            self._job_runs[job_id] = _JobRun("FAILED", f"{type(exc).__name__}: {exc}")
+        finally:
+            self._current.name = None
+        return _http(200), {"JobName": request["jobName"], "JobId": job_id}
+
+    def _describe_jobs(self, params: dict, **_: Any) -> tuple[Any, dict]:
+        jobs = []
+        for job_id in json.loads(params["body"])["jobs"]:
+            run = self._job_runs[job_id]
+            jobs.append(
+                {
+                    "jobId": job_id,
+                    "jobName": self._rebuild_job,
+                    "status": run.state,
+                    "statusReason": run.error or "Essential container in task exited",
+                }
+            )
+        return _http(200), {"jobs": jobs}
+
     # --- DynamoDB faults during the load ----------------------------------------------------
 
     def _batch_write(self, params: dict, **_: Any) -> tuple[Any, dict] | None:
@@ -254,6 +308,16 @@ def _send_task_failure(params: dict, **_: Any) -> tuple[Any, dict]:
 
 def _http(status: int) -> SimpleNamespace:
     return SimpleNamespace(status_code=status, headers={})
+
+
+def _batch_camel_case(params: dict, **_: Any) -> dict:
+    """SubmitJob fields as the Batch API names them; Parameters' own keys are the job's."""
+    return {
+        key[0].lower() + key[1:]: (
+            _batch_camel_case(value) if isinstance(value, dict) and key != "Parameters" else value
+        )
+        for key, value in params.items()
+    }
 
 
 def _day(request: dict) -> str:

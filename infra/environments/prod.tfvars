@@ -8,3 +8,9 @@ log_retention_days      = 365
 run_data_retention_days = 90
 force_destroy_data      = false
 deletion_protection     = true
+
+# The Rebuild job (AWS Batch on Fargate): this account's private subnets and security groups, and
+# the tag of the image pushed to <prefix>-rebuild in ECR. Left empty, a plan stops and says so.
+rebuild_subnet_ids         = []
+rebuild_security_group_ids = []
+rebuild_image_tag          = ""

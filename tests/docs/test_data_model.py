@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,11 @@ def raw_items(table: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def runs(pipeline: Pipeline) -> Pipeline:
-    """A run that rejects a row, a run that fails, a large revision approved at the gate (its
-    task token answered as the API does) that queues a record, and its undoing rejected."""
+    """A rebuild of the days to April, a run that rejects a row, a run that fails, a large
+    revision approved at the gate (its task token answered as the API does) that queues a
+    record, and its undoing rejected."""
+    # A rebuild writes the Rebuild job's keys.
+    assert pipeline.run(as_of=date(2020, 4, 1), rebuild=True).status == "SUCCEEDED"
     bad_row = NYT_BYTES.rstrip(b"\n") + b"\n2020-02-30,1,1\n"
     assert pipeline.run(nyt=bad_row).status == "SUCCEEDED"
     assert pipeline.run(raise_in={"transform_sources"}).status == "FAILED"

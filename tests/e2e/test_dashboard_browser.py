@@ -194,9 +194,8 @@ def cli_output(*argv: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict], list[dict]]:
-    """The page four real local runs left (a failed one among them), with `etl export` and
-    `etl runs` read back from the same state dir."""
+def dashboard_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The state dir four real local runs left (a failed one among them)."""
     state_dir = tmp_path_factory.mktemp("state")
     with (
         process_state_kept(),
@@ -213,6 +212,13 @@ def dashboard_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
             server.bodies = {s: cut_at(f.read_bytes(), s, day) for s, f in DEFAULT_FILES.items()}
             stack.bridge.raise_in = {fault} if fault else set()
             run_pipeline(stack, trigger={"as_of": as_of})
+    return state_dir
+
+
+@pytest.fixture(scope="module")
+def dashboard_page(dashboard_state_dir: Path) -> tuple[Path, list[dict], list[dict]]:
+    """The page the runs left, with `etl export` and `etl runs` read back from the same state dir."""
+    state_dir = dashboard_state_dir
     page = state_dir / "dashboard" / "index.html"
     exported = csv.DictReader(io.StringIO(cli_output("export", "--state-dir", str(state_dir))))
     days = [{k: (v if k == "date" else int(v)) for k, v in row.items()} for row in exported]
@@ -334,3 +340,79 @@ def test_a_page_that_reaches_for_the_network_is_detected(dashboard_page, browser
     )
     found = problems(view(browser, broken), days, runs)
     assert any("127.0.0.1:9/chart.js" in p for p in found), found
+
+
+@contextlib.contextmanager
+def opened(browser: Browser, html_path: Path, width: int = VIEWPORT["width"]) -> Iterator[Any]:
+    """The page drawn in a fresh context (nothing beyond the page itself is fetched)."""
+    url = html_path.resolve().as_uri()
+    context = browser.new_context(viewport={**VIEWPORT, "width": width}, accept_downloads=True)
+    try:
+        context.route(lambda requested: requested.startswith("http"), lambda r: r.abort())
+        page = context.new_page()
+        page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+        page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=TIMEOUT_MS)
+        yield page
+    finally:
+        context.close()
+
+
+# What each chart shows now: its labels, the points it declares, and the length of each dataset.
+SHOWN_RANGE = """
+[...document.querySelectorAll("canvas[data-series]")].map((canvas) => {
+  const chart = Chart.getChart(canvas);
+  return { id: canvas.id, first: chart.data.labels[0], labels: chart.data.labels.length,
+           declared: Number(canvas.dataset.points),
+           datasets: chart.data.datasets.map((d) => [d.label, d.data.length]) };
+})
+"""
+
+
+def choose_range(page: Any, start: str, end: str) -> None:
+    page.fill("#range-from", start)
+    page.dispatch_event("#range-from", "change")
+    page.fill("#range-to", end)
+    page.dispatch_event("#range-to", "change")
+
+
+def test_the_date_range_changes_every_chart_and_the_daily_ones_carry_a_7_day_average(
+    dashboard_page, browser
+):
+    page_path, days, _ = dashboard_page
+    start, end = days[100]["date"], days[129]["date"]
+    with opened(browser, page_path) as page:
+        before = page.evaluate(SHOWN_RANGE)
+        choose_range(page, start, end)
+        after = page.evaluate(SHOWN_RANGE)
+        shown_days = page.get_attribute("#range-days", "data-value")
+    assert {(c["labels"], c["declared"]) for c in before} == {(len(days), len(days))}
+    assert {(c["first"], c["labels"], c["declared"]) for c in after} == {(start, 30, 30)}
+    assert shown_days == "30"
+    for chart in after:
+        lengths = [length for _, length in chart["datasets"]]
+        if chart["id"].startswith("chart-daily-"):
+            assert [label for label, _ in chart["datasets"]][1] == "7-day average", chart
+            assert lengths == [30, 30], chart
+        else:
+            assert lengths == [30], chart
+
+
+def test_the_download_is_what_etl_export_prints(dashboard_page, dashboard_state_dir, browser):
+    exported = cli_output("export", "--state-dir", str(dashboard_state_dir))
+    with opened(browser, dashboard_page[0]) as page:
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            page.click("#download-csv")
+        downloaded = Path(download.value.path()).read_text(encoding="utf-8")
+    assert downloaded == exported
+    assert downloaded.count("\n") == len(dashboard_page[1]) + 1
+
+
+def test_the_runs_table_keeps_errors_readable_on_a_narrow_screen(dashboard_page, browser):
+    """A phone-wide page: the error column keeps a readable width (the table scrolls sideways)
+    instead of wrapping the message a letter or two per line."""
+    with opened(browser, dashboard_page[0], width=420) as page:
+        widths = page.evaluate(
+            """[...document.querySelectorAll('#runs-table td[data-field="error"]')]
+                 .filter((td) => td.textContent).map((td) => td.getBoundingClientRect().width)"""
+        )
+    assert widths and min(widths) >= 250, widths

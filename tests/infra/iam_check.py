@@ -29,9 +29,12 @@ CONTRACT_GRANTS = [
 ]
 
 # Actions without resource-level permissions (Service Authorization Reference): "*" is the
-# only valid resource. CloudWatch Logs' log delivery and X-Ray's trace calls.
+# only valid resource. CloudWatch Logs' log delivery, X-Ray's trace calls, Batch's DescribeJobs
+# (the .sync polling) and ECR's registry login.
 NO_RESOURCE_ARN_ACTIONS = frozenset(
     {
+        "batch:DescribeJobs",
+        "ecr:GetAuthorizationToken",
         "logs:CreateLogDelivery",
         "logs:DeleteLogDelivery",
         "logs:DescribeLogGroups",

@@ -133,6 +133,12 @@ variable "function_arns" {{
 variable "load_job_name" {{
   type = string
 }}
+variable "rebuild_job_queue_arn" {{
+  type = string
+}}
+variable "rebuild_job_definition_arn" {{
+  type = string
+}}
 variable "lock_wait_interval_seconds" {{
   type = number
 }}
@@ -153,6 +159,8 @@ output "definition" {{
             "definition_path": str(DEFINITION_PATH),
             "function_arns": {fn: names.function_arn(fn) for fn in FUNCTIONS},
             "load_job_name": names.load_job,
+            "rebuild_job_queue_arn": names.rebuild_job_queue_arn,
+            "rebuild_job_definition_arn": names.rebuild_job_definition_arn,
             **{name: int(value) for name, value in AWS_LOCK_WAIT.values().items()},
         },
     )

@@ -4,11 +4,13 @@ the contract (covid_etl/contract.json) grants it, plus a short list of documente
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from covid_etl.contract import FUNCTION_GRANTS, LOAD_JOB_GRANTS, Grant
+from covid_etl.contract import FUNCTION_GRANTS, LOAD_JOB_GRANTS, REBUILD_JOB_GRANTS, Grant
 
 from . import iam_check, terraform_cli, tfconfig
 
@@ -152,13 +154,15 @@ def test_the_wildcard_check_allows_the_documented_exceptions(
 
 
 def test_the_roles_are_built_from_the_contracts_grants() -> None:
-    """The functions' and the load job's grants reach their modules straight from the contract."""
+    """The functions', the load job's and the Rebuild job's grants reach their modules straight from the contract."""
     root = tfconfig.load_module(tfconfig.INFRA)
     assert root.modules["functions"]["grants"] == (
         "${{for fn, function in local.contract.functions : fn => function.grants}}"
     )
     assert root.modules["glue"]["grants"] == "${local.contract.load_job.grants}"
     assert module("glue").modules["grants"]["grants"] == "${var.grants}"
+    assert root.modules["batch"]["grants"] == "${local.contract.rebuild_job.grants}"
+    assert module("batch").modules["grants"]["grants"] == "${var.grants}"
 
 
 def expected_statements(grants: tuple[Grant, ...]) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -171,7 +175,7 @@ def expected_statements(grants: tuple[Grant, ...]) -> set[tuple[tuple[str, ...],
 def test_the_grants_module_grants_exactly_each_contract(tmp_path: Path) -> None:
     """Terraform evaluates modules/grants on every contract: one statement per resource, the
     contract's actions on it, S3 object actions only under their prefix."""
-    contracts = {**FUNCTION_GRANTS, "load_job": LOAD_JOB_GRANTS}
+    contracts = {**FUNCTION_GRANTS, "load_job": LOAD_JOB_GRANTS, "rebuild_job": REBUILD_JOB_GRANTS}
     harness = f"""
 variable "contracts" {{
   type = map(list(tuple([string, string, string])))
@@ -251,7 +255,63 @@ def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
     )
     assert by_sid["RunLoadJob"].actions == ["glue:GetJobRun", "glue:StartJobRun"]
     assert by_sid["RunLoadJob"].resources == ["${var.load_job_arn}"]
-    assert set(by_sid) == {"InvokeOwnFunctions", "RunLoadJob", "DeliverExecutionLogs", "SendTraces"}
+    assert set(by_sid) == {
+        "InvokeOwnFunctions",
+        "RunLoadJob",
+        *BATCH_SYNC_STATEMENTS,
+        "DeliverExecutionLogs",
+        "SendTraces",
+    }
+    assert batch_sync_problems(by_sid) == []
+
+
+# What batch:submitJob.sync needs of the state machine's role (Step Functions' IAM policies for
+# AWS Batch): submit, follow and stop the job, and manage the EventBridge rule Step Functions
+# uses to hear of its end. Statement sid -> its actions and the end of its one resource.
+BATCH_SYNC_STATEMENTS = {
+    "SubmitRebuildJob": (["batch:SubmitJob"], None),
+    "StopRebuildJob": (["batch:TerminateJob"], ":job/*"),
+    "DescribeRebuildJob": (["batch:DescribeJobs"], "*"),
+    "ManageBatchSyncRule": (
+        ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+        ":rule/StepFunctionsGetEventsForBatchJobsRule",
+    ),
+}
+
+
+def batch_sync_problems(by_sid: dict[str, Any]) -> list[str]:
+    problems = []
+    for sid, (actions, resource_end) in BATCH_SYNC_STATEMENTS.items():
+        statement = by_sid.get(sid)
+        if statement is None or statement.actions != actions:
+            problems.append(f"{sid}: must allow exactly {actions}")
+        elif resource_end and not all(r.endswith(resource_end) for r in statement.resources):
+            problems.append(f"{sid}: resource must end with {resource_end}")
+    return problems
+
+
+def test_the_batch_sync_check_fails_without_the_managed_rule() -> None:
+    by_sid = {
+        s.where.rsplit(" ", 1)[1]: s for s in document_statements("workflow", "state_machine")
+    }
+    rule = by_sid.pop("ManageBatchSyncRule")
+    [missing] = batch_sync_problems(by_sid)
+    assert missing.startswith("ManageBatchSyncRule: must allow exactly ['events:DescribeRule'")
+    by_sid["ManageBatchSyncRule"] = replace(rule, resources=["*"])
+    assert batch_sync_problems(by_sid) == [
+        "ManageBatchSyncRule: resource must end with :rule/StepFunctionsGetEventsForBatchJobsRule"
+    ]
+
+
+def test_the_rebuild_job_submits_to_its_own_queue_and_definition_only() -> None:
+    by_sid = {
+        s.where.rsplit(" ", 1)[1]: s for s in document_statements("workflow", "state_machine")
+    }
+    assert by_sid["SubmitRebuildJob"].resources == [
+        "${var.rebuild_job_queue_arn}",
+        "${var.rebuild_job_definition_arn}",
+        "${var.rebuild_job_definition_arn}:*",
+    ]
 
 
 def test_the_schedule_starts_the_state_machine_only() -> None:

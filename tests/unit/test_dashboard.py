@@ -180,15 +180,70 @@ def test_each_run_shows_what_triggered_it():
     assert [row["trigger"] for row in page.rows] == ["upload", "backfill", "schedule"]
 
 
+def test_the_daily_average_is_over_the_day_and_the_six_before():
+    assert dashboard.trailing_average([7, 0, 0, 0, 0, 0, 0, 14]) == [
+        7.0,
+        3.5,
+        2.3,
+        1.8,
+        1.4,
+        1.2,
+        1.0,
+        2.0,
+    ]
+    days = [day(f"2020-03-{d:02d}", 10 * d) for d in range(1, 11)]
+    data = Page(render_dashboard(days, [], GENERATED)).data()
+    assert data["average"]["cases"] == [10.0] * 10
+    assert data["average_days"] == 7
+
+
+def test_the_range_selector_spans_the_loaded_days_and_the_download_is_the_table():
+    days = [day("2020-03-02", 5, 1, 0), day("2020-03-01", 3)]
+    page = Page(render_dashboard(days, [], GENERATED))
+    assert (page.by_id["range-from"]["min"], page.by_id["range-from"]["value"]) == (
+        "2020-03-01",
+        "2020-03-01",
+    )
+    assert (page.by_id["range-to"]["max"], page.by_id["range-to"]["value"]) == (
+        "2020-03-02",
+        "2020-03-02",
+    )
+    href = page.by_id["download-csv"]["href"]
+    assert href.startswith("data:text/csv;base64,")
+    csv_text = base64.b64decode(href.split(",", 1)[1]).decode()
+    assert csv_text == "date,cases,deaths,recovered\n2020-03-01,3,0,0\n2020-03-02,5,1,0\n"
+
+
+def test_the_dlq_depth_and_the_runs_awaiting_approval_are_shown():
+    runs = [
+        run("paused", "2024-05-02T06:00:00Z", "AWAITING_APPROVAL", approval_reason="12% revised"),
+        run("done", "2024-05-01T06:00:00Z"),
+    ]
+    page = Page(render_dashboard([], runs, GENERATED, dlq_depth=3))
+    assert page.by_id["dlq-depth"]["data-value"] == "3"
+    assert "Runs awaiting approval: 1" in page.text_by_id["awaiting"]
+    awaiting = [r for r in page.rows if r["data-status"] == "AWAITING_APPROVAL"]
+    assert awaiting[0]["data-run-id"] == "paused"
+    assert awaiting[0]["approval_reason"] == "12% revised"
+    empty = Page(render_dashboard([], runs[1:], GENERATED, dlq_depth=0))
+    assert empty.by_id["dlq-depth"]["data-value"] == "0"
+    assert "Runs awaiting approval: 0" in empty.text_by_id["awaiting"]
+
+
 def test_free_text_from_the_data_is_escaped_everywhere():
     attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    runs = [run('r"1<b>', "2024-05-01T06:00:00Z", "FAILED", error=attack)]
+    runs = [
+        run('r"1<b>', "2024-05-01T06:00:00Z", "FAILED", error=attack),
+        run("p", "2024-05-01T05:00:00Z", "AWAITING_APPROVAL", approval_reason=attack),
+    ]
     days = [day("2020-03-01</script><script>alert(2)</script>", 1)]
     text = render_dashboard(days, runs, GENERATED + "<b>")
     assert "<img" not in text
     assert "alert(2)</script>" not in text
     assert "<b>" not in text
     page = Page(text)
+    assert page.rows[0]["approval_reason"] == attack  # the awaiting table comes first
+    page.rows = page.rows[1:]
     assert page.rows[0]["error"] == attack
     assert page.rows[0]["run_id"] == page.rows[0]["data-run-id"] == 'r"1<b>'
     assert page.data()["dates"] == ["2020-03-01</script><script>alert(2)</script>"]
@@ -209,7 +264,10 @@ def test_a_first_run_with_no_data_and_no_runs_gives_a_readable_page():
 def test_the_page_loads_nothing_and_its_policy_allows_exactly_its_own_scripts():
     text = render_dashboard([day("2020-03-01", 1)], [], GENERATED)
     page = Page(text)
-    assert not [a for tag, a in page.tags if "src" in a or "href" in a]
+    # The one link is the download, a data: URL: the page itself, fetching nothing.
+    links = [a for tag, a in page.tags if "src" in a or "href" in a]
+    assert [a["id"] for a in links] == ["download-csv"]
+    assert links[0]["href"].startswith("data:text/csv;base64,")
     policy = next(
         a["content"] for tag, a in page.tags if a.get("http-equiv") == "Content-Security-Policy"
     )

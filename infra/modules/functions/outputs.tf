@@ -12,3 +12,8 @@ output "role_arns" {
   description = "ARN of each function's role, keyed by step."
   value       = { for step, role in aws_iam_role.function : step => role.arn }
 }
+
+output "environment_variables" {
+  description = "The environment every function gets (the Rebuild job's container gets the same)."
+  value       = var.environment_variables
+}

@@ -26,9 +26,13 @@ data "aws_iam_policy_document" "states_trust" {
 
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
 resource "aws_iam_role" "state_machine" {
   name               = var.state_machine_name
-  description        = "State machine ${var.state_machine_name}: invoke its functions, run its Glue job, log"
+  description        = "State machine ${var.state_machine_name}: invoke its functions, run its Glue and Batch jobs, log"
   assume_role_policy = data.aws_iam_policy_document.states_trust.json
 }
 
@@ -44,6 +48,34 @@ data "aws_iam_policy_document" "state_machine" {
     sid       = "RunLoadJob"
     actions   = ["glue:GetJobRun", "glue:StartJobRun"]
     resources = [var.load_job_arn]
+  }
+
+  # batch:submitJob.sync: submit to its own queue and job definition (any revision) ...
+  statement {
+    sid       = "SubmitRebuildJob"
+    actions   = ["batch:SubmitJob"]
+    resources = [var.rebuild_job_queue_arn, var.rebuild_job_definition_arn, "${var.rebuild_job_definition_arn}:*"]
+  }
+
+  # ... stop it when the state times out or the execution stops (job ids exist only at run time) ...
+  statement {
+    sid       = "StopRebuildJob"
+    actions   = ["batch:TerminateJob"]
+    resources = ["arn:${data.aws_partition.current.partition}:batch:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:job/*"]
+  }
+
+  # ... follow it: DescribeJobs has no resource-level permissions ("*" is the only valid one) ...
+  statement {
+    sid       = "DescribeRebuildJob"
+    actions   = ["batch:DescribeJobs"]
+    resources = ["*"]
+  }
+
+  # ... through the EventBridge rule Step Functions manages for Batch .sync tasks.
+  statement {
+    sid       = "ManageBatchSyncRule"
+    actions   = ["events:DescribeRule", "events:PutRule", "events:PutTargets"]
+    resources = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForBatchJobsRule"]
   }
 
   # Log delivery and X-Ray have no resource-level permissions: "*" is the only valid resource.
@@ -106,6 +138,8 @@ resource "aws_sfn_state_machine" "daily" {
     notify_arn                  = var.function_arns["notify"]
     request_approval_arn        = var.function_arns["request_approval"]
     load_job_name               = var.load_job_name
+    rebuild_job_queue           = var.rebuild_job_queue_arn
+    rebuild_job_definition      = var.rebuild_job_definition_arn
   })
 
   logging_configuration {

@@ -52,3 +52,13 @@ variable "lock_wait_max_delay_seconds" {
   description = "Longest single wait of StartRun's retry on RunInProgress."
   default     = 900
 }
+
+variable "rebuild_job_queue_arn" {
+  type        = string
+  description = "ARN of the Rebuild job's Batch job queue."
+}
+
+variable "rebuild_job_definition_arn" {
+  type        = string
+  description = "ARN of the Rebuild job's Batch job definition, without a revision."
+}
