@@ -34,6 +34,11 @@ def outcome(run_id: str) -> str:
     return f"staged/{run_id}/outcome.csv"
 
 
+def changes(run_id: str) -> str:
+    """The records this run loaded, before -> after: the items of the FanOutChanges Map."""
+    return f"staged/{run_id}/changes.json"
+
+
 def processed(run_date: str, run_id: str) -> str:
     """The processed zone: the staged days as Parquet, one partition per load date."""
     return f"processed/load_date={run_date}/{run_id}.parquet"
@@ -45,3 +50,8 @@ def failures(run_id: str) -> str:
 
 def source_state(source: str) -> str:
     return f"state/sources/{source}.json"
+
+
+def unpublished(run_id: str, batch: str) -> str:
+    """Events EventBridge refused after every retry, kept per batch (a first day, or "run")."""
+    return f"events/{run_id}/unpublished-{batch}.json"

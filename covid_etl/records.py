@@ -17,6 +17,10 @@ from covid_etl.sources import SourceRow, SourceUnusable
 RECORD_FIELDS = ("date", "cases", "deaths", "recovered")
 
 NEW, REVISED, RETRY = "new", "revised", "retry"
+LOADED = "loaded"  # a delta row's outcome when the table holds it after the load
+# The values a changed record had before (the snapshot's; empty for a new day): the delta and
+# the outcome carry them so the RecordChanged events can say before -> after.
+BEFORE_FIELDS = ("before_cases", "before_deaths", "before_recovered")
 
 
 @dataclass(frozen=True, order=True)
@@ -142,7 +146,7 @@ def reconcile(
         record = DailyRecord.from_row(row)
         if loaded.get(record.date) == record:
             counts["inserted" if row["kind"] == NEW else "updated"] += 1
-            outcomes.append(("loaded", ""))
+            outcomes.append((LOADED, ""))
         else:
             counts["failed"] += 1
             outcomes.append(
@@ -173,7 +177,7 @@ def settle_retries(
     to_send, to_keep, to_delete = [], [], []
     for row in outcome:
         handles = handles_by_day.pop(row["date"], [])
-        if row["outcome"] == "loaded":
+        if row["outcome"] == LOADED:
             to_delete += handles
         elif row["origin"] == RETRY and handles:
             to_keep.append(handles[0])

@@ -31,6 +31,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "STATE_MACHINE_ARN": "the pipeline's state machine (started by start_from_upload)",
     "MAX_SOURCE_BYTES": "largest source file read; a bigger one fails the run before it is read",
     "MAX_COUNT": "largest plausible count (capped at int64); a row above it is rejected",
+    "EVENT_BUS_NAME": "EventBridge bus of the RecordChanged and RunCompleted events",
 }
 
 # Today's files are 21 KB and 3.6 MB. The row path holds about 19 times a file's size in memory
@@ -61,6 +62,7 @@ class Settings:
     state_machine_arn: str = ""
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     max_count: int = DEFAULT_MAX_COUNT
+    event_bus_name: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -28,6 +28,9 @@ FUNCTIONS: tuple[str, ...] = (
     "fail_run",
     "render_dashboard",
     "notify",
+    # The events after a successful load (docs/architecture.md#events).
+    "publish_changes",
+    "announce_run",
     # Not a state: consumes the upload queue and starts executions.
     "start_from_upload",
 )
@@ -78,6 +81,10 @@ class Names:
     @property
     def upload_rule(self) -> str:
         return f"{self.prefix}-uploads"
+
+    @property
+    def event_bus(self) -> str:
+        return f"{self.prefix}-events"
 
     @property
     def state_machine_arn(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 Grant = tuple[str, str, str]  # (IAM action, resource kind, S3 prefix or "")
 
-BUCKET, DAILY, RUNS, RETRY, DLQ, TOPIC, UPLOADS, STATE_MACHINE = (
+BUCKET, DAILY, RUNS, RETRY, DLQ, TOPIC, UPLOADS, STATE_MACHINE, EVENT_BUS = (
     "bucket",
     "daily_table",
     "runs_table",
@@ -21,6 +21,7 @@ BUCKET, DAILY, RUNS, RETRY, DLQ, TOPIC, UPLOADS, STATE_MACHINE = (
     "status_topic",
     "upload_queue",
     "state_machine",
+    "event_bus",
 )
 
 FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
@@ -96,6 +97,17 @@ FUNCTION_GRANTS: dict[str, tuple[Grant, ...]] = {
         ("sqs:GetQueueAttributes", DLQ, ""),
         ("s3:GetObject", BUCKET, "dashboard/"),
         ("sns:Publish", TOPIC, ""),
+    ),
+    # The events after a successful load: entries EventBridge refuses are kept under events/.
+    "publish_changes": (
+        ("events:PutEvents", EVENT_BUS, ""),
+        ("s3:PutObject", BUCKET, "events/"),
+    ),
+    "announce_run": (
+        ("dynamodb:GetItem", RUNS, ""),
+        ("dynamodb:UpdateItem", RUNS, ""),
+        ("events:PutEvents", EVENT_BUS, ""),
+        ("s3:PutObject", BUCKET, "events/"),
     ),
     "start_from_upload": (
         # What the SQS event source mapping needs of the function's role.

@@ -48,6 +48,7 @@ LOCAL_LOCK_WAIT = LockWait(interval_seconds=1, max_attempts=3, max_delay_seconds
 def template_values(names: Names, lock_wait: LockWait = LOCAL_LOCK_WAIT) -> dict[str, str]:
     values = {f"{fn}_arn": names.function_arn(fn) for fn in STATE_FUNCTIONS}
     values["load_job_name"] = names.load_job
+    values["data_bucket"] = names.data_bucket
     return values | lock_wait.values()
 
 

@@ -18,6 +18,7 @@ locals {
     upload_queue  = "${local.prefix}-uploads"
     upload_dlq    = "${local.prefix}-uploads-dlq"
     upload_rule   = "${local.prefix}-uploads"
+    event_bus     = "${local.prefix}-events"
     # Built from names, not read from the state machine: the functions get it in their
     # environment, and the state machine needs the functions' ARNs first.
     state_machine_arn = "arn:${local.partition}:states:${var.region}:${local.account_id}:stateMachine:${local.prefix}-daily"
@@ -45,6 +46,9 @@ locals {
     "fail_run",
     "render_dashboard",
     "notify",
+    # The events after a successful load.
+    "publish_changes",
+    "announce_run",
     "start_from_upload",
   ]
   # etl_tools.naming.STATE_FUNCTIONS: the ones the state machine invokes (start_from_upload

@@ -12,6 +12,7 @@ module "encryption" {
   region      = var.region
 
   status_topic_arn = "arn:${local.partition}:sns:${var.region}:${local.account_id}:${local.names.status_topic}"
+  event_bus_arn    = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${local.names.event_bus}"
   event_queue_arns = [
     for queue in [local.names.upload_queue, local.names.upload_dlq, local.alerts_dlq] :
     "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${queue}"
@@ -60,6 +61,14 @@ module "notifications" {
   emails      = var.notification_emails
 }
 
+# The events after a successful load (docs/architecture.md#events).
+module "events" {
+  source = "./modules/events"
+
+  bus_name    = local.names.event_bus
+  kms_key_arn = module.encryption.key_arn
+}
+
 module "functions" {
   source = "./modules/functions"
 
@@ -81,6 +90,7 @@ module "functions" {
     upload_queue = module.queues.upload_queue_arn
     # From names: the state machine's own ARN would wait for the functions (a cycle).
     state_machine = local.names.state_machine_arn
+    event_bus     = module.events.bus_arn
   }
 
   # covid_etl.settings.ENVIRONMENT_VARIABLES, the same for every function.
@@ -103,6 +113,7 @@ module "functions" {
     STATE_MACHINE_ARN         = local.names.state_machine_arn
     MAX_SOURCE_BYTES          = tostring(var.max_source_bytes)
     MAX_COUNT                 = tostring(var.max_count)
+    EVENT_BUS_NAME            = module.events.bus_name
   }
 }
 
@@ -128,6 +139,8 @@ module "workflow" {
   function_arns      = { for fn in local.state_functions : fn => module.functions.function_arns[fn] }
   load_job_name      = module.glue.job_name
   load_job_arn       = module.glue.job_arn
+  bucket_name        = module.storage.bucket_name
+  bucket_arn         = module.storage.bucket_arn
   kms_key_arn        = module.encryption.key_arn
   log_retention_days = var.log_retention_days
 }

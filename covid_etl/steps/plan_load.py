@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from covid_etl import aws, keys
-from covid_etl.records import NEW, RETRY, REVISED, DailyRecord, plan_delta, records_from_csv, to_csv
+from covid_etl.records import (
+    BEFORE_FIELDS,
+    NEW,
+    RETRY,
+    REVISED,
+    DailyRecord,
+    plan_delta,
+    records_from_csv,
+    to_csv,
+)
 from covid_etl.settings import Settings
 from covid_etl.steps._common import read_retries, read_snapshot
 
@@ -13,16 +22,22 @@ def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
     staged = records_from_csv(aws.get_object(settings.data_bucket, keys.daily(run_id)) or b"")
     retries = read_retries(settings, run_id)
     retry_records = [DailyRecord.from_row(entry["record"]) for entry in retries]
-    plan = plan_delta(staged, read_snapshot(settings), retry_records)
+    snapshot = read_snapshot(settings)
+    plan = plan_delta(staged, snapshot, retry_records)
     retry_kind = {DailyRecord.from_row(e["record"]).date: e["kind"] for e in retries}
     records = [c.record for c in plan.changes]
     # A retried record keeps the kind it had when it first failed (new or revised).
     kinds = [retry_kind[c.record.date] if c.kind == RETRY else c.kind for c in plan.changes]
     origins = [RETRY if c.kind == RETRY else "today" for c in plan.changes]
+    befores = [snapshot.get(r.date) for r in records]
+    before_columns = {
+        column: [str(getattr(b, column.removeprefix("before_"))) if b else "" for b in befores]
+        for column in BEFORE_FIELDS
+    }
     aws.put_object(
         settings.data_bucket,
         keys.delta(run_id),
-        to_csv(records, {"kind": kinds, "origin": origins}),
+        to_csv(records, {"kind": kinds, "origin": origins, **before_columns}),
     )
     return {
         "new": plan.count(NEW),
@@ -32,6 +47,7 @@ def plan_load(settings: Settings, run_id: str, run_date: str) -> dict:
         "superseded": plan.superseded,
         "delta": len(plan.changes),
         "delta_key": keys.delta(run_id),
+        "changes_key": keys.changes(run_id),
         "failures_key": keys.failures(run_id),
         "daily_key": keys.daily(run_id),
         "processed_key": keys.processed(run_date, run_id),

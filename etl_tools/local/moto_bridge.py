@@ -7,6 +7,11 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
 - it never runs a Glue script: ``before-call.glue.StartJobRun`` runs glue/load_job.py in-process
   and ``before-call.glue.GetJobRun`` reports how it ended;
 - it has no SQS StartMessageMoveTask: ``move_messages`` redrives the DLQ locally;
+- its ASL parser knows no ``ItemBatcher``: ``batched_for_moto`` rewrites a distributed Map that
+  batches into one whose ItemReader reads ready-made batches that ``after-call.s3.GetObject``
+  cuts here from the object's JSON array, and whose ItemSelector hands each child the same
+  ``{"BatchInput", "Items"}`` input AWS gives it (MaxItemsPerBatch honoured; the byte cap, which
+  only lowers the batch size, is not);
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects (the only use of moto
   internals, hence the exact moto pin).
@@ -23,6 +28,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import threading
 import traceback
 import uuid
@@ -42,6 +48,8 @@ from etl_tools.permissions import iam_action
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOAD_JOB = "load_job"
+# The key suffix of a batched ItemReader's object, as ``batched_for_moto`` writes it.
+BATCHES_SUFFIX = re.compile(r"\.batches-of-(\d+)$")
 
 
 class InjectedFault(Exception):
@@ -85,15 +93,20 @@ class Bridge:
         self._current = threading.local()
         self._lock = threading.Lock()
         self.raised: set[str] = set()  # the functions a raise fault fired in
+        # PutEvents entries refused (InternalFailure), whole calls, until this many were refused.
+        self.refuse_event_entries = 0
 
     def install(self, session: boto3.Session | None = None) -> None:
         events = (session or boto3.DEFAULT_SESSION or boto3.setup_default_session()).events
         events.register("before-call.lambda.Invoke", self._invoke)
         events.register("before-call.glue.StartJobRun", self._start_job_run)
         events.register("before-call.glue.GetJobRun", self._get_job_run)
+        events.register("before-call.events.PutEvents", self._put_events)
         events.register("before-call.dynamodb.BatchWriteItem", self._batch_write)
         events.register("after-call.dynamodb.BatchWriteItem", self._batch_written)
         events.register("before-call", self._record)
+        events.register("before-parameter-build.s3.GetObject", _note_batches)
+        events.register("after-call.s3.GetObject", _cut_batches)
 
     # --- Lambda ------------------------------------------------------------------------
 
@@ -216,6 +229,16 @@ class Bridge:
             parsed.setdefault("UnprocessedItems", {}).update(held)
             self._current.unprocessed = None
 
+    # --- EventBridge faults ---------------------------------------------------------------
+
+    def _put_events(self, params: dict, **_: Any) -> tuple[Any, dict] | None:
+        entries = json.loads(params["body"])["Entries"]
+        if self.refuse_event_entries < len(entries):
+            return None
+        self.refuse_event_entries -= len(entries)
+        refused = {"ErrorCode": "InternalFailure", "ErrorMessage": "fault injected: refused"}
+        return _http(200), {"FailedEntryCount": len(entries), "Entries": [refused] * len(entries)}
+
     # --- Least-privilege recording ---------------------------------------------------------
 
     def _record(self, model: Any, **_: Any) -> None:
@@ -223,6 +246,59 @@ class Bridge:
         if function:
             service = model.service_model.signing_name
             self.calls[function].add(iam_action(service, model.name))
+
+
+# --- Distributed Map: ItemBatcher ------------------------------------------------------------
+
+
+def batched_for_moto(definition: str) -> str:
+    """The definition with each batching distributed Map rewritten for moto (see the docstring)."""
+    machine = json.loads(definition)
+    pending = [machine["States"]]
+    while pending:
+        for state in pending.pop().values():
+            pending.extend(branch["States"] for branch in state.get("Branches", []))
+            if "ItemProcessor" in state:
+                pending.append(state["ItemProcessor"]["States"])
+            if "ItemBatcher" in state:
+                _read_batches_instead(state)
+    return json.dumps(machine)
+
+
+def _read_batches_instead(state: dict[str, Any]) -> None:
+    batcher = state.pop("ItemBatcher")
+    reader = state["ItemReader"]
+    if "ReaderConfig" in reader:
+        raise ValueError("the local ItemBatcher reads JSON arrays only (no ReaderConfig)")
+    # AWS reads a JSON array when there is no ReaderConfig; moto needs to be told.
+    reader["ReaderConfig"] = {"InputType": "JSON"}
+    suffix = f".batches-of-{batcher['MaxItemsPerBatch']}"
+    parameters = reader["Parameters"]
+    if "Key.$" in parameters:
+        parameters["Key.$"] = f"States.Format('{{}}{suffix}', {parameters['Key.$']})"
+    else:
+        parameters["Key"] += suffix
+    state["ItemSelector"] = {
+        "BatchInput": batcher.get("BatchInput", {}),
+        "Items.$": "$$.Map.Item.Value",
+    }
+
+
+def _note_batches(params: dict, context: dict, **_: Any) -> None:
+    """Read the object itself; remember the batch size for ``_cut_batches``."""
+    if match := BATCHES_SUFFIX.search(params.get("Key", "")):
+        params["Key"] = params["Key"][: match.start()]
+        context["batch_size"] = int(match.group(1))
+
+
+def _cut_batches(parsed: dict, context: dict, **_: Any) -> None:
+    """The object's JSON array cut into a JSON array of batches."""
+    size = context.pop("batch_size", None)
+    if size is None:
+        return
+    rows = json.loads(parsed["Body"].read())
+    body = json.dumps([rows[start : start + size] for start in range(0, len(rows), size)]).encode()
+    parsed["Body"] = StreamingBody(io.BytesIO(body), len(body))
 
 
 def _http(status: int) -> SimpleNamespace:

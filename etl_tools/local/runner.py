@@ -184,6 +184,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
     )["QueueUrl"]
     topic_arn = boto3.client("sns").create_topic(Name=names.status_topic)["TopicArn"]
     _create_upload_path(names)
+    boto3.client("events").create_event_bus(Name=names.event_bus)
     return Settings(
         data_bucket=names.data_bucket,
         daily_table=names.daily_table,
@@ -195,6 +196,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
         jhu_url=source_urls.get("jhu", Settings.jhu_url),
         load_poll_seconds=0,
         state_machine_arn=names.state_machine_arn,
+        event_bus_name=names.event_bus,
         **LOCAL_HTTP,
     )
 
@@ -279,7 +281,9 @@ def _create_compute(names: Names, settings: Settings) -> str:
         DefaultArguments=load_job_arguments(settings),
         MaxCapacity=0.0625,
     )
-    definition = render(DEFINITION_PATH.read_text(), template_values(names))
+    definition = moto_bridge.batched_for_moto(
+        render(DEFINITION_PATH.read_text(), template_values(names))
+    )
     sfn = boto3.client("stepfunctions")
     state_machine_arn = sfn.create_state_machine(
         name=names.state_machine,

@@ -30,6 +30,7 @@ RESOURCE_SETTINGS = {
     "RETRY_DLQ_URL",
     "STATUS_TOPIC_ARN",
     "STATE_MACHINE_ARN",
+    "EVENT_BUS_NAME",
 }
 
 
@@ -170,6 +171,9 @@ variable "function_arns" {{
 variable "load_job_name" {{
   type = string
 }}
+variable "bucket_name" {{
+  type = string
+}}
 variable "lock_wait_interval_seconds" {{
   type = number
 }}
@@ -190,6 +194,7 @@ output "definition" {{
             "definition_path": str(DEFINITION_PATH),
             "function_arns": {fn: names.function_arn(fn) for fn in FUNCTIONS},
             "load_job_name": names.load_job,
+            "bucket_name": names.data_bucket,
             **{name: int(value) for name, value in AWS_LOCK_WAIT.values().items()},
         },
     )

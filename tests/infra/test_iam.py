@@ -43,6 +43,7 @@ ARNS = {
     "status_topic": "arn:aws:sns:us-east-1:123456789012:status",
     "upload_queue": "arn:aws:sqs:us-east-1:123456789012:uploads",
     "state_machine": "arn:aws:states:us-east-1:123456789012:stateMachine:daily",
+    "event_bus": "arn:aws:events:us-east-1:123456789012:event-bus/events",
 }
 
 
@@ -254,7 +255,21 @@ def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
     )
     assert by_sid["RunLoadJob"].actions == ["glue:GetJobRun", "glue:StartJobRun"]
     assert by_sid["RunLoadJob"].resources == ["${var.load_job_arn}"]
-    assert set(by_sid) == {"InvokeOwnFunctions", "RunLoadJob", "DeliverExecutionLogs", "SendTraces"}
+    # The distributed Map FanOutChanges: its ItemReader and its child executions, nothing wider.
+    assert by_sid["ReadChangesForTheMap"].resources == ["${var.bucket_arn}/staged/*"]
+    assert by_sid["RunMapChildExecutions"].actions == ["states:StartExecution"]
+    assert by_sid["RunMapChildExecutions"].resources == ["${local.state_machine_arn}"]
+    assert by_sid["FollowMapChildExecutions"].resources == ["${local.execution_arn_prefix}/*"]
+    assert set(by_sid) == {
+        "InvokeOwnFunctions",
+        "RunLoadJob",
+        "ReadChangesForTheMap",
+        "DecryptChangesForTheMap",
+        "RunMapChildExecutions",
+        "FollowMapChildExecutions",
+        "DeliverExecutionLogs",
+        "SendTraces",
+    }
 
 
 def test_the_schedule_starts_the_state_machine_only() -> None:

@@ -81,6 +81,17 @@ locals {
       ["s3:GetObject", "bucket", "dashboard/"],
       ["sns:Publish", "status_topic", ""],
     ]
+    # The events after a successful load: entries EventBridge refuses are kept under events/.
+    publish_changes = [
+      ["events:PutEvents", "event_bus", ""],
+      ["s3:PutObject", "bucket", "events/"],
+    ]
+    announce_run = [
+      ["dynamodb:GetItem", "runs_table", ""],
+      ["dynamodb:UpdateItem", "runs_table", ""],
+      ["events:PutEvents", "event_bus", ""],
+      ["s3:PutObject", "bucket", "events/"],
+    ]
     start_from_upload = [
       ["sqs:ReceiveMessage", "upload_queue", ""],
       ["sqs:DeleteMessage", "upload_queue", ""],
@@ -91,7 +102,7 @@ locals {
 
   # Every function decrypts (its environment variables, objects, messages); those that write to
   # the encrypted bucket, queue or topic also make data keys.
-  encrypting_actions = ["s3:PutObject", "sqs:SendMessage", "sns:Publish"]
+  encrypting_actions = ["s3:PutObject", "sqs:SendMessage", "sns:Publish", "events:PutEvents"]
   makes_data_keys = {
     for fn, grants in local.grants : fn => anytrue([for grant in grants : contains(local.encrypting_actions, grant[0])])
   }

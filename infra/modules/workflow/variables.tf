@@ -52,3 +52,13 @@ variable "lock_wait_max_delay_seconds" {
   description = "Longest single wait of StartRun's retry on RunInProgress."
   default     = 900
 }
+
+variable "bucket_name" {
+  type        = string
+  description = "The data bucket: the distributed Map reads each run's outcome CSV from it."
+}
+
+variable "bucket_arn" {
+  type        = string
+  description = "ARN of the data bucket (the Map's ItemReader reads staged/)."
+}
