@@ -33,6 +33,8 @@ class FakeAws:
     sent: list[dict[str, Any]] = field(default_factory=list)
     made_visible: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    put_calls: list[list[dict[str, Any]]] = field(default_factory=list)
+    refuse_entries: int = 0  # the next N PutEvents entries are refused (InternalFailure)
 
     def get_object(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
         return self.objects.get((bucket, key))
@@ -53,6 +55,12 @@ class FakeAws:
 
     def delete_messages(self, queue_url: str, receipt_handles: list[str]) -> None:
         self.deleted += receipt_handles
+
+    def put_events(self, entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        self.put_calls.append(entries)
+        refused = entries[: self.refuse_entries]
+        self.refuse_entries -= len(refused)
+        return [(entry, "InternalFailure") for entry in refused]
 
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
