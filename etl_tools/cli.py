@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 
 from covid_etl.handler import cause_message
-from etl_tools import deploy, export, query, show, smoke
+from etl_tools import deploy, export, query, show, smoke, subscribers
 from etl_tools.export import FORMATS
 from etl_tools.local import dashboard_server
 from etl_tools.local.runner import add_state_dir_argument
@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _state_dir(redrive)
     redrive.set_defaults(func=cmd_redrive)
 
+    subscribers.register(sub)
     dashboard_server.register(sub)
     show.register(sub)
     query.register(sub)

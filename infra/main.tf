@@ -14,7 +14,10 @@ module "encryption" {
   status_topic_arn = "arn:${local.partition}:sns:${var.region}:${local.account_id}:${local.names.status_topic}"
   event_bus_arn    = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${local.names.event_bus}"
   event_queue_arns = [
-    for queue in [local.names.upload_queue, local.names.upload_dlq, local.alerts_dlq] :
+    for queue in concat(
+      [local.names.upload_queue, local.names.upload_dlq, local.alerts_dlq],
+      [for s in var.subscribers : "${local.prefix}-${s.name}-dlq"],
+    ) :
     "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${queue}"
   ]
 }
@@ -67,6 +70,17 @@ module "events" {
 
   bus_name    = local.names.event_bus
   kms_key_arn = module.encryption.key_arn
+}
+
+# Subscribers: a rule, an API destination and a DLQ per declaration (docs/operations.md#subscribers).
+module "subscribers" {
+  source = "./modules/subscribers"
+
+  name_prefix = local.prefix
+  bus_name    = module.events.bus_name
+  kms_key_arn = module.encryption.key_arn
+  subscribers = var.subscribers
+  secrets     = var.subscriber_secrets
 }
 
 module "functions" {

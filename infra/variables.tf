@@ -180,3 +180,26 @@ variable "enable_analyst_dashboard" {
   description = "Create the analysts' Grafana workspace (needs IAM Identity Center in the account)."
   default     = false
 }
+
+variable "subscribers" {
+  type = list(object({
+    name    = string
+    url     = string
+    pattern = optional(any)
+    auth = object({
+      type      = string
+      header    = optional(string)
+      token_url = optional(string)
+      client_id = optional(string)
+    })
+  }))
+  description = "Subscriptions to the pipeline's events (modules/subscribers); locally the same objects in <state dir>/subscribers.json."
+  default     = []
+}
+
+variable "subscriber_secrets" {
+  type        = map(string)
+  description = "Per subscriber name: its API key or OAuth client secret (kept by EventBridge in Secrets Manager)."
+  sensitive   = true
+  default     = {}
+}

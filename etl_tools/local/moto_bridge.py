@@ -12,6 +12,10 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   cuts here from the object's JSON array, and whose ItemSelector hands each child the same
   ``{"BatchInput", "Items"}`` input AWS gives it (MaxItemsPerBatch honoured; the byte cap, which
   only lowers the batch size, is not);
+- it delivers bus events to SQS targets only, never to API destinations: ``after-call.events.
+  PutEvents`` delivers each event the pipeline puts on its bus to the local subscribers whose
+  pattern matches it (moto's own matcher), as an HTTP POST of the EventBridge event to their URL
+  (2 attempts), and an event still refused goes to the subscriber's DLQ, as on AWS;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects (the only use of moto
   internals, hence the exact moto pin).
@@ -31,9 +35,12 @@ import json
 import re
 import threading
 import traceback
+import urllib.error
+import urllib.request
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -68,6 +75,33 @@ class LoadFaults:
     held_days: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Subscriber:
+    """A local subscription (<state dir>/subscribers.json, Terraform's declaration format)."""
+
+    name: str
+    url: str
+    pattern: dict[str, Any]
+    dlq_url: str
+
+
+# EventBridge retries a refused delivery for up to 24 h; locally twice at once, then the DLQ.
+DELIVERY_ATTEMPTS = 2
+DELIVERY_TIMEOUT_SECONDS = 2
+
+
+def post_event(url: str, event: dict[str, Any]) -> bool:
+    """One HTTP POST of an event, as an API destination sends it; True when it was accepted."""
+    request = urllib.request.Request(
+        url, data=json.dumps(event).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 @dataclass
 class _JobRun:
     state: str
@@ -95,6 +129,8 @@ class Bridge:
         self.raised: set[str] = set()  # the functions a raise fault fired in
         # PutEvents entries refused (InternalFailure), whole calls, until this many were refused.
         self.refuse_event_entries = 0
+        self.event_bus = names.event_bus
+        self.subscribers: list[Subscriber] = []
 
     def install(self, session: boto3.Session | None = None) -> None:
         events = (session or boto3.DEFAULT_SESSION or boto3.setup_default_session()).events
@@ -102,6 +138,7 @@ class Bridge:
         events.register("before-call.glue.StartJobRun", self._start_job_run)
         events.register("before-call.glue.GetJobRun", self._get_job_run)
         events.register("before-call.events.PutEvents", self._put_events)
+        events.register("after-call.events.PutEvents", self._deliver)
         events.register("before-call.dynamodb.BatchWriteItem", self._batch_write)
         events.register("after-call.dynamodb.BatchWriteItem", self._batch_written)
         events.register("before-call", self._record)
@@ -231,13 +268,43 @@ class Bridge:
 
     # --- EventBridge faults ---------------------------------------------------------------
 
-    def _put_events(self, params: dict, **_: Any) -> tuple[Any, dict] | None:
+    def _put_events(self, params: dict, context: dict, **_: Any) -> tuple[Any, dict] | None:
         entries = json.loads(params["body"])["Entries"]
+        context["entries"] = entries
         if self.refuse_event_entries < len(entries):
             return None
         self.refuse_event_entries -= len(entries)
         refused = {"ErrorCode": "InternalFailure", "ErrorMessage": "fault injected: refused"}
         return _http(200), {"FailedEntryCount": len(entries), "Entries": [refused] * len(entries)}
+
+    # --- EventBridge: API destinations -------------------------------------------------------
+
+    def _deliver(self, parsed: dict, context: dict, **_: Any) -> None:
+        entries = context.pop("entries", [])
+        for entry, result in zip(entries, parsed.get("Entries", []), strict=False):
+            if "EventId" not in result or entry.get("EventBusName") != self.event_bus:
+                continue
+            event = {
+                "version": "0",
+                "id": result["EventId"],
+                "detail-type": entry["DetailType"],
+                "source": entry["Source"],
+                "account": _account(),
+                "time": _now(),
+                "region": boto3.DEFAULT_SESSION.region_name,
+                "resources": entry.get("Resources", []),
+                "detail": json.loads(entry["Detail"]),
+            }
+            for subscriber in self.subscribers:
+                if _matches(subscriber.pattern, event):
+                    self._send(subscriber, event)
+
+    def _send(self, subscriber: Subscriber, event: dict[str, Any]) -> None:
+        if any(post_event(subscriber.url, event) for _ in range(DELIVERY_ATTEMPTS)):
+            return
+        boto3.client("sqs").send_message(
+            QueueUrl=subscriber.dlq_url, MessageBody=json.dumps(event, sort_keys=True)
+        )
 
     # --- Least-privilege recording ---------------------------------------------------------
 
@@ -299,6 +366,22 @@ def _cut_batches(parsed: dict, context: dict, **_: Any) -> None:
     rows = json.loads(parsed["Body"].read())
     body = json.dumps([rows[start : start + size] for start in range(0, len(rows), size)]).encode()
     parsed["Body"] = StreamingBody(io.BytesIO(body), len(body))
+
+
+def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    from moto.events.models import EventPattern  # moto's own matcher (the exact moto pin)
+
+    return EventPattern.load(json.dumps(pattern)).matches_event(event)
+
+
+def _account() -> str:
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return DEFAULT_ACCOUNT_ID
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _http(status: int) -> SimpleNamespace:
