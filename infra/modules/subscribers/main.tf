@@ -34,6 +34,9 @@ resource "aws_cloudwatch_event_connection" "subscriber" {
           client_id     = oauth.value.client_id
           client_secret = var.secrets[each.key]
         }
+
+        # EventBridge asks the token URL for a client-credentials token; nothing else to add.
+        oauth_http_parameters {}
       }
     }
   }
