@@ -1,5 +1,7 @@
-"""A county-size delta (50,000 changed records) fans out through the distributed Map: every
-record loaded is published, each exactly once, in batches of the ItemBatcher's size."""
+"""A large delta fans out through the distributed Map: every record loaded is published, each
+exactly once. 5,000 records (10 batches of 500) here: a county-size delta of 50,000 runs the same
+path, but the whole local run then takes many minutes, mostly ReconcileLoad's BatchGetItem on moto
+(35 s for 5,000 records, the Map 8 s; docs/architecture.md#events)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from conftest import Pipeline
 from covid_etl import aws
 from covid_etl.events import RECORD_CHANGED
 
-RECORDS = 50_000
+RECORDS = 5_000
 FIRST_DAY = date(1880, 1, 1)  # far before the shipped series: every synthetic day is new
 
 
@@ -44,6 +46,7 @@ def test_a_county_size_delta_is_published_record_for_record(pipeline: Pipeline) 
         result = pipeline.run(nyt=nyt, jhu=jhu)
     finally:
         boto3.DEFAULT_SESSION.events.unregister("before-call.events.PutEvents", count)
+        aws.reset_clients()
     assert result.status == "SUCCEEDED", result.cause
     assert result.run["counts"]["inserted"] == RECORDS
     recorded = result.run["events"]
@@ -56,5 +59,4 @@ def test_a_county_size_delta_is_published_record_for_record(pipeline: Pipeline) 
         + f":{result.run_id}"
     )
     history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-    [map_run] = [e for e in history if e["type"] == "MapRunStarted"]
-    assert map_run  # the distributed Map ran: one child per batch of 500
+    assert [e["type"] for e in history].count("MapRunStarted") == 1  # a distributed Map run
