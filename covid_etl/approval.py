@@ -62,7 +62,7 @@ class Revision:
 
 def revisions(changes: Iterable[Change]) -> list[Revision]:
     """The planned changes that revise a day already loaded: the snapshot's value -> the new one."""
-    return [Revision(c.before, c.record) for c in changes if c.before is not None]
+    return [Revision(c.before, c.record) for c in changes if c.before not in (None, c.record)]
 
 
 def reason(changes: list[Revision], loaded_days: int, thresholds: Thresholds) -> str | None:

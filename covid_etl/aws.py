@@ -391,3 +391,18 @@ def _answer_task(operation: str, **params: str) -> None:
 
 def publish(topic_arn: str, subject: str, message: str) -> None:
     client("sns").publish(TopicArn=topic_arn, Subject=subject[:100], Message=message)
+
+
+# --- EventBridge --------------------------------------------------------------------------
+
+
+def put_events(entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """One PutEvents call; the entries EventBridge refused, each with its error code."""
+    response = client("events").put_events(Entries=entries)
+    if not response.get("FailedEntryCount"):
+        return []
+    return [
+        (event, result.get("ErrorCode", "unknown"))
+        for event, result in zip(entries, response["Entries"], strict=True)
+        if "ErrorCode" in result
+    ]

@@ -34,6 +34,11 @@ def outcome(run_id: str) -> str:
     return f"staged/{run_id}/outcome.csv"
 
 
+def changes(run_id: str) -> str:
+    """The records this run loaded, before -> after: the items of the FanOutChanges Map."""
+    return f"staged/{run_id}/changes.json"
+
+
 def processed(run_date: str, run_id: str) -> str:
     """The processed zone: the staged days as Parquet, one partition per load date."""
     return f"processed/load_date={run_date}/{run_id}.parquet"
@@ -50,3 +55,8 @@ def source_state(source: str) -> str:
 def rebuild_plan(run_id: str) -> str:
     """The Rebuild job's plan counts: submitJob.sync returns the job's description, not this."""
     return f"staged/{run_id}/rebuild-plan.json"
+
+
+def unpublished(run_id: str, batch: str) -> str:
+    """Events EventBridge refused after every retry, kept per batch (a first day, or "run")."""
+    return f"events/{run_id}/unpublished-{batch}.json"

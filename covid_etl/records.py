@@ -19,6 +19,10 @@ from covid_etl.sources import SourceRow, SourceUnusable
 RECORD_FIELDS = ("date", "cases", "deaths", "recovered")
 
 NEW, REVISED, RETRY = "new", "revised", "retry"
+LOADED = "loaded"  # a delta row's outcome when the table holds it after the load
+# The values a changed record had before (the snapshot's; empty for a new day): the delta and
+# the outcome carry them so the RecordChanged events can say before -> after.
+BEFORE_FIELDS = ("before_cases", "before_deaths", "before_recovered")
 
 
 @dataclass(frozen=True, order=True)
@@ -82,7 +86,7 @@ def in_window(
 class Change:
     record: DailyRecord
     kind: str  # NEW | REVISED | RETRY
-    before: DailyRecord | None = None  # REVISED: the snapshot's value (the approval gate shows it)
+    before: DailyRecord | None = None  # the snapshot's value of the day, if it has one
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def plan_delta(
     changed_days = {c.record.date for c in changes}
     current = {r.date: r for r in retries if known_of_retried.get(r.date, r) == r}
     retried = [r for r in current.values() if r.date not in changed_days]
-    changes.extend(Change(r, RETRY) for r in sorted(retried))
+    changes.extend(Change(r, RETRY, before=known_of_retried.get(r.date)) for r in sorted(retried))
     return Plan(
         changes=changes,
         unchanged=unchanged,
@@ -156,7 +160,7 @@ def reconcile(
         record = DailyRecord.from_row(row)
         if loaded.get(record.date) == record:
             counts["inserted" if row["kind"] == NEW else "updated"] += 1
-            outcomes.append(("loaded", ""))
+            outcomes.append((LOADED, ""))
         else:
             counts["failed"] += 1
             outcomes.append(
@@ -187,7 +191,7 @@ def settle_retries(
     to_send, to_keep, to_delete = [], [], []
     for row in outcome:
         handles = handles_by_day.pop(row["date"], [])
-        if row["outcome"] == "loaded":
+        if row["outcome"] == LOADED:
             to_delete += handles
         elif row["origin"] == RETRY and handles:
             to_keep.append(handles[0])

@@ -46,6 +46,7 @@ class Settings:
     approval_rows: int = 100
     approval_factor: float = 2.0
     approval_timeout_seconds: int = 86400
+    event_bus_name: str = ""
 
     def approval_thresholds(self) -> Thresholds:
         return Thresholds(self.approval_share, self.approval_rows, self.approval_factor)

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 
 from covid_etl.handler import cause_message
-from etl_tools import api_server, deploy, export, query, show, smoke
+from etl_tools import api_server, deploy, export, query, show, smoke, subscribers
 from etl_tools.export import FORMATS
 from etl_tools.local import dashboard_server
 from etl_tools.local.runner import add_state_dir_argument
@@ -238,6 +238,7 @@ COMMANDS = (
     _register_rebuild,
     _register_upload,
     _register_redrive,
+    subscribers.register,
     dashboard_server.register,
     api_server.register,
     show.register,

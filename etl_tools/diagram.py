@@ -71,7 +71,7 @@ class Edge:
 @dataclass
 class Layout:
     boxes: dict[str, Box] = field(default_factory=dict)
-    # Each column's states top to bottom (a Parallel branch is a column of its own).
+    # Each column's states top to bottom (a Parallel branch, a Map's processor: a column each).
     columns: list[list[str]] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     parallels: list[str] = field(default_factory=list)
@@ -148,7 +148,7 @@ def lay_out(definition: dict[str, Any]) -> Layout:
         for name in names:
             state = states[name]
             layout.edges += transitions(name, state)
-            if state["Type"] == "Parallel":
+            if state["Type"] in ("Parallel", "Map"):
                 y = _lay_out_parallel(layout, name, state, x, y, column)
             else:
                 layout.boxes[name] = Box(name, state_detail(state), x, y, column=column)
@@ -159,11 +159,12 @@ def lay_out(definition: dict[str, Any]) -> Layout:
 def _lay_out_parallel(
     layout: Layout, name: str, state: dict[str, Any], x: int, y: int, column: int
 ) -> int:
-    branches = state["Branches"]
+    # A Map's item processor is drawn as a Parallel's single branch.
+    branches = state.get("Branches") or [state["ItemProcessor"]]
     width = (BOX_W - 10 * (len(branches) + 1)) // len(branches)
     rows = max(len(b["States"]) for b in branches)
     height = 26 + rows * ROW
-    layout.boxes[name] = Box(name, "Parallel", x, y, height, column)
+    layout.boxes[name] = Box(name, state["Type"], x, y, height, column)
     layout.parallels.append(name)
     for index, branch in enumerate(branches):
         branch_x, branch_y = x + 10 + index * (width + 10), y + 26
@@ -240,7 +241,7 @@ def draw_boxes(layout: Layout) -> list[str]:
         if not parallel:
             out.append(_text(box.x + 8, box.y + 32, box.detail, "detail"))
         else:
-            out.append(_text(box.x + BOX_W - 8, box.y + 16, "Parallel", "detail", "end"))
+            out.append(_text(box.x + BOX_W - 8, box.y + 16, box.detail, "detail", "end"))
     return out
 
 

@@ -51,6 +51,7 @@ def template_values(names: Names, lock_wait: LockWait = LOCAL_LOCK_WAIT) -> dict
     values["load_job_name"] = names.load_job
     values["rebuild_job_queue"] = names.rebuild_job_queue_arn
     values["rebuild_job_definition"] = names.rebuild_job_definition_arn
+    values["data_bucket"] = names.data_bucket
     return values | lock_wait.values()
 
 

@@ -12,8 +12,12 @@ module "encryption" {
   region      = var.region
 
   status_topic_arn = "arn:${local.partition}:sns:${var.region}:${local.account_id}:${local.names.status_topic}"
+  event_bus_arn    = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${local.names.event_bus}"
   event_queue_arns = [
-    for queue in [local.names.upload_queue, local.names.upload_dlq, local.alerts_dlq] :
+    for queue in concat(
+      [local.names.upload_queue, local.names.upload_dlq, local.alerts_dlq],
+      [for s in var.subscribers : "${local.prefix}-${s.name}-dlq"],
+    ) :
     "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${queue}"
   ]
 }
@@ -60,6 +64,25 @@ module "notifications" {
   emails      = var.notification_emails
 }
 
+# The events after a successful load (docs/architecture.md#events).
+module "events" {
+  source = "./modules/events"
+
+  bus_name    = local.names.event_bus
+  kms_key_arn = module.encryption.key_arn
+}
+
+# Subscribers: a rule, an API destination and a DLQ per declaration (docs/operations.md#subscribers).
+module "subscribers" {
+  source = "./modules/subscribers"
+
+  name_prefix = local.prefix
+  bus_name    = module.events.bus_name
+  kms_key_arn = module.encryption.key_arn
+  subscribers = var.subscribers
+  secrets     = var.subscriber_secrets
+}
+
 # The value of each variable of the contract's environment: a variable the contract adds
 # without a value here fails the plan.
 locals {
@@ -86,6 +109,7 @@ locals {
     APPROVAL_ROWS             = tostring(var.approval_rows)
     APPROVAL_FACTOR           = tostring(var.approval_factor)
     APPROVAL_TIMEOUT_SECONDS  = tostring(var.approval_timeout_seconds)
+    EVENT_BUS_NAME            = module.events.bus_name
   }
 }
 
@@ -114,6 +138,7 @@ module "functions" {
     # SendTaskSuccess/SendTaskFailure support no resource-level permission: the task token is
     # the authority, and a statement scoped to an ARN is an implicit deny on AWS.
     task_token = "*"
+    event_bus  = module.events.bus_arn
   }
 
   # The contract's environment, the same for every function.
@@ -162,6 +187,8 @@ module "workflow" {
   # The Rebuild state's batch:submitJob.sync.
   rebuild_job_queue_arn      = module.batch.job_queue_arn
   rebuild_job_definition_arn = module.batch.job_definition_arn
+  bucket_name                = module.storage.bucket_name
+  bucket_arn                 = module.storage.bucket_arn
   kms_key_arn                = module.encryption.key_arn
   log_retention_days         = var.log_retention_days
 }

@@ -260,3 +260,26 @@ variable "api_throttling_burst_limit" {
   description = "Requests the REST API accepts in a burst on each route before answering 429."
   default     = 20
 }
+
+variable "subscribers" {
+  type = list(object({
+    name    = string
+    url     = string
+    pattern = optional(any)
+    auth = object({
+      type      = string
+      header    = optional(string)
+      token_url = optional(string)
+      client_id = optional(string)
+    })
+  }))
+  description = "Subscriptions to the pipeline's events (modules/subscribers); locally the same objects in <state dir>/subscribers.json."
+  default     = []
+}
+
+variable "subscriber_secrets" {
+  type        = map(string)
+  description = "Per subscriber name: its API key or OAuth client secret (kept by EventBridge in Secrets Manager)."
+  sensitive   = true
+  default     = {}
+}

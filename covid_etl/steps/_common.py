@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from covid_etl import aws, keys
+from covid_etl import aws, events, keys
 from covid_etl.handler import LOGGER
 from covid_etl.records import DailyRecord, stream_records
 from covid_etl.settings import Settings
@@ -33,6 +33,33 @@ def read_snapshot(settings: Settings) -> Iterator[DailyRecord]:
 
 def read_retries(settings: Settings, run_id: str) -> list[dict]:
     return json.loads(aws.get_object(settings.data_bucket, keys.retries(run_id)) or b"[]")
+
+
+# A PutEvents entry refused (throttled, an internal error) is sent again this many times in all,
+# then kept in S3: a failed entry is never dropped.
+PUT_EVENTS_ATTEMPTS = 3
+
+
+def publish_events(
+    settings: Settings, run_id: str, entries: list[events.Entry], batch: str
+) -> dict[str, int]:
+    """Send the entries in PutEvents calls, retry the refused ones, keep what still fails."""
+    pending = entries
+    refused: list[tuple[events.Entry, str]] = []
+    for _ in range(PUT_EVENTS_ATTEMPTS):
+        refused = [failure for call in events.calls(pending) for failure in aws.put_events(call)]
+        pending = [event for event, _ in refused]
+        if not pending:
+            break
+    if refused:
+        kept = [{"entry": event, "error_code": code} for event, code in refused]
+        aws.put_object(
+            settings.data_bucket,
+            keys.unpublished(run_id, batch),
+            json.dumps(kept, sort_keys=True).encode(),
+            content_type="application/json",
+        )
+    return {"published": len(entries) - len(refused), "kept": len(refused)}
 
 
 def end_run(

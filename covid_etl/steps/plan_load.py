@@ -7,7 +7,16 @@ from collections.abc import Iterable
 
 from covid_etl import approval, aws, keys
 from covid_etl.handler import DAY, RUN_ID, schema
-from covid_etl.records import NEW, RETRY, REVISED, DailyRecord, plan_delta, records_from_csv, to_csv
+from covid_etl.records import (
+    BEFORE_FIELDS,
+    NEW,
+    RETRY,
+    REVISED,
+    DailyRecord,
+    plan_delta,
+    records_from_csv,
+    to_csv,
+)
 from covid_etl.settings import Settings
 from covid_etl.steps._common import read_retries, read_snapshot
 
@@ -42,7 +51,15 @@ def write_plan(
     # A retried record keeps the kind it had when it first failed (new or revised).
     kinds = [retry_kind[c.record.date] if c.kind == RETRY else c.kind for c in plan.changes]
     origins = [RETRY if c.kind == RETRY else "today" for c in plan.changes]
-    delta_csv = to_csv(records, {"kind": kinds, "origin": origins})
+    # What each changed day was before (the events' before -> after): the snapshot's value.
+    before_columns = {
+        column: [
+            str(getattr(c.before, column.removeprefix("before_"))) if c.before else ""
+            for c in plan.changes
+        ]
+        for column in BEFORE_FIELDS
+    }
+    delta_csv = to_csv(records, {"kind": kinds, "origin": origins, **before_columns})
     aws.put_object(settings.data_bucket, keys.delta(run_id), delta_csv)
     revisions = approval.revisions(plan.changes)
     return {
@@ -53,6 +70,7 @@ def write_plan(
         "superseded": plan.superseded,
         "delta": len(plan.changes),
         "delta_key": keys.delta(run_id),
+        "changes_key": keys.changes(run_id),
         "failures_key": keys.failures(run_id),
         "daily_key": keys.daily(run_id),
         "processed_key": keys.processed(run_date, run_id),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from covid_etl import aws, keys
+from covid_etl.events import changes
 from covid_etl.handler import RUN_ID, schema
-from covid_etl.records import DailyRecord, read_csv, reconcile, to_csv
+from covid_etl.records import LOADED, DailyRecord, read_csv, reconcile, to_csv
 from covid_etl.settings import Settings
 
 # The input the state machine passes (the handler validates it before the step runs).
@@ -37,5 +39,14 @@ def reconcile_load(settings: Settings, run_id: str, delta_key: str, failures_key
                 "reason": [reason for _, reason in outcomes],
             },
         ),
+    )
+    loaded_rows = [
+        row for row, (outcome, _) in zip(delta, outcomes, strict=True) if outcome == LOADED
+    ]
+    aws.put_object(
+        settings.data_bucket,
+        keys.changes(run_id),
+        json.dumps(changes(loaded_rows)).encode(),
+        content_type="application/json",
     )
     return counts

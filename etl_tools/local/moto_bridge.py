@@ -22,6 +22,15 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   ``before-call.states.SendTaskFailure`` hands error and cause to its interpreter itself;
 - it serves no API Gateway HTTP API: ``etl api`` (etl_tools/api_server.py) matches the routes,
   checks SigV4 (etl_tools/local/sigv4.py) and invokes the `api` function through this bridge;
+- its ASL parser knows no ``ItemBatcher``: ``batched_for_moto`` rewrites a distributed Map that
+  batches into one whose ItemReader reads ready-made batches that ``after-call.s3.GetObject``
+  cuts here from the object's JSON array, and whose ItemSelector hands each child the same
+  ``{"BatchInput", "Items"}`` input AWS gives it (MaxItemsPerBatch honoured; the byte cap, which
+  only lowers the batch size, is not);
+- it delivers bus events to SQS targets only, never to API destinations: ``after-call.events.
+  PutEvents`` delivers each event the pipeline puts on its bus to the local subscribers whose
+  pattern matches it (moto's own matcher), as an HTTP POST of the EventBridge event to their URL
+  (2 attempts), and an event still refused goes to the subscriber's DLQ, as on AWS;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects (with SendTaskFailure, the
   only uses of moto internals, hence the exact moto pin).
@@ -38,11 +47,15 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import threading
 import traceback
+import urllib.error
+import urllib.request
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -60,6 +73,8 @@ from etl_tools.permissions import iam_action
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOAD_JOB = "load_job"
 REBUILD_JOB = "rebuild_job"
+# The key suffix of a batched ItemReader's object, as ``batched_for_moto`` writes it.
+BATCHES_SUFFIX = re.compile(r"\.batches-of-(\d+)$")
 
 
 class InjectedFault(Exception):
@@ -76,6 +91,33 @@ class LoadFaults:
     failed_runs: int = 0
     throttled: int = 0
     held_days: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A local subscription (<state dir>/subscribers.json, Terraform's declaration format)."""
+
+    name: str
+    url: str
+    pattern: dict[str, Any]
+    dlq_url: str
+
+
+# EventBridge retries a refused delivery for up to 24 h; locally twice at once, then the DLQ.
+DELIVERY_ATTEMPTS = 2
+DELIVERY_TIMEOUT_SECONDS = 2
+
+
+def post_event(url: str, event: dict[str, Any]) -> bool:
+    """One HTTP POST of an event, as an API destination sends it; True when it was accepted."""
+    request = urllib.request.Request(
+        url, data=json.dumps(event).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 @dataclass
@@ -104,6 +146,10 @@ class Bridge:
         self._current = threading.local()
         self._lock = threading.Lock()
         self.raised: set[str] = set()  # the functions a raise fault fired in
+        # PutEvents entries refused (InternalFailure), whole calls, until this many were refused.
+        self.refuse_event_entries = 0
+        self.event_bus = names.event_bus
+        self.subscribers: list[Subscriber] = []
 
     def install(self, session: boto3.Session | None = None) -> None:
         events = (session or boto3.DEFAULT_SESSION or boto3.setup_default_session()).events
@@ -113,6 +159,8 @@ class Bridge:
         events.register("provide-client-params.batch.SubmitJob", _batch_camel_case)
         events.register("before-call.batch.SubmitJob", self._submit_job)
         events.register("before-call.batch.DescribeJobs", self._describe_jobs)
+        events.register("before-call.events.PutEvents", self._put_events)
+        events.register("after-call.events.PutEvents", self._deliver)
         events.register("before-call.dynamodb.BatchWriteItem", self._batch_write)
         events.register("after-call.dynamodb.BatchWriteItem", self._batch_written)
         events.register("before-call.sfn.SendTaskFailure", _send_task_failure)
@@ -120,6 +168,8 @@ class Bridge:
         # the handlers of a more specific event first and stops at the first answer.
         events.register_first("before-call.sfn.SendTaskFailure", self._record)
         events.register("before-call", self._record)
+        events.register("before-parameter-build.s3.GetObject", _note_batches)
+        events.register("after-call.s3.GetObject", _cut_batches)
 
     # --- Lambda ------------------------------------------------------------------------
 
@@ -279,6 +329,46 @@ class Bridge:
             parsed.setdefault("UnprocessedItems", {}).update(held)
             self._current.unprocessed = None
 
+    # --- EventBridge faults ---------------------------------------------------------------
+
+    def _put_events(self, params: dict, context: dict, **_: Any) -> tuple[Any, dict] | None:
+        entries = json.loads(params["body"])["Entries"]
+        context["entries"] = entries
+        if self.refuse_event_entries < len(entries):
+            return None
+        self.refuse_event_entries -= len(entries)
+        refused = {"ErrorCode": "InternalFailure", "ErrorMessage": "fault injected: refused"}
+        return _http(200), {"FailedEntryCount": len(entries), "Entries": [refused] * len(entries)}
+
+    # --- EventBridge: API destinations -------------------------------------------------------
+
+    def _deliver(self, parsed: dict, context: dict, **_: Any) -> None:
+        entries = context.pop("entries", [])
+        for entry, result in zip(entries, parsed.get("Entries", []), strict=False):
+            if "EventId" not in result or entry.get("EventBusName") != self.event_bus:
+                continue
+            event = {
+                "version": "0",
+                "id": result["EventId"],
+                "detail-type": entry["DetailType"],
+                "source": entry["Source"],
+                "account": _account(),
+                "time": _now(),
+                "region": boto3.DEFAULT_SESSION.region_name,
+                "resources": entry.get("Resources", []),
+                "detail": json.loads(entry["Detail"]),
+            }
+            for subscriber in self.subscribers:
+                if _matches(subscriber.pattern, event):
+                    self._send(subscriber, event)
+
+    def _send(self, subscriber: Subscriber, event: dict[str, Any]) -> None:
+        if any(post_event(subscriber.url, event) for _ in range(DELIVERY_ATTEMPTS)):
+            return
+        boto3.client("sqs").send_message(
+            QueueUrl=subscriber.dlq_url, MessageBody=json.dumps(event, sort_keys=True)
+        )
+
     # --- Least-privilege recording ---------------------------------------------------------
 
     def _record(self, model: Any, **_: Any) -> None:
@@ -304,6 +394,73 @@ def _send_task_failure(params: dict, **_: Any) -> tuple[Any, dict]:
         error = {"Code": refused.error_type, "Message": refused.message}
         return _http(400), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
     return _http(200), {}
+# --- Distributed Map: ItemBatcher ------------------------------------------------------------
+
+
+def batched_for_moto(definition: str) -> str:
+    """The definition with each batching distributed Map rewritten for moto (see the docstring)."""
+    machine = json.loads(definition)
+    pending = [machine["States"]]
+    while pending:
+        for state in pending.pop().values():
+            pending.extend(branch["States"] for branch in state.get("Branches", []))
+            if "ItemProcessor" in state:
+                pending.append(state["ItemProcessor"]["States"])
+            if "ItemBatcher" in state:
+                _read_batches_instead(state)
+    return json.dumps(machine)
+
+
+def _read_batches_instead(state: dict[str, Any]) -> None:
+    batcher = state.pop("ItemBatcher")
+    reader = state["ItemReader"]
+    if "ReaderConfig" in reader:
+        raise ValueError("the local ItemBatcher reads JSON arrays only (no ReaderConfig)")
+    # AWS reads a JSON array when there is no ReaderConfig; moto needs to be told.
+    reader["ReaderConfig"] = {"InputType": "JSON"}
+    suffix = f".batches-of-{batcher['MaxItemsPerBatch']}"
+    parameters = reader["Parameters"]
+    if "Key.$" in parameters:
+        parameters["Key.$"] = f"States.Format('{{}}{suffix}', {parameters['Key.$']})"
+    else:
+        parameters["Key"] += suffix
+    state["ItemSelector"] = {
+        "BatchInput": batcher.get("BatchInput", {}),
+        "Items.$": "$$.Map.Item.Value",
+    }
+
+
+def _note_batches(params: dict, context: dict, **_: Any) -> None:
+    """Read the object itself; remember the batch size for ``_cut_batches``."""
+    if match := BATCHES_SUFFIX.search(params.get("Key", "")):
+        params["Key"] = params["Key"][: match.start()]
+        context["batch_size"] = int(match.group(1))
+
+
+def _cut_batches(parsed: dict, context: dict, **_: Any) -> None:
+    """The object's JSON array cut into a JSON array of batches."""
+    size = context.pop("batch_size", None)
+    if size is None:
+        return
+    rows = json.loads(parsed["Body"].read())
+    body = json.dumps([rows[start : start + size] for start in range(0, len(rows), size)]).encode()
+    parsed["Body"] = StreamingBody(io.BytesIO(body), len(body))
+
+
+def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    from moto.events.models import EventPattern  # moto's own matcher (the exact moto pin)
+
+    return EventPattern.load(json.dumps(pattern)).matches_event(event)
+
+
+def _account() -> str:
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return DEFAULT_ACCOUNT_ID
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _http(status: int) -> SimpleNamespace:

@@ -32,6 +32,7 @@ from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
 from covid_etl.triggers import new_run_id
 from covid_etl.uploads import landing_key, upload_event_pattern
+from etl_tools import subscribers
 from etl_tools.local import moto_bridge
 from etl_tools.local.moto_bridge import REPO_ROOT, Bridge, LoadFaults
 from etl_tools.local.sources_server import this_process_url
@@ -132,6 +133,7 @@ def embedded_aws(
         os.environ.update(settings.as_env())
         bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
         bridge.install()
+        bridge.subscribers = subscribers.create_local(names, Path(state_dir))
         stack = LocalStack(names, settings, bridge, Path(state_dir), store=store if save else None)
         stack.outbox_queue_url = _subscribe_outbox(names, settings)
         if compute:
@@ -194,6 +196,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
     )["QueueUrl"]
     topic_arn = boto3.client("sns").create_topic(Name=names.status_topic)["TopicArn"]
     _create_upload_path(names)
+    boto3.client("events").create_event_bus(Name=names.event_bus)
     return Settings(
         data_bucket=names.data_bucket,
         daily_table=names.daily_table,
@@ -205,6 +208,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
         jhu_url=source_urls.get("jhu", Settings.jhu_url),
         load_poll_seconds=0,
         state_machine_arn=names.state_machine_arn,
+        event_bus_name=names.event_bus,
         **LOCAL_HTTP,
     )
 
@@ -289,7 +293,9 @@ def _create_compute(names: Names, settings: Settings) -> str:
         DefaultArguments=load_job_arguments(settings),
         MaxCapacity=0.0625,
     )
-    definition = render(DEFINITION_PATH.read_text(), template_values(names))
+    definition = moto_bridge.batched_for_moto(
+        render(DEFINITION_PATH.read_text(), template_values(names))
+    )
     sfn = boto3.client("stepfunctions")
     state_machine_arn = sfn.create_state_machine(
         name=names.state_machine,
@@ -327,14 +333,17 @@ def _capture(stack: LocalStack) -> State:
         table: [item for page in scan.paginate(TableName=table) for item in page["Items"]]
         for table in (stack.settings.daily_table, stack.settings.runs_table)
     }
-    queues = {
-        url: moto_bridge.dump_messages(url)
-        for url in (stack.settings.retry_queue_url, stack.settings.retry_dlq_url)
-    }
+    queues = {url: moto_bridge.dump_messages(url) for url in _kept_queues(stack)}
     files = dict(stack.outbox)
     if keys.DASHBOARD in objects:
         files["dashboard/index.html"] = objects[keys.DASHBOARD]
     return State(s3=objects, tables=tables, queues=queues, files=files)
+
+
+def _kept_queues(stack: LocalStack) -> list[str]:
+    """The queues whose messages outlive a command: retry, its DLQ, the subscribers' DLQs."""
+    dlqs = [s.dlq_url for s in stack.bridge.subscribers]
+    return [stack.settings.retry_queue_url, stack.settings.retry_dlq_url, *dlqs]
 
 
 def _restore(stack: LocalStack, state: State) -> None:
@@ -354,7 +363,7 @@ def _restore(stack: LocalStack, state: State) -> None:
     for table, items in state.tables.items():
         for item in items:
             dynamodb.put_item(TableName=table, Item=item)
-    for url in (stack.settings.retry_queue_url, stack.settings.retry_dlq_url):
+    for url in _kept_queues(stack):
         for message in state.queues.get(url, []):
             moto_bridge.restore_message(url, message["body"], message["receive_count"])
 

@@ -13,7 +13,7 @@ def all_states(machine: dict) -> list[str]:
     names = []
     for name, state in machine["States"].items():
         names.append(name)
-        for branch in state.get("Branches", []):
+        for branch in state.get("Branches", []) + [state.get("ItemProcessor", {"States": {}})]:
             names += all_states(branch)
     return names
 

@@ -94,10 +94,15 @@ def test_every_key_in_the_bucket_is_documented_and_every_documented_key_is_writt
     as_regex = {p: re.compile(_PLACEHOLDER.sub("[^/]+", re.escape(p))) for p in patterns}
     undocumented = [k for k in keys if not any(r.fullmatch(k) for r in as_regex.values())]
     assert undocumented == []
-    # landing/ is written by a partner or `etl upload`, not by a run.
-    # local/paused/ only by a local `etl run` that paused (tests/e2e/test_approval.py).
+    # landing/ is written by a partner or `etl upload`, not by a run; local/paused/ only by a
+    # local `etl run` that paused (tests/e2e/test_approval.py); events/ only when EventBridge
+    # refuses events (tests/e2e/test_events.py).
     unwritten = {p for p, r in as_regex.items() if not any(r.fullmatch(k) for k in keys)}
-    assert unwritten == {"landing/<source>/<file>", "local/paused/<run>.json"}
+    assert unwritten == {
+        "landing/<source>/<file>",
+        "local/paused/<run>.json",
+        "events/<run>/unpublished-<batch>.json",
+    }
 
 
 def test_a_retry_message_is_as_documented(runs: Pipeline) -> None:

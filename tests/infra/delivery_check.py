@@ -20,6 +20,9 @@ from .tfconfig import Block, Module
 UNSUPPORTED_IN_KEY_POLICY = {
     "events.amazonaws.com": {"aws:SourceAccount", "aws:SourceArn"},
 }
+# KMS actions that take no encryption context (AWS's key policy for an encrypted event bus grants
+# DescribeKey unscoped): a statement of these alone cannot be scoped by one, nor does it need to.
+WITHOUT_ENCRYPTION_CONTEXT = {"kms:DescribeKey"}
 
 
 def _principals(statement: dict[str, Any]) -> set[str]:
@@ -40,8 +43,11 @@ def key_policy_problems(document: Block) -> list[str]:
                     f"{document.where()}: statement {statement.get('sid')!r} conditions "
                     f"{principal} on {variable}, which its KMS calls do not carry"
                 )
-            if principal in UNSUPPORTED_IN_KEY_POLICY and not any(
-                v.startswith("kms:EncryptionContext:") for v in variables
+            uses_data = not set(statement.get("actions", [])) <= WITHOUT_ENCRYPTION_CONTEXT
+            if (
+                principal in UNSUPPORTED_IN_KEY_POLICY
+                and uses_data
+                and not any(v.startswith("kms:EncryptionContext:") for v in variables)
             ):
                 problems.append(
                     f"{document.where()}: statement {statement.get('sid')!r} lets {principal} "

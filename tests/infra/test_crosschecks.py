@@ -30,6 +30,7 @@ RESOURCE_SETTINGS = {
     "RETRY_DLQ_URL",
     "STATUS_TOPIC_ARN",
     "STATE_MACHINE_ARN",
+    "EVENT_BUS_NAME",
 }
 
 
@@ -137,6 +138,7 @@ variable "rebuild_job_queue_arn" {{
   type = string
 }}
 variable "rebuild_job_definition_arn" {{
+variable "bucket_name" {{
   type = string
 }}
 variable "lock_wait_interval_seconds" {{
@@ -161,6 +163,7 @@ output "definition" {{
             "load_job_name": names.load_job,
             "rebuild_job_queue_arn": names.rebuild_job_queue_arn,
             "rebuild_job_definition_arn": names.rebuild_job_definition_arn,
+            "bucket_name": names.data_bucket,
             **{name: int(value) for name, value in AWS_LOCK_WAIT.values().items()},
         },
     )

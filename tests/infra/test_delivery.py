@@ -33,6 +33,25 @@ data "aws_iam_policy_document" "key" {
 }
 """
 
+DESCRIBE_KEY_STATEMENT = """
+resource "aws_kms_key" "k" {
+  policy = data.aws_iam_policy_document.key.json
+}
+
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "EventBridgeDescribesTheKey"
+    actions   = ["kms:DescribeKey"%s]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+}
+"""
+
 TARGET_WITHOUT_DLQ = """
 resource "aws_cloudwatch_event_target" "t" {
   rule = "r"
@@ -60,6 +79,7 @@ def test_every_module_with_a_rule_target_is_checked(
     ]
     assert sorted(targets) == [
         "aws_cloudwatch_event_target.load_job_failed",
+        "aws_cloudwatch_event_target.subscriber",
         "aws_cloudwatch_event_target.uploads",
     ]
 
@@ -69,6 +89,7 @@ def test_every_module_with_a_rule_target_is_checked(
     [
         (OLD_KEY_STATEMENT, "conditions events.amazonaws.com on aws:SourceAccount"),
         (OLD_KEY_STATEMENT, "scope it by kms:EncryptionContext"),
+        (DESCRIBE_KEY_STATEMENT % ', "kms:Decrypt"', "scope it by kms:EncryptionContext"),
         (TARGET_WITHOUT_DLQ, "no dead_letter_config"),
         (TARGET_WITHOUT_DLQ, "no retry_policy"),
     ],
@@ -79,3 +100,9 @@ def test_the_delivery_check_rejects_the_old_mistakes(
     (tmp_path / "main.tf").write_text(text)
     problems = delivery_check.problems_in({"copy": tfconfig.load_module(tmp_path)})
     assert any(expected in p for p in problems), problems
+
+
+def test_describing_the_key_needs_no_encryption_context(tmp_path: Path) -> None:
+    """DescribeKey carries none: an encrypted bus's key policy grants it unscoped."""
+    (tmp_path / "main.tf").write_text(DESCRIBE_KEY_STATEMENT % "")
+    assert delivery_check.problems_in({"copy": tfconfig.load_module(tmp_path)}) == []

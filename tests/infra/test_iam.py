@@ -46,6 +46,7 @@ ARNS = {
     "upload_queue": "arn:aws:sqs:us-east-1:123456789012:uploads",
     "state_machine": "arn:aws:states:us-east-1:123456789012:stateMachine:daily",
     "task_token": "*",
+    "event_bus": "arn:aws:events:us-east-1:123456789012:event-bus/events",
 }
 
 
@@ -255,10 +256,19 @@ def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
     )
     assert by_sid["RunLoadJob"].actions == ["glue:GetJobRun", "glue:StartJobRun"]
     assert by_sid["RunLoadJob"].resources == ["${var.load_job_arn}"]
+    # The distributed Map FanOutChanges: its ItemReader and its child executions, nothing wider.
+    assert by_sid["ReadChangesForTheMap"].resources == ["${var.bucket_arn}/staged/*"]
+    assert by_sid["RunMapChildExecutions"].actions == ["states:StartExecution"]
+    assert by_sid["RunMapChildExecutions"].resources == ["${local.state_machine_arn}"]
+    assert by_sid["FollowMapChildExecutions"].resources == ["${local.execution_arn_prefix}/*"]
     assert set(by_sid) == {
         "InvokeOwnFunctions",
         "RunLoadJob",
         *BATCH_SYNC_STATEMENTS,
+        "ReadChangesForTheMap",
+        "DecryptChangesForTheMap",
+        "RunMapChildExecutions",
+        "FollowMapChildExecutions",
         "DeliverExecutionLogs",
         "SendTraces",
     }

@@ -93,4 +93,35 @@ data "aws_iam_policy_document" "key" {
       values   = var.event_queue_arns
     }
   }
+
+  # The pipeline's event bus and its archive (modules/events): EventBridge checks the key (its
+  # DescribeKey carries no encryption context, and aws:SourceAccount is not supported here),
+  # then encrypts and decrypts only in the bus's encryption context.
+  statement {
+    sid       = "EventBridgeDescribesTheKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "EventBridgeEncryptsTheBus"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:events:event-bus:arn"
+      values   = [var.event_bus_arn]
+    }
+  }
 }

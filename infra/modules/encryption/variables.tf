@@ -69,3 +69,8 @@ variable "event_queue_arns" {
   type        = list(string)
   description = "ARNs of the queues EventBridge rules send to (targets and their DLQs), from names."
 }
+
+variable "event_bus_arn" {
+  type        = string
+  description = "ARN of the pipeline's event bus, built from names (the bus needs the key first)."
+}

@@ -3,7 +3,7 @@
 locals {
   # Every function decrypts (its environment variables, objects, messages); those that write to
   # the encrypted bucket, queue or topic also make data keys.
-  encrypting_actions = ["s3:PutObject", "sqs:SendMessage", "sns:Publish"]
+  encrypting_actions = ["s3:PutObject", "sqs:SendMessage", "sns:Publish", "events:PutEvents"]
   makes_data_keys = {
     for fn, grants in var.grants : fn => anytrue([for grant in grants : contains(local.encrypting_actions, grant[0])])
   }

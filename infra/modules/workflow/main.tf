@@ -30,6 +30,12 @@ data "aws_partition" "current" {}
 
 data "aws_region" "current" {}
 
+locals {
+  # Built from the name: the role's policy cannot wait for the state machine it belongs to.
+  state_machine_arn    = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:stateMachine:${var.state_machine_name}"
+  execution_arn_prefix = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:execution:${var.state_machine_name}"
+}
+
 resource "aws_iam_role" "state_machine" {
   name               = var.state_machine_name
   description        = "State machine ${var.state_machine_name}: invoke its functions, run its Glue and Batch jobs, log"
@@ -76,6 +82,32 @@ data "aws_iam_policy_document" "state_machine" {
     sid       = "ManageBatchSyncRule"
     actions   = ["events:DescribeRule", "events:PutRule", "events:PutTargets"]
     resources = ["arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForBatchJobsRule"]
+  }
+
+  # The distributed Map FanOutChanges: its ItemReader reads the run's outcome CSV (SSE-KMS), and
+  # it runs each batch as a child execution of this state machine.
+  statement {
+    sid       = "ReadChangesForTheMap"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arn}/staged/*"]
+  }
+
+  statement {
+    sid       = "DecryptChangesForTheMap"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid       = "RunMapChildExecutions"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "FollowMapChildExecutions"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = ["${local.execution_arn_prefix}/*"]
   }
 
   # Log delivery and X-Ray have no resource-level permissions: "*" is the only valid resource.
@@ -140,6 +172,9 @@ resource "aws_sfn_state_machine" "daily" {
     load_job_name               = var.load_job_name
     rebuild_job_queue           = var.rebuild_job_queue_arn
     rebuild_job_definition      = var.rebuild_job_definition_arn
+    publish_changes_arn         = var.function_arns["publish_changes"]
+    announce_run_arn            = var.function_arns["announce_run"]
+    data_bucket                 = var.bucket_name
   })
 
   logging_configuration {

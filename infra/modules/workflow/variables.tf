@@ -62,3 +62,13 @@ variable "rebuild_job_definition_arn" {
   type        = string
   description = "ARN of the Rebuild job's Batch job definition, without a revision."
 }
+
+variable "bucket_name" {
+  type        = string
+  description = "The data bucket: the distributed Map reads each run's outcome CSV from it."
+}
+
+variable "bucket_arn" {
+  type        = string
+  description = "ARN of the data bucket (the Map's ItemReader reads staged/)."
+}

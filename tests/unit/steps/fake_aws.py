@@ -40,6 +40,8 @@ class FakeAws:
     dlq_depth: int = 0
     published: list[tuple[str, str, str]] = field(default_factory=list)
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    put_calls: list[list[dict[str, Any]]] = field(default_factory=list)
+    refuse_entries: int = 0  # the next N PutEvents entries are refused (InternalFailure)
 
     # The exceptions the steps catch by their aws-module names.
     LockHeld = aws.LockHeld
@@ -115,6 +117,12 @@ class FakeAws:
 
     def delete_messages(self, queue_url: str, receipt_handles: list[str]) -> None:
         self.deleted += receipt_handles
+
+    def put_events(self, entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        self.put_calls.append(entries)
+        refused = entries[: self.refuse_entries]
+        self.refuse_entries -= len(refused)
+        return [(entry, "InternalFailure") for entry in refused]
 
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
