@@ -19,7 +19,7 @@ import sys
 from datetime import date
 
 from covid_etl import aws, keys
-from covid_etl.handler import logger
+from covid_etl.handler import LOGGER
 from covid_etl.records import DailyRecord, to_csv
 from covid_etl.settings import Settings
 from covid_etl.steps._common import read_retries, read_snapshot
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rebuild: {exc}", file=sys.stderr)
         return 2
     plan = rebuild(settings, args.run_id, args.run_date)
-    logger().info("rebuild planned", extra={"fields": {"run_id": args.run_id, **plan}})
+    LOGGER.info("rebuild planned", run_id=args.run_id, **plan)
     return 0
 
 
