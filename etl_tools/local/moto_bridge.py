@@ -394,6 +394,8 @@ def _send_task_failure(params: dict, **_: Any) -> tuple[Any, dict]:
         error = {"Code": refused.error_type, "Message": refused.message}
         return _http(400), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
     return _http(200), {}
+
+
 # --- Distributed Map: ItemBatcher ------------------------------------------------------------
 
 

@@ -96,7 +96,7 @@ def test_every_key_in_the_bucket_is_documented_and_every_documented_key_is_writt
     assert undocumented == []
     # landing/ is written by a partner or `etl upload`, not by a run; local/paused/ only by a
     # local `etl run` that paused (tests/e2e/test_approval.py); events/ only when EventBridge
-    # refuses events (tests/e2e/test_events.py).
+    # refuses events (tests/e2e/test_event_delivery.py).
     unwritten = {p for p, r in as_regex.items() if not any(r.fullmatch(k) for k in keys)}
     assert unwritten == {
         "landing/<source>/<file>",

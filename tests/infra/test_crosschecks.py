@@ -138,6 +138,8 @@ variable "rebuild_job_queue_arn" {{
   type = string
 }}
 variable "rebuild_job_definition_arn" {{
+  type = string
+}}
 variable "bucket_name" {{
   type = string
 }}
