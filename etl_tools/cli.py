@@ -14,7 +14,9 @@ from typing import Any
 
 import boto3
 
+from covid_etl.api import RUN_STATUSES
 from covid_etl.handler import cause_message
+from covid_etl.triggers import trigger_kind
 from etl_tools import api_server, deploy, export, query, show, smoke, subscribers
 from etl_tools.export import FORMATS
 from etl_tools.local import dashboard_server
@@ -42,7 +44,6 @@ exit status: 0 the run succeeded, 1 it failed (the error is printed), 2 usage er
 AWAITING_APPROVAL = 3
 STATE_DIR_UNUSABLE = 4
 # What start_run, request_approval, finish_run and fail_run record.
-RUN_STATUSES = ("RUNNING", "AWAITING_APPROVAL", "SUCCEEDED", "FAILED", "REJECTED")
 INTERRUPTED = 130
 
 
@@ -564,7 +565,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from covid_etl import aws
-    from covid_etl.triggers import trigger_kind
     from etl_tools.local.runner import embedded_aws
 
     with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
@@ -580,18 +580,25 @@ def cmd_runs(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(run, sort_keys=True))
             continue
-        c = run.get("counts", {})
-        duration = run.get("duration_seconds")
-        print(
-            f"{run['run_id']}  {run.get('status', '?'):<9} {run.get('started_at', '?')}  "
-            f"{trigger_kind(run.get('trigger', {})):<8}  "
-            f"{(f'{duration:.1f}s' if duration is not None else '-'):>7}  "
-            f"inserted={c.get('inserted', 0)} updated={c.get('updated', 0)} "
-            f"unchanged={c.get('unchanged', 0)} rejected={c.get('rejected', 0)} "
-            f"queued={c.get('queued', 0)}"
-            + (f"  error: {run['error']}" if run.get("error") else "")
-        )
+        print(run_line(run))
     return 0
+
+
+STATUS_WIDTH = max(map(len, RUN_STATUSES))
+
+
+def run_line(run: dict[str, Any]) -> str:
+    """One run of `etl runs`: columns aligned whatever the status (AWAITING_APPROVAL the widest)."""
+    c = run.get("counts", {})
+    duration = run.get("duration_seconds")
+    return (
+        f"{run['run_id']}  {run.get('status', '?'):<{STATUS_WIDTH}}  {run.get('started_at', '?')}  "
+        f"{trigger_kind(run.get('trigger', {})):<8}  "
+        f"{(f'{duration:.1f}s' if duration is not None else '-'):>7}  "
+        f"inserted={c.get('inserted', 0)} updated={c.get('updated', 0)} "
+        f"unchanged={c.get('unchanged', 0)} rejected={c.get('rejected', 0)} "
+        f"queued={c.get('queued', 0)}" + (f"  error: {run['error']}" if run.get("error") else "")
+    )
 
 
 def _interrupt(signum: int, frame: Any) -> None:
