@@ -416,10 +416,8 @@ def batched_for_moto(definition: str) -> str:
 def _read_batches_instead(state: dict[str, Any]) -> None:
     batcher = state.pop("ItemBatcher")
     reader = state["ItemReader"]
-    if "ReaderConfig" in reader:
-        raise ValueError("the local ItemBatcher reads JSON arrays only (no ReaderConfig)")
-    # AWS reads a JSON array when there is no ReaderConfig; moto needs to be told.
-    reader["ReaderConfig"] = {"InputType": "JSON"}
+    if reader.get("ReaderConfig", {}).get("InputType") != "JSON":
+        raise ValueError("the local ItemBatcher reads JSON arrays only (InputType JSON)")
     suffix = f".batches-of-{batcher['MaxItemsPerBatch']}"
     parameters = reader["Parameters"]
     if "Key.$" in parameters:
