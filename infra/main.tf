@@ -31,6 +31,8 @@ module "storage" {
   run_data_retention_days           = var.run_data_retention_days
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
   force_destroy                     = var.force_destroy_data
+  query_results_prefix              = local.athena_results_prefix
+  query_results_retention_days      = var.athena_results_retention_days
 }
 
 module "tables" {
@@ -274,6 +276,7 @@ module "analytics" {
   account_id           = local.account_id
   kms_key_arn          = module.encryption.key_arn
   bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
+  results_prefix       = local.athena_results_prefix
   daily_view_sql_path  = local.daily_view_sql
 }
 

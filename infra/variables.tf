@@ -284,6 +284,12 @@ variable "subscriber_secrets" {
   default     = {}
 }
 
+variable "athena_results_retention_days" {
+  type        = number
+  description = "Days Athena's query results (athena-results/ in the data bucket) are kept: a result is re-created by running its query again."
+  default     = 7
+}
+
 variable "enable_warehouse" {
   type        = bool
   description = "Create the warehouse: Redshift Serverless loaded on each RunCompleted by load_warehouse (docs/deploy.md: what it costs)."
