@@ -159,3 +159,24 @@ def test_the_copy_role_reads_the_processed_zone_and_decrypts_only() -> None:
     assert ROOT.modules["warehouse"]["copy_role_name"] == "${local.names.warehouse}-copy"
     role_arn = NAME_TEMPLATES["warehouse_copy_role_arn"]
     assert role_arn.endswith(f":role/{NAME_TEMPLATES['warehouse']}-copy")
+
+
+# --- the loader's trigger and the cost cap ----------------------------------------------------
+
+
+def test_run_completed_reaches_the_loader_as_its_detail_and_failures_are_kept() -> None:
+    rule = MODULE.resource("aws_cloudwatch_event_rule", "run_completed").body
+    assert 'detail-type = ["RunCompleted"]' in rule["event_pattern"].replace("'", '"')
+    target = MODULE.resource("aws_cloudwatch_event_target", "loader").body
+    assert target["input_path"] == "$.detail"  # the loader's SCHEMA is the event's detail
+    assert target["dead_letter_config"][0]["arn"] == "${aws_sqs_queue.dlq.arn}"
+    invoke = MODULE.resource("aws_lambda_function_event_invoke_config", "loader").body
+    assert invoke["maximum_retry_attempts"] == 2
+    [failure] = invoke["destination_config"][0]["on_failure"]
+    assert failure["destination"] == "${aws_sqs_queue.dlq.arn}"
+    limit = MODULE.resource("aws_redshiftserverless_usage_limit", "compute").body
+    assert (limit["period"], limit["breach_action"]) == ("daily", "deactivate")
+    assert MODULE.variables["max_rpu_hours_per_day"]["default"] == 8
+    workgroup = MODULE.resource("aws_redshiftserverless_workgroup", "warehouse").body
+    parameters = {p["parameter_key"]: p["parameter_value"] for p in workgroup["config_parameter"]}
+    assert parameters == {"require_ssl": "true", "enable_user_activity_logging": "true"}
