@@ -236,7 +236,7 @@ module "monitoring" {
   alerts_dlq    = local.alerts_dlq
   kms_key_arn   = module.encryption.key_arn
   # The operations dashboard (modules/monitoring/dashboard.tf).
-  function_names = local.function_names
+  function_names = module.functions.function_names
   queue_names    = [local.names.retry_queue, local.names.upload_queue]
 }
 
