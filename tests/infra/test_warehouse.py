@@ -83,6 +83,8 @@ def test_the_namespace_is_encrypted_and_the_workgroup_private() -> None:
     namespace = MODULE.resource("aws_redshiftserverless_namespace", "warehouse").body
     workgroup = MODULE.resource("aws_redshiftserverless_workgroup", "warehouse").body
     assert warehouse_problems(namespace, workgroup) == []
+    # COPY reaches S3 through the VPC (docs/deploy.md: it needs an S3 endpoint there).
+    assert workgroup["enhanced_vpc_routing"] is True
 
 
 @pytest.mark.parametrize(
