@@ -1,4 +1,5 @@
-"""All AWS access of the Lambda functions: S3, DynamoDB, SQS and SNS, thin and typed.
+"""All AWS access of the Lambda functions: S3, DynamoDB, SQS, SNS, Step Functions, EventBridge and
+the Redshift Data API, thin and typed.
 
 Everything above this module works on plain values; everything here is a direct boto3 call.
 """
@@ -406,3 +407,25 @@ def put_events(entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]
         for event, result in zip(entries, response["Entries"], strict=True)
         if "ErrorCode" in result
     ]
+
+
+# --- Redshift Data API (the optional warehouse) ---------------------------------------------
+
+
+def execute_statement(workgroup: str, database: str, sql: str) -> str:
+    """Submit one SQL statement to a Redshift Serverless workgroup, as the caller's IAM identity
+    (redshift-serverless:GetCredentials); the statement's id, to follow with describe_statement."""
+    response = client("redshift-data").execute_statement(
+        WorkgroupName=workgroup, Database=database, Sql=sql
+    )
+    return response["Id"]
+
+
+def describe_statement(statement_id: str) -> dict[str, Any]:
+    """Status (SUBMITTED, PICKED, STARTED, FINISHED, FAILED, ABORTED), Error and ResultRows."""
+    response = client("redshift-data").describe_statement(Id=statement_id)
+    return {
+        "status": response["Status"],
+        "error": response.get("Error", ""),
+        "rows": response.get("ResultRows", -1),
+    }

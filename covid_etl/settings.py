@@ -47,6 +47,9 @@ class Settings:
     approval_factor: float = 2.0
     approval_timeout_seconds: int = 86400
     event_bus_name: str = ""
+    warehouse_workgroup: str = ""
+    warehouse_database: str = "covid"
+    warehouse_copy_role_arn: str = ""
 
     def approval_thresholds(self) -> Thresholds:
         return Thresholds(self.approval_share, self.approval_rows, self.approval_factor)

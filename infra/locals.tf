@@ -36,6 +36,8 @@ locals {
   glue_script = "${path.root}/../glue/load_job.py"
   # etl_tools.packaging.GLUE_LIBRARY: the covid_etl wheel the Glue script imports.
   glue_library = "${local.build_dir}/glue/covid_etl-0-py3-none-any.whl"
+  # Athena's query results in the data bucket (modules/analytics), expired by modules/storage.
+  athena_results_prefix = "athena-results/"
   # The view `daily` for Athena, the same text `etl query` gives DuckDB.
   daily_view_sql = "${path.root}/../covid_etl/sql/daily.sql"
   definition     = "${path.root}/../statemachine.asl.json"

@@ -17,6 +17,7 @@ module "encryption" {
     for queue in concat(
       [local.names.upload_queue, local.names.upload_dlq, local.alerts_dlq],
       [for s in var.subscribers : "${local.prefix}-${s.name}-dlq"],
+      var.enable_warehouse ? [local.names.warehouse_dlq] : [],
     ) :
     "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${queue}"
   ]
@@ -30,6 +31,8 @@ module "storage" {
   run_data_retention_days           = var.run_data_retention_days
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
   force_destroy                     = var.force_destroy_data
+  query_results_prefix              = local.athena_results_prefix
+  query_results_retention_days      = var.athena_results_retention_days
 }
 
 module "tables" {
@@ -110,14 +113,24 @@ locals {
     APPROVAL_FACTOR           = tostring(var.approval_factor)
     APPROVAL_TIMEOUT_SECONDS  = tostring(var.approval_timeout_seconds)
     EVENT_BUS_NAME            = module.events.bus_name
+    # From names: the warehouse's outputs would wait for the functions (its rule targets one).
+    WAREHOUSE_WORKGROUP     = local.names.warehouse
+    WAREHOUSE_DATABASE      = var.warehouse_database
+    WAREHOUSE_COPY_ROLE_ARN = local.names.warehouse_copy_role_arn
+  }
+
+  # The functions deployed: load_warehouse only with the warehouse (its rule is the trigger).
+  deployed_functions = {
+    for fn, function in local.contract.functions : fn => function
+    if var.enable_warehouse || fn != "load_warehouse"
   }
 }
 
 module "functions" {
   source = "./modules/functions"
 
-  function_names     = local.function_names
-  grants             = { for fn, function in local.contract.functions : fn => function.grants }
+  function_names     = { for fn in keys(local.deployed_functions) : fn => local.function_names[fn] }
+  grants             = { for fn, function in local.deployed_functions : fn => function.grants }
   package_dir        = local.build_dir
   layer_name         = "${local.prefix}-library"
   kms_key_arn        = module.encryption.key_arn
@@ -139,6 +152,11 @@ module "functions" {
     # the authority, and a statement scoped to an ARN is an implicit deny on AWS.
     task_token = "*"
     event_bus  = module.events.bus_arn
+    # The warehouse's (modules/warehouse): granted only when it is on (load_warehouse's kinds).
+    warehouse_workgroup = try(module.warehouse[0].workgroup_arn, "")
+    warehouse_dlq       = try(module.warehouse[0].dlq_arn, "")
+    # DescribeStatement supports no resource-level permission: a caller sees its own statements.
+    data_api_statement = "*"
   }
 
   # The contract's environment, the same for every function.
@@ -218,7 +236,7 @@ module "monitoring" {
   alerts_dlq    = local.alerts_dlq
   kms_key_arn   = module.encryption.key_arn
   # The operations dashboard (modules/monitoring/dashboard.tf).
-  function_names = local.function_names
+  function_names = module.functions.function_names
   queue_names    = [local.names.retry_queue, local.names.upload_queue]
 }
 
@@ -258,6 +276,7 @@ module "analytics" {
   account_id           = local.account_id
   kms_key_arn          = module.encryption.key_arn
   bytes_scanned_cutoff = var.athena_bytes_scanned_cutoff
+  results_prefix       = local.athena_results_prefix
   daily_view_sql_path  = local.daily_view_sql
 }
 
@@ -272,6 +291,25 @@ module "analyst_dashboard" {
   bucket_arn     = module.storage.bucket_arn
   results_prefix = module.analytics.results_prefix
   kms_key_arn    = module.encryption.key_arn
+}
+
+# Optional: the warehouse, Redshift Serverless loaded on each RunCompleted (docs/deploy.md).
+module "warehouse" {
+  source = "./modules/warehouse"
+  count  = var.enable_warehouse ? 1 : 0
+
+  name                 = local.names.warehouse
+  copy_role_name       = "${local.names.warehouse}-copy"
+  dlq_name             = local.names.warehouse_dlq
+  database_name        = var.warehouse_database
+  base_capacity        = var.warehouse_base_capacity
+  subnet_ids           = var.warehouse_subnet_ids
+  security_group_ids   = var.warehouse_security_group_ids
+  bucket_arn           = module.storage.bucket_arn
+  kms_key_arn          = module.encryption.key_arn
+  bus_name             = module.events.bus_name
+  loader_function_name = module.functions.function_names["load_warehouse"]
+  loader_function_arn  = module.functions.function_arns["load_warehouse"]
 }
 
 # The ARN the functions were given (built from names) is the state machine's: checked after

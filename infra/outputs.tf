@@ -122,3 +122,18 @@ output "api_read_only_policy_arn" {
   description = "IAM policy to attach to readers of the REST API: the GET routes only."
   value       = module.api.read_only_policy_arn
 }
+
+output "warehouse_workgroup" {
+  description = "The warehouse's Redshift Serverless workgroup, or null when disabled."
+  value       = one(module.warehouse[*].workgroup_name)
+}
+
+output "warehouse_admin_secret_arn" {
+  description = "Secret of the warehouse admin password (Redshift manages it), or null when disabled."
+  value       = one(module.warehouse[*].admin_secret_arn)
+}
+
+output "warehouse_dlq_url" {
+  description = "Queue of RunCompleted events the warehouse loader could not load, or null when disabled."
+  value       = one(module.warehouse[*].dlq_url)
+}

@@ -283,3 +283,39 @@ variable "subscriber_secrets" {
   sensitive   = true
   default     = {}
 }
+
+variable "athena_results_retention_days" {
+  type        = number
+  description = "Days Athena's query results (athena-results/ in the data bucket) are kept: a result is re-created by running its query again."
+  default     = 7
+}
+
+variable "enable_warehouse" {
+  type        = bool
+  description = "Create the warehouse: Redshift Serverless loaded on each RunCompleted by load_warehouse (docs/deploy.md: what it costs)."
+  default     = false
+}
+
+variable "warehouse_database" {
+  type        = string
+  description = "Database of the warehouse's table daily."
+  default     = "covid"
+}
+
+variable "warehouse_base_capacity" {
+  type        = number
+  description = "Base capacity of the warehouse workgroup in RPUs (8 to 512, steps of 8)."
+  default     = 8
+}
+
+variable "warehouse_subnet_ids" {
+  type        = list(string)
+  description = "Private subnets of the warehouse workgroup (three, in three Availability Zones); needed when enable_warehouse."
+  default     = []
+}
+
+variable "warehouse_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the warehouse workgroup's endpoint."
+  default     = []
+}

@@ -137,3 +137,58 @@ def test_the_ingress_check_refuses_an_open_way_in(tmp_path: Path) -> None:
         'resource "aws_grafana_workspace" "w" {\n  authentication_providers = []\n}\n'
     )
     assert len(ingress_problems(tfconfig.load_module(tmp_path))) == 2
+
+
+# --- Athena's query results expire (modules/storage) -----------------------------------------
+
+STORAGE = tfconfig.load_module(tfconfig.INFRA / "modules" / "storage")
+
+
+def expiring_prefixes(storage: tfconfig.Module) -> dict[str, Any]:
+    """Prefix -> expiration days of each enabled lifecycle rule written out (not generated)."""
+    lifecycle = storage.resource("aws_s3_bucket_lifecycle_configuration", "data").body
+    found = {}
+    for name, rule in tfconfig.blocks(lifecycle):
+        if name != "rule" or rule.get("status") != "Enabled" or "expiration" not in rule:
+            continue
+        [filter_] = rule.get("filter", [{}])
+        if "prefix" in filter_:
+            found[filter_["prefix"]] = rule["expiration"][0].get("days")
+    return found
+
+
+def results_expiry_problems(root: tfconfig.Module, storage: tfconfig.Module) -> list[str]:
+    problems = []
+    written = root.modules["analytics"].get("results_prefix")
+    if written is None or root.modules["storage"].get("query_results_prefix") != written:
+        problems.append("storage does not expire the prefix Athena writes its results to")
+    if not expiring_prefixes(storage).get("${var.query_results_prefix}"):
+        problems.append("no enabled rule expires query_results_prefix after some days")
+    return problems
+
+
+def test_athenas_query_results_expire() -> None:
+    assert results_expiry_problems(ROOT, STORAGE) == []
+    assert ROOT.modules["storage"]["query_results_retention_days"] == (
+        "${var.athena_results_retention_days}"
+    )
+    assert ROOT.variables["athena_results_retention_days"]["default"] == 7
+    assert ROOT.locals["athena_results_prefix"] == "athena-results/"
+
+
+def test_the_expiry_check_fails_on_a_result_location_nothing_expires(tmp_path: Path) -> None:
+    storage_tf = (tfconfig.INFRA / "modules" / "storage" / "main.tf").read_text()
+    (tmp_path / "main.tf").write_text(
+        storage_tf.replace(
+            '"expire-query-results"\n    status = "Enabled"',
+            '"expire-query-results"\n    status = "Disabled"',
+        )
+    )
+    assert results_expiry_problems(ROOT, tfconfig.load_module(tmp_path)) == [
+        "no enabled rule expires query_results_prefix after some days"
+    ]
+    elsewhere = copy.deepcopy(ROOT)
+    elsewhere.modules["analytics"]["results_prefix"] = "query-results/"
+    assert results_expiry_problems(elsewhere, STORAGE) == [
+        "storage does not expire the prefix Athena writes its results to"
+    ]

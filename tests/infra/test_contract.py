@@ -6,6 +6,7 @@ The contract has no copy to compare with; these tests check it against reality.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -193,30 +194,75 @@ def test_the_environment_check_fails(
 
 # --- actions AWS authorizes without a resource ARN -------------------------------------------
 
-# The task token is the authority of these: AWS has no resource-level permission for them, so a
-# statement scoped to an ARN (the state machine's, say) is an implicit deny on AWS. moto never
-# checks; this does. Their resource kind is task_token, which Terraform maps to "*".
-NO_RESOURCE_LEVEL = {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+# AWS has no resource-level permission for these, so a statement scoped to an ARN is an implicit
+# deny on AWS; moto never checks, this does. Each has its own resource kind, which Terraform maps
+# to "*" (infra/main.tf), and nothing else may use that kind:
+# - SendTask*: the task token is the authority.
+# - redshift-data:DescribeStatement: a caller sees only its own statements (Service Authorization
+#   Reference, Amazon Redshift Data API: no resource type; condition statement-owner-iam-userid).
+NO_RESOURCE_LEVEL = {
+    "states:SendTaskSuccess": "task_token",
+    "states:SendTaskFailure": "task_token",
+    "states:SendTaskHeartbeat": "task_token",
+    "redshift-data:DescribeStatement": "data_api_statement",
+    "redshift-data:GetStatementResult": "data_api_statement",
+    "redshift-data:CancelStatement": "data_api_statement",
+}
+UNSCOPED_KINDS = set(NO_RESOURCE_LEVEL.values())
 
 
 def unscoped_action_problems(grants: dict[str, Any]) -> list[str]:
     return [
-        f"{function}: {action} is granted on {kind}, which AWS would deny: use task_token"
+        f"{function}: {action} is granted on {kind}, which AWS would deny: use "
+        f"{NO_RESOURCE_LEVEL.get(action, 'a resource kind with an ARN')}"
         for function, function_grants in grants.items()
         for action, kind, _ in function_grants
-        if (action in NO_RESOURCE_LEVEL) != (kind == "task_token")
+        if NO_RESOURCE_LEVEL.get(action) != (kind if kind in UNSCOPED_KINDS else None)
     ]
 
 
-def test_task_token_actions_are_granted_on_any_resource_and_nothing_else_is() -> None:
+def test_actions_without_resource_level_permissions_are_granted_on_any_resource_only() -> None:
     assert unscoped_action_problems(FUNCTION_GRANTS) == []
-    assert any(kind == "task_token" for g in FUNCTION_GRANTS.values() for _, kind, _ in g)
-    assert 'task_token = "*"' in (tfconfig.INFRA / "main.tf").read_text()
+    used = {kind for g in FUNCTION_GRANTS.values() for _, kind, _ in g}
+    assert UNSCOPED_KINDS <= used
+    main_tf = (tfconfig.INFRA / "main.tf").read_text()
+    for kind in UNSCOPED_KINDS:
+        assert re.search(rf'^\s*{kind}\s*=\s*"\*"$', main_tf, re.MULTILINE), kind
 
 
-def test_the_task_token_check_fails() -> None:
-    scoped = {"api": [["states:SendTaskSuccess", "state_machine", ""]]}
-    assert unscoped_action_problems(scoped) == [
-        "api: states:SendTaskSuccess is granted on state_machine, which AWS would deny: use task_token"
-    ]
-    assert unscoped_action_problems({"x": [["s3:GetObject", "task_token", ""]]}) != []
+@pytest.mark.parametrize(
+    ("grants", "expected"),
+    [
+        (
+            {"api": [["states:SendTaskSuccess", "state_machine", ""]]},
+            (
+                "api: states:SendTaskSuccess is granted on state_machine, which AWS would deny: "
+                "use task_token"
+            ),
+        ),
+        (
+            {"load": [["redshift-data:DescribeStatement", "warehouse_workgroup", ""]]},
+            (
+                "load: redshift-data:DescribeStatement is granted on warehouse_workgroup, which AWS "
+                "would deny: use data_api_statement"
+            ),
+        ),
+        (
+            {"x": [["s3:GetObject", "task_token", ""]]},
+            (
+                "x: s3:GetObject is granted on task_token, which AWS would deny: use a resource kind "
+                "with an ARN"
+            ),
+        ),
+        (
+            {"x": [["states:SendTaskFailure", "data_api_statement", ""]]},
+            (
+                "x: states:SendTaskFailure is granted on data_api_statement, which AWS would deny: "
+                "use task_token"
+            ),
+        ),
+    ],
+    ids=["task-token-scoped", "describe-statement-scoped", "star-for-s3", "wrong-star-kind"],
+)
+def test_the_unscoped_action_check_fails(grants: dict[str, Any], expected: str) -> None:
+    assert unscoped_action_problems(grants) == [expected]

@@ -31,6 +31,8 @@ RESOURCE_SETTINGS = {
     "STATUS_TOPIC_ARN",
     "STATE_MACHINE_ARN",
     "EVENT_BUS_NAME",
+    "WAREHOUSE_WORKGROUP",
+    "WAREHOUSE_COPY_ROLE_ARN",
 }
 
 
@@ -59,10 +61,13 @@ def test_the_function_resource_makes_one_function_per_folder() -> None:
     assert body["filename"] == "${var.package_dir}/functions/${each.key}.zip"
     assert body["handler"] == "handler.handler"
     functions = root().modules["functions"]
-    assert functions["function_names"] == "${local.function_names}"
+    # The contract's functions, load_warehouse only with the warehouse (test_warehouse.py).
+    assert functions["function_names"] == (
+        "${{for fn in keys(local.deployed_functions) : fn => local.function_names[fn]}}"
+    )
     # Each role is built from the contract's grants (tests/infra/test_iam.py: exactly those).
     assert functions["grants"] == (
-        "${{for fn, function in local.contract.functions : fn => function.grants}}"
+        "${{for fn, function in local.deployed_functions : fn => function.grants}}"
     )
     assert module("functions").modules["grants"]["for_each"] == "${var.grants}"
 

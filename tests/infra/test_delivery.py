@@ -79,6 +79,7 @@ def test_every_module_with_a_rule_target_is_checked(
     ]
     assert sorted(targets) == [
         "aws_cloudwatch_event_target.load_job_failed",
+        "aws_cloudwatch_event_target.loader",
         "aws_cloudwatch_event_target.subscriber",
         "aws_cloudwatch_event_target.uploads",
     ]

@@ -47,6 +47,9 @@ ARNS = {
     "state_machine": "arn:aws:states:us-east-1:123456789012:stateMachine:daily",
     "task_token": "*",
     "event_bus": "arn:aws:events:us-east-1:123456789012:event-bus/events",
+    "warehouse_workgroup": "arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/0a1b",
+    "warehouse_dlq": "arn:aws:sqs:us-east-1:123456789012:warehouse-dlq",
+    "data_api_statement": "*",
 }
 
 
@@ -158,7 +161,7 @@ def test_the_roles_are_built_from_the_contracts_grants() -> None:
     """The functions', the load job's and the Rebuild job's grants reach their modules straight from the contract."""
     root = tfconfig.load_module(tfconfig.INFRA)
     assert root.modules["functions"]["grants"] == (
-        "${{for fn, function in local.contract.functions : fn => function.grants}}"
+        "${{for fn, function in local.deployed_functions : fn => function.grants}}"
     )
     assert root.modules["glue"]["grants"] == "${local.contract.load_job.grants}"
     assert module("glue").modules["grants"]["grants"] == "${var.grants}"

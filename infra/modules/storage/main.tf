@@ -1,5 +1,6 @@
 # The data bucket: landing/ (uploads), raw/, staged/, rejects/, failures/ (per run, expire),
-# snapshot/, state/, dashboard/, processed/ (Parquet) (kept) and artifacts/ (the Glue script).
+# athena-results/ (query results, expire sooner), snapshot/, state/, dashboard/, processed/
+# (Parquet) (kept) and artifacts/ (the Glue script).
 resource "aws_s3_bucket" "data" {
   #checkov:skip=CKV_AWS_18:Server access logs would need a second bucket; CloudTrail data events are the audit trail if an account wants one.
   #checkov:skip=CKV_AWS_144:A run's files are re-creatable from the sources; cross-region replication would double storage for nothing.
@@ -75,6 +76,28 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
       abort_incomplete_multipart_upload {
         days_after_initiation = 1
       }
+    }
+  }
+
+  # Athena's query results: every query writes one, and nothing reads it after its client has.
+  rule {
+    id     = "expire-query-results"
+    status = "Enabled"
+
+    filter {
+      prefix = var.query_results_prefix
+    }
+
+    expiration {
+      days = var.query_results_retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
     }
   }
 

@@ -24,6 +24,21 @@ variable "noncurrent_version_retention_days" {
   description = "Days an overwritten or deleted object version is kept."
 }
 
+variable "query_results_prefix" {
+  type        = string
+  description = "Prefix of Athena's query results in the bucket (modules/analytics), expired after query_results_retention_days."
+}
+
+variable "query_results_retention_days" {
+  type        = number
+  description = "Days a query result is kept (a result is re-created by running its query again)."
+
+  validation {
+    condition     = var.query_results_retention_days >= 1
+    error_message = "query_results_retention_days: at least 1 (S3 expires objects in whole days)."
+  }
+}
+
 variable "force_destroy" {
   type        = bool
   description = "Let `terraform destroy` delete the bucket with its objects."

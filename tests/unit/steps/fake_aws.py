@@ -1,6 +1,7 @@
 """An in-memory fake of the AWS layer (covid_etl.aws) for the steps' unit tests: the objects of
 the data bucket, the daily table's records, the run records and the lock, the retry queue, the
-status topic and the state machine's executions, and nothing else. A step that calls an aws
+status topic, the state machine's executions and the Redshift Data API's statements, and nothing
+else. A step that calls an aws
 function the fake lacks fails with AttributeError, so a test never reaches moto."""
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ class FakeAws:
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
     put_calls: list[list[dict[str, Any]]] = field(default_factory=list)
     refuse_entries: int = 0  # the next N PutEvents entries are refused (InternalFailure)
+    statements: list[str] = field(default_factory=list)  # the SQL submitted, in order
+    # DescribeStatement: each statement is STARTED for running_polls polls, then FINISHED, or
+    # FAILED with the error given for its position; a COPY reports copied_rows.
+    running_polls: int = 0
+    failing: dict[int, str] = field(default_factory=dict)
+    copied_rows: int = 3
+    polled: dict[int, int] = field(default_factory=dict)
 
     # The exceptions the steps catch by their aws-module names.
     LockHeld = aws.LockHeld
@@ -123,6 +131,20 @@ class FakeAws:
         refused = entries[: self.refuse_entries]
         self.refuse_entries -= len(refused)
         return [(entry, "InternalFailure") for entry in refused]
+
+    def execute_statement(self, workgroup: str, database: str, sql: str) -> str:
+        self.statements.append(sql)
+        return str(len(self.statements) - 1)
+
+    def describe_statement(self, statement_id: str) -> dict[str, Any]:
+        position = int(statement_id)
+        self.polled[position] = self.polled.get(position, 0) + 1
+        if self.polled[position] <= self.running_polls:
+            return {"status": "STARTED", "error": "", "rows": -1}
+        if position in self.failing:
+            return {"status": "FAILED", "error": self.failing[position], "rows": -1}
+        copy = self.statements[position].startswith("COPY ")
+        return {"status": "FINISHED", "error": "", "rows": self.copied_rows if copy else 0}
 
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
