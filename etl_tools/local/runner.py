@@ -555,6 +555,7 @@ def summarize_output(state: str, output: str | None) -> str:
         return "  ".join(
             f"{s}: {r.get('extracted')} rows, {r.get('rejected')} rejected"
             for s, r in result.items()
+            if r.get("in_dataset", True)  # a source the run's dataset does not declare
         )
     if not isinstance(result, dict):
         return ""

@@ -53,3 +53,12 @@ def test_nested_and_whole_payload_result_paths() -> None:
     load_job = json.dumps(payload)
     assert summarize_output("GetLoadJob", load_job) == "state=SUCCEEDED"
     assert summarize_output("ValidateNyt", load_job) == "extracted=3"
+
+
+def test_a_source_the_dataset_does_not_declare_is_left_out_of_the_extract_line() -> None:
+    sources = {
+        "nyt": {"source": "nyt", "extracted": 13, "rejected": 3},
+        "jhu": {"source": "jhu", "in_dataset": False},
+    }
+    output = json.dumps({"sources": sources})
+    assert summarize_output("Extract", output) == "nyt: 13 rows, 3 rejected"
