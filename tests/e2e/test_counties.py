@@ -4,8 +4,6 @@ county without FIPS), the export, the accounting, and the RecordChanged events a
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterator
