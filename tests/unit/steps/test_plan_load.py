@@ -93,3 +93,22 @@ def test_a_county_plan_diffs_against_the_county_snapshot_by_date_and_fips(
             "after": {"cases": 12, "deaths": 1},
         }
     ]
+
+
+def test_a_county_delta_holds_each_date_and_fips_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB refuses a BatchWriteItem (and a BatchGetItem) whose keys repeat ("Provided list
+    of item keys contains duplicates"): a county queued twice, and changed today, is one row."""
+    fake_aws = fake_aws_layer(monkeypatch)
+    spec = DATASETS[US_COUNTIES]
+    known = spec.record(D1, "53033", "King", "Washington", 10, 1)
+    fake_aws.objects[("data", keys.snapshot("counties"))] = to_csv([known], spec=spec)
+    today = spec.record(D1, "53033", "King", "Washington", 12, 1)
+    fake_aws.objects[("data", keys.daily("r1"))] = to_csv([today], spec=spec)
+    retries = [{"record": known.as_row(), "kind": NEW}, {"record": known.as_row(), "kind": NEW}]
+    fake_aws.objects[("data", keys.retries("r1"))] = json.dumps(retries).encode()
+
+    plan = plan_load(SETTINGS, "r1", "2020-03-05", dataset="us-counties")
+
+    delta = read_csv(fake_aws.objects[("data", plan["delta_key"])])
+    assert [(r["fips"], r["cases"], r["origin"]) for r in delta] == [("53033", "12", "today")]
+    assert (plan["superseded"], plan["retried"]) == (2, 0)
