@@ -531,7 +531,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
         paused_run,
     )
     from etl_tools.local.runner import embedded_aws, run_pipeline
-    from etl_tools.local.sources_server import SourcesServer
+    from etl_tools.local.sources_server import SourcesServer, this_process_url
 
     with (
         SourcesServer() as server,
@@ -543,6 +543,11 @@ def cmd_answer(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         server.bodies = paused.bodies()
         execution_input = answer_input(run, args.approve, local_identity(), datetime.now(UTC))
+        if "sources" in execution_input:  # a dataset's files, given in its input: served here now
+            execution_input["sources"] = {
+                name: this_process_url(url, server.urls)
+                for name, url in execution_input["sources"].items()
+            }
         result = run_pipeline(
             stack,
             trigger=execution_input,

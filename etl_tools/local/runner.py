@@ -555,7 +555,9 @@ def summarize_output(state: str, output: str | None) -> str:
         return "  ".join(
             f"{s}: {r.get('extracted')} rows, {r.get('rejected')} rejected"
             for s, r in result.items()
-            if r.get("in_dataset", True)  # a source the run's dataset does not declare
+            # Not a source's result (the input's own "sources": URLs, when Extract failed), or
+            # a source the run's dataset does not declare.
+            if isinstance(r, dict) and r.get("in_dataset", True)
         )
     if not isinstance(result, dict):
         return ""

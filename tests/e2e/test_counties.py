@@ -1,6 +1,7 @@
 """The us-counties dataset end to end through `etl` (real processes) on a small generated county
 file: two runs (new, revised and unchanged counties, a conflicting duplicate (date, fips), a
-county without FIPS), the export, the accounting, and the RecordChanged events a subscriber gets."""
+county without FIPS), the second paused at the approval gate and approved, the export, the
+accounting, and the RecordChanged events a subscriber gets."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from covid_etl.events import RECORD_CHANGED
 HEADER = "date,county,state,fips,cases,deaths"
 COUNTIES = [(f"{1001 + 2 * n:05d}", f"County {n}", "Alabama") for n in range(30)]
 UNKNOWN = ("", "Unknown", "Washington")  # NYT's rows without a FIPS code
-REVISED = ("2020-03-02", "01003")  # its cases go up by one in the second file
+# Their cases go up by one in the second file: 4 of 62 loaded county days (6.5 % > 5 %), so the
+# second run waits at the approval gate.
+REVISED = {("2020-03-02", fips) for fips in ("01003", "01005", "01007", "01009")}
+DAY2_01003 = ("2020-03-02", "01003")
 QUARANTINED = ("2020-03-03", "01005")  # twice in the second file, with two values
 
 
@@ -36,7 +40,7 @@ def as_file(rows: list[tuple[str, ...]]) -> str:
 
 FIRST = day_rows("2020-03-01", 10) + day_rows("2020-03-02", 20)
 SECOND_VALID = [
-    (d, c, s, f, str(int(cases) + 1) if (d, f) == REVISED else cases, deaths)
+    (d, c, s, f, str(int(cases) + 1) if (d, f) in REVISED else cases, deaths)
     for d, c, s, f, cases, deaths in FIRST
 ] + day_rows("2020-03-03", 30)
 CONFLICTING = ("2020-03-03", "County 2", "Alabama", "01005", "999", "0")
@@ -62,7 +66,8 @@ def counts_of(stdout: str) -> dict[str, int]:
 @dataclass
 class Runs:
     first: dict[str, int]
-    second: dict[str, int]
+    paused: str  # the second run's output, at the gate
+    second: dict[str, int]  # its counts once approved
     second_stdout: str
     export: str
     us_export: str
@@ -82,12 +87,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         # Subscribed from the second run on: its events are the county delta's.
         subscription = [{"name": "counties", "url": endpoint.url}]
         (state_dir / "subscribers.json").write_text(json.dumps(subscription))
-        second = run(state_dir, second_file)
+        paused = run(state_dir, second_file, exit_code=3)
+        [run_id] = re.findall(r"^run (run-\S+): AWAITING_APPROVAL", paused, re.MULTILINE)
+        approved = etl("approve", run_id, state_dir=state_dir)
+        assert approved.returncode == 0, approved.stdout + approved.stderr
+        second = approved.stdout
         exported = etl("export", "--dataset", "us-counties", state_dir=state_dir)
         us_exported = etl("export", state_dir=state_dir)
         assert exported.returncode == 0, exported.stderr
         yield Runs(
             first=counts_of(first),
+            paused=paused,
             second=counts_of(second),
             second_stdout=second,
             export=exported.stdout,
@@ -98,11 +108,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         endpoint.server.shutdown()
 
 
-def run(state_dir: Path, county_file: Path) -> str:
+def run(state_dir: Path, county_file: Path, exit_code: int = 0) -> str:
     done = etl(
         "run", "--dataset", "us-counties", "--source", f"nyt={county_file}", state_dir=state_dir
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == exit_code, done.stdout + done.stderr
     return done.stdout
 
 
@@ -123,7 +133,12 @@ def test_the_second_run_accounts_for_every_extracted_row(runs: Runs) -> None:
     c = runs.second
     new_counties = len(COUNTIES) + 1 - 1  # day three, less the quarantined county
     assert (c["extracted"], c["rejected"]) == (len(SECOND), 2)
-    assert (c["inserted"], c["updated"], c["unchanged"]) == (new_counties, 1, len(FIRST) - 1)
+    revised = len(REVISED)
+    assert (c["inserted"], c["updated"], c["unchanged"]) == (
+        new_counties,
+        revised,
+        len(FIRST) - revised,
+    )
     assert c["inserted"] + c["updated"] + c["unchanged"] + c["rejected"] == c["extracted"]
     assert c["dropped_by_join"] == c["queued"] == 0
     assert "accounting: OK" in runs.second_stdout
@@ -134,12 +149,19 @@ def test_the_duplicate_date_and_fips_is_rejected_with_its_reason(runs: Runs) -> 
     assert runs.second_stdout.count(reason) == 2
 
 
+def test_the_revisions_wait_at_the_approval_gate_counted_in_county_days(runs: Runs) -> None:
+    assert "revises 4 of 62 loaded days (6.5% > 5.0%)" in runs.paused
+    assert "Approved by: local:" in runs.second_stdout
+
+
 def test_the_record_changed_events_are_the_changed_counties(runs: Runs) -> None:
     expected = {(d, f or f"{s}/{c}") for d, c, s, f, *_ in day_rows("2020-03-03", 30)}
-    expected = (expected - {QUARANTINED}) | {REVISED}
+    expected = (expected - {QUARANTINED}) | REVISED
     delivered = [(e["detail"]["date"], e["detail"]["fips"]) for e in runs.events]
     assert sorted(delivered) == sorted(expected)  # each once
-    [revised] = [e["detail"] for e in runs.events if e["detail"]["change"] == "revised"]
-    assert revised["before"] == {"cases": 21, "deaths": 0}
+    [revised] = [
+        e["detail"] for e in runs.events if (e["detail"]["date"], e["detail"]["fips"]) == DAY2_01003
+    ]
+    assert revised["change"] == "revised" and revised["before"] == {"cases": 21, "deaths": 0}
     assert revised["after"] == {"county": "County 1", "state": "Alabama", "cases": 22, "deaths": 0}
     assert revised["id"].endswith("/2020-03-02/01003")

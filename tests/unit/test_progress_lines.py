@@ -62,3 +62,8 @@ def test_a_source_the_dataset_does_not_declare_is_left_out_of_the_extract_line()
     }
     output = json.dumps({"sources": sources})
     assert summarize_output("Extract", output) == "nyt: 13 rows, 3 rejected"
+
+
+def test_a_failed_extract_leaves_the_inputs_source_urls_out_of_its_line() -> None:
+    output = json.dumps({"sources": {"nyt": "http://127.0.0.1:1/x.csv"}, "error": {}})
+    assert summarize_output("Extract", output) == ""
