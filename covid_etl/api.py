@@ -145,8 +145,8 @@ def get_data(settings: Settings, request: Request) -> Response:
         raise ApiError(400, f"next {first} is outside from {start} .. to {end}")
     last = min(first + timedelta(days=days - 1), end)
     page = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    found = aws.batch_get_records(settings.daily_table, page)
-    records = [{**asdict(found[d]), "date": d.isoformat()} for d in page if d in found]
+    found = aws.batch_get_records(settings.daily_table, [(d,) for d in page])
+    records = [{**asdict(found[(d,)]), "date": d.isoformat()} for d in page if (d,) in found]
     body: dict[str, Any] = {"records": records}
     if last < end:
         body["next"] = (last + timedelta(days=1)).isoformat()

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from covid_etl.records import Change, DailyRecord
+from covid_etl.datasets import Record
+from covid_etl.records import Change
 
-COUNTS = ("cases", "deaths", "recovered")
 TOP_REVISIONS = 5  # how many revisions the approval email lists
 REJECTED = "Rejected"  # the error an approver's SendTaskFailure carries
 TIMED_OUT = "States.Timeout"  # what Step Functions raises when nobody answered in time
@@ -35,14 +35,15 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Revision:
-    before: DailyRecord
-    after: DailyRecord
+    before: Record
+    after: Record
 
     def lowering(self) -> tuple[str, float] | None:
         """The cumulative count this revision lowers the most, and by which factor."""
         worst = None
-        for name in COUNTS:
-            old, new = getattr(self.before, name), getattr(self.after, name)
+        before = self.before.counts()
+        for name, new in self.after.counts().items():
+            old = before[name]
             if new < old:
                 factor = old / new if new > 0 else float("inf")
                 if worst is None or factor > worst[1]:
@@ -50,13 +51,15 @@ class Revision:
         return worst
 
     def size(self) -> int:
-        return sum(abs(getattr(self.after, n) - getattr(self.before, n)) for n in COUNTS)
+        before = self.before.counts()
+        return sum(abs(new - before[name]) for name, new in self.after.counts().items())
 
     def as_dict(self) -> dict[str, Any]:
+        """The key's columns (the date; a county's FIPS too), the counts before and after."""
         return {
-            "date": self.after.date.isoformat(),
-            "before": {n: getattr(self.before, n) for n in COUNTS},
-            "after": {n: getattr(self.after, n) for n in COUNTS},
+            **self.after.key_fields(),
+            "before": self.before.counts(),
+            "after": self.after.counts(),
         }
 
 
@@ -79,7 +82,7 @@ def reason(changes: list[Revision], loaded_days: int, thresholds: Thresholds) ->
     if lowered:
         change, (name, _) = max(lowered, key=lambda item: item[1][1])
         reasons.append(
-            f"lowers {name} of {change.after.date} from {getattr(change.before, name)} to "
+            f"lowers {name} of {change.after.key_text} from {getattr(change.before, name)} to "
             f"{getattr(change.after, name)} (by more than x{thresholds.factor:g})"
             + (f" and {len(lowered) - 1} more day(s)" if len(lowered) > 1 else "")
         )

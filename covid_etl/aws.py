@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -20,7 +19,8 @@ from botocore import exceptions as botocore_errors
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from covid_etl.records import DailyRecord
+from covid_etl.datasets import Dataset, Record
+from covid_etl.records import US
 
 _client_lock = threading.Lock()
 _serializer = TypeSerializer()
@@ -258,23 +258,32 @@ def scan_runs(table: str) -> list[dict[str, Any]]:
 # --- DynamoDB: the loaded table ---------------------------------------------------------
 
 
-def batch_get_records(table: str, days: Iterable[date]) -> dict[date, DailyRecord]:
-    """The loaded records of these days (100 keys per request, unprocessed keys retried)."""
-    keys = [{"date": {"S": d.isoformat()}} for d in sorted(set(days))]
-    found: dict[date, DailyRecord] = {}
+def batch_get_records(
+    table: str, record_keys: Iterable[tuple], spec: Dataset = US
+) -> dict[tuple, Record]:
+    """The loaded records of these keys (a record's ``key``: the date, then the dataset's other
+    key columns; 100 keys per request, unprocessed keys retried)."""
+    keys = [
+        {
+            name: {"S": value.isoformat() if name == "date" else value}
+            for name, value in zip(spec.table_key, key, strict=True)
+        }
+        for key in sorted(set(record_keys))
+    ]
+    found: dict[tuple, Record] = {}
     for start in range(0, len(keys), 100):
         request = {table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
         while request:
             response = client("dynamodb").batch_get_item(RequestItems=request)
             for item in response["Responses"].get(table, []):
-                record = DailyRecord.from_row(from_item(item))
-                found[record.date] = record
+                record = spec.record.from_row(from_item(item))
+                found[record.key] = record
             request = response.get("UnprocessedKeys") or {}
     return found
 
 
-def scan_records(table: str) -> list[DailyRecord]:
-    return sorted(DailyRecord.from_row(item) for item in scan(table))
+def scan_records(table: str, spec: Dataset = US) -> list[Record]:
+    return sorted(spec.record.from_row(item) for item in scan(table))
 
 
 # --- SQS: the retry queue -------------------------------------------------------------

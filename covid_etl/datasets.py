@@ -8,7 +8,10 @@ dataset's spec; adding a dataset is adding a spec here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, make_dataclass
+from datetime import date
+from typing import Any, ClassVar
 
 from covid_etl.sources import JHU, NYT, SPECS, SourceSpec
 
@@ -31,6 +34,96 @@ class Dataset:
     # the DynamoDB table's name part (<prefix>-<table>) and key attributes (partition, sort)
     table: str
     table_key: tuple[str, ...]
+    # the upstream URLs of its sources (Settings' NYT_URL/JHU_URL override the default dataset's)
+    urls: dict[str, str]
+
+    def __post_init__(self) -> None:
+        if self.columns[: len(self.key)] != self.key or self.table_key != self.key:
+            raise ValueError(f"dataset {self.name}: its columns and table must start with its key")
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        """The columns that hold counts (integers); the others after the key are labels."""
+        counted = {name for spec in self.sources.values() for name in spec.counts}
+        return tuple(name for name in self.columns if name in counted)
+
+    def key_text(self, row: Mapping[str, str]) -> str:
+        """A row's key as one string: the date, then each other key column, joined with "/"
+        (a county without FIPS has "/" in its stand-in: the text is for reading and ids)."""
+        return "/".join(row[name] for name in self.key)
+
+    @property
+    def record(self) -> type[Record]:
+        """The dataset's record class (generated once from its columns)."""
+        return _record_class(self)
+
+
+class Record:
+    """One loaded row of a dataset: a frozen dataclass with a field per column (the date as a
+    date, counts as int, labels as text), ordered by its key first. ``Dataset.record`` is one
+    per dataset; the national series' is covid_etl.records.DailyRecord."""
+
+    dataset: ClassVar[Dataset]
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.dataset.key)
+
+    @property
+    def key_text(self) -> str:
+        return self.dataset.key_text(self.as_row())
+
+    def key_fields(self) -> dict[str, str]:
+        row = self.as_row()
+        return {name: row[name] for name in self.dataset.key}
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.dataset.counts}
+
+    def as_row(self) -> dict[str, str]:
+        return {
+            f.name: getattr(self, f.name).isoformat()
+            if f.name == "date"
+            else str(getattr(self, f.name))
+            for f in fields(self)  # type: ignore[arg-type]
+        }
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Any:
+        """From a CSV row (strings) or a DynamoDB item (numbers as Decimal), extra fields ignored."""
+        counted = set(cls.dataset.counts)
+        return cls(
+            **{
+                name: date.fromisoformat(row[name])
+                if name == "date"
+                else int(row[name])
+                if name in counted
+                else str(row[name])
+                for name in cls.dataset.columns
+            }
+        )
+
+
+_RECORD_CLASSES: dict[str, type[Record]] = {}
+
+
+def _record_class(spec: Dataset) -> type[Record]:
+    """The record class of ``spec`` (``us-counties``: UsCountiesRecord), made once."""
+    if spec.name not in _RECORD_CLASSES:
+        class_name = "".join(part.title() for part in spec.name.split("-")) + "Record"
+        types = {name: int for name in spec.counts}
+        made = make_dataclass(
+            class_name,
+            [(name, date if name == "date" else types.get(name, str)) for name in spec.columns],
+            bases=(Record,),
+            frozen=True,
+            order=True,
+            slots=True,
+            namespace={"dataset": spec},
+        )
+        made.__module__ = "covid_etl.records"
+        _RECORD_CLASSES[spec.name] = made
+    return _RECORD_CLASSES[spec.name]
 
 
 COUNTY_SPEC = SourceSpec(
@@ -52,6 +145,10 @@ DATASETS: dict[str, Dataset] = {
         export_columns=("date", "cases", "deaths", "recovered"),
         table="daily",
         table_key=("date",),
+        urls={
+            NYT: "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv",
+            JHU: "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv",
+        },
     ),
     US_COUNTIES: Dataset(
         name=US_COUNTIES,
@@ -61,6 +158,9 @@ DATASETS: dict[str, Dataset] = {
         export_columns=("date", "fips", "county", "state", "cases", "deaths"),
         table="counties",
         table_key=("date", "fips"),
+        urls={
+            NYT: "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us-counties.csv"
+        },
     ),
 }
 

@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from covid_etl.records import BEFORE_FIELDS, RECORD_FIELDS, DailyRecord
+from covid_etl.datasets import Dataset
+from covid_etl.records import US, before_fields
 
 SOURCE = "covid-etl"
 RECORD_CHANGED = "RecordChanged"
 RUN_COMPLETED = "RunCompleted"
-COUNTS = RECORD_FIELDS[1:]  # cases, deaths, recovered
 MAX_ENTRIES_PER_CALL = 10
 MAX_BYTES_PER_CALL = 256 * 1024
 TIME_BYTES = 14
@@ -56,29 +56,32 @@ def calls(entries: list[Entry]) -> Iterator[list[Entry]]:
         yield batch
 
 
-def changes(loaded_rows: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """Loaded delta rows (strings, with their before_* columns) as before -> after changes."""
+def changes(loaded_rows: list[dict[str, str]], spec: Dataset = US) -> list[dict[str, Any]]:
+    """Loaded delta rows (strings, with their before_* columns) as before -> after changes:
+    the key's columns (the date; a county's FIPS too), then the counts before and after (a
+    county's name and state are in ``after``: labels, as text)."""
     found = []
     for row in loaded_rows:
-        after = DailyRecord.from_row(row)
+        after = spec.record.from_row(row)
         before = (
-            {field: int(row[f"before_{field}"]) for field in COUNTS}
-            if all(row.get(column) for column in BEFORE_FIELDS)
+            {field: int(row[f"before_{field}"]) for field in spec.counts}
+            if all(row.get(column) for column in before_fields(spec))
             else None
         )
+        labels = {name: row[name] for name in spec.columns if name not in (*spec.key, *spec.counts)}
         found.append(
             {
-                "date": row["date"],
+                **after.key_fields(),
                 "change": row["kind"],
                 "before": before,
-                "after": {field: getattr(after, field) for field in COUNTS},
+                "after": {**labels, **after.counts()},
             }
         )
     return found
 
 
-def record_changed(bus: str, run_id: str, change: dict[str, Any]) -> Entry:
+def record_changed(bus: str, run_id: str, change: dict[str, Any], spec: Dataset = US) -> Entry:
     """A change of the run (an item of its changes file) as a RecordChanged entry."""
     # The id is stable across re-sends: a subscriber can drop a duplicate (at-least-once delivery).
-    detail = {"id": f"{run_id}/{change['date']}", "run_id": run_id, **change}
+    detail = {"id": f"{run_id}/{spec.key_text(change)}", "run_id": run_id, **change}
     return entry(bus, RECORD_CHANGED, detail)

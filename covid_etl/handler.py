@@ -21,6 +21,7 @@ import fastjsonschema
 from aws_lambda_powertools import Logger
 
 from covid_etl import aws
+from covid_etl.datasets import DATASETS
 from covid_etl.settings import Settings
 from covid_etl.sources import shorten
 
@@ -108,6 +109,8 @@ def lambda_handler(
 
 RUN_ID = {"type": "string", "minLength": 1, "maxLength": 80}
 DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+# The dataset a run loads (covid_etl.datasets), as start_run resolved it: always present after it.
+DATASET = {"enum": list(DATASETS)}
 
 
 def schema(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:

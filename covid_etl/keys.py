@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-SNAPSHOT = "snapshot/daily.csv"
 DASHBOARD = "dashboard/index.html"
+
+
+def snapshot(table: str) -> str:
+    """A dataset's snapshot, named after its table: snapshot/daily.csv, snapshot/counties.csv."""
+    return f"snapshot/{table}.csv"
+
+
+SNAPSHOT = snapshot("daily")  # the default dataset's (us)
 
 
 def raw(run_id: str, source: str) -> str:
@@ -39,9 +46,12 @@ def changes(run_id: str) -> str:
     return f"staged/{run_id}/changes.json"
 
 
-def processed(run_date: str, run_id: str) -> str:
-    """The processed zone: the staged days as Parquet, one partition per load date."""
-    return f"processed/load_date={run_date}/{run_id}.parquet"
+def processed(run_date: str, run_id: str, table: str = "daily") -> str:
+    """The processed zone: the staged days as Parquet, one partition per load date. Another
+    dataset's files are a folder deeper (processed/counties/...), out of the tables and views
+    over the national series (Athena's projection and DuckDB read processed/load_date=*/ only)."""
+    folder = "" if table == "daily" else f"{table}/"
+    return f"processed/{folder}load_date={run_date}/{run_id}.parquet"
 
 
 def failures(run_id: str) -> str:

@@ -1,82 +1,93 @@
-"""The daily record, its CSV form, the join of the two sources and the diff against the snapshot.
+"""The records of a dataset, their CSV form, the join of its sources and the diff against the
+snapshot.
 
-Pure functions: staged files, snapshots and deltas are all the same small CSV layout.
+Pure functions: staged files, snapshots and deltas are all the same small CSV layout, the
+dataset's columns (covid_etl.datasets); every function takes the dataset, the national series
+(``us``) when none is given.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 from typing import Any
 
+from covid_etl.datasets import DEFAULT, Dataset, Record, dataset
 from covid_etl.merge_diff import merge
-from covid_etl.sources import SourceRow, SourceUnusable
+from covid_etl.sources import JHU, NYT, SourceRow, SourceUnusable
 
-RECORD_FIELDS = ("date", "cases", "deaths", "recovered")
+US = dataset(DEFAULT)
+RECORD_FIELDS = US.columns
 
 NEW, REVISED, RETRY = "new", "revised", "retry"
 LOADED = "loaded"  # a delta row's outcome when the table holds it after the load
-# The values a changed record had before (the snapshot's; empty for a new day): the delta and
-# the outcome carry them so the RecordChanged events can say before -> after.
-BEFORE_FIELDS = ("before_cases", "before_deaths", "before_recovered")
+
+# The national series' record: DailyRecord(date, cases, deaths, recovered).
+DailyRecord: Any = US.record
 
 
-@dataclass(frozen=True, order=True)
-class DailyRecord:
-    date: date
-    cases: int
-    deaths: int
-    recovered: int
+def before_fields(spec: Dataset = US) -> tuple[str, ...]:
+    """The values a changed record had before (the snapshot's; empty for a new one): the delta
+    and the outcome carry them so the RecordChanged events can say before -> after."""
+    return tuple(f"before_{name}" for name in spec.counts)
 
-    def as_row(self) -> dict[str, str]:
-        return {k: str(v) for k, v in asdict(self).items()}
 
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> DailyRecord:
-        """From a CSV row (strings) or a DynamoDB item (numbers as Decimal), extra fields ignored."""
-        return cls(
-            date=date.fromisoformat(row["date"]),
-            cases=int(row["cases"]),
-            deaths=int(row["deaths"]),
-            recovered=int(row["recovered"]),
-        )
+BEFORE_FIELDS = before_fields()
 
 
 @dataclass(frozen=True)
 class JoinResult:
-    records: list[DailyRecord]
-    nyt_only: int
-    jhu_only: int
+    records: list[Any]
+    dropped: dict[str, int]  # per source: its valid rows no other source matched
+
+    @property
+    def nyt_only(self) -> int:
+        return self.dropped.get(NYT, 0)
+
+    @property
+    def jhu_only(self) -> int:
+        return self.dropped.get(JHU, 0)
 
 
-def join_sources(nyt: list[SourceRow], jhu: list[SourceRow]) -> JoinResult:
-    """Inner join on date: NYT gives cases and deaths (authoritative), JHU gives recovered."""
-    recovered = {row.date: row.values["recovered"] for row in jhu}
-    records = [
-        DailyRecord(row.date, row.values["cases"], row.values["deaths"], recovered[row.date])
-        for row in nyt
-        if row.date in recovered
-    ]
-    if nyt and jhu and not records:
-        raise SourceUnusable(
-            "nyt+jhu",
-            f"the sources share no day (nyt {nyt[0].date}..{nyt[-1].date}, "
-            f"jhu {jhu[0].date}..{jhu[-1].date})",
-        )
+def join(spec: Dataset, rows: dict[str, list[SourceRow]]) -> JoinResult:
+    """Inner join of the dataset's sources on its key: each source gives its own columns (the
+    first source its labels too); a dataset of one source keeps every row."""
+
+    def key(source: str, row: SourceRow) -> tuple[date, tuple[str, ...]]:
+        return row.date, spec.sources[source].key_of(row)
+
+    first, *others = spec.sources
+    by_key = {name: {key(name, row): row for row in rows[name]} for name in others}
+    records = []
+    for row in rows[first]:
+        found = key(first, row)
+        matches = [by_key[name].get(found) for name in others]
+        if None in matches:
+            continue
+        values: dict[str, Any] = {"date": row.date, **row.labels, **row.values}
+        values.update(zip(spec.sources[first].key_labels, found[1], strict=True))
+        for match in matches:
+            values.update(match.values)  # type: ignore[union-attr]
+        records.append(spec.record(**{name: values[name] for name in spec.columns}))
+    if others and all(rows.values()) and not records:
+        spans = ", ".join(f"{n} {r[0].date}..{r[-1].date}" for n, r in rows.items())
+        raise SourceUnusable("+".join(spec.sources), f"the sources share no day ({spans})")
     return JoinResult(
         records=sorted(records),
-        nyt_only=len(nyt) - len(records),
-        jhu_only=len(jhu) - len(records),
+        dropped={name: len(rows[name]) - len(records) for name in spec.sources},
     )
 
 
-def in_window(
-    records: list[DailyRecord], start: date | None, end: date | None
-) -> list[DailyRecord]:
+def join_sources(nyt: list[SourceRow], jhu: list[SourceRow]) -> JoinResult:
+    """The national series' join: NYT gives cases and deaths (authoritative), JHU recovered."""
+    return join(US, {NYT: nyt, JHU: jhu})
+
+
+def in_window(records: list[Any], start: date | None, end: date | None) -> list[Any]:
     return [
         r for r in records if (start is None or r.date >= start) and (end is None or r.date <= end)
     ]
@@ -84,9 +95,9 @@ def in_window(
 
 @dataclass(frozen=True)
 class Change:
-    record: DailyRecord
+    record: Any  # a dataset's Record
     kind: str  # NEW | REVISED | RETRY
-    before: DailyRecord | None = None  # the snapshot's value of the day, if it has one
+    before: Any = None  # the snapshot's value of the key, if it has one
 
 
 @dataclass(frozen=True)
@@ -102,9 +113,9 @@ class Plan:
 
 
 def plan_delta(
-    staged: list[DailyRecord],
-    snapshot: Iterable[DailyRecord],
-    retries: list[DailyRecord],
+    staged: list[Record],
+    snapshot: Iterable[Record],
+    retries: list[Record],
 ) -> Plan:
     """What to write: staged days that are new or differ from the snapshot, plus retries.
 
@@ -121,13 +132,13 @@ def plan_delta(
     """
     changes: list[Change] = []
     unchanged = loaded = 0
-    retry_days = {r.date for r in retries}
-    known_of_retried: dict[date, DailyRecord] = {}
-    for record, known in merge(staged, snapshot, key=attrgetter("date")):
+    retry_days = {r.key for r in retries}
+    known_of_retried: dict[tuple, Record] = {}
+    for record, known in merge(staged, snapshot, key=attrgetter("key")):
         if known is not None:
             loaded += 1
-            if known.date in retry_days:
-                known_of_retried[known.date] = known
+            if known.key in retry_days:
+                known_of_retried[known.key] = known
         if record is None:
             continue
         if known is None:
@@ -136,10 +147,10 @@ def plan_delta(
             changes.append(Change(record, REVISED, before=known))
         else:
             unchanged += 1
-    changed_days = {c.record.date for c in changes}
-    current = {r.date: r for r in retries if known_of_retried.get(r.date, r) == r}
-    retried = [r for r in current.values() if r.date not in changed_days]
-    changes.extend(Change(r, RETRY, before=known_of_retried.get(r.date)) for r in sorted(retried))
+    changed_days = {c.record.key for c in changes}
+    current = {r.key: r for r in retries if known_of_retried.get(r.key, r) == r}
+    retried = [r for r in current.values() if r.key not in changed_days]
+    changes.extend(Change(r, RETRY, before=known_of_retried.get(r.key)) for r in sorted(retried))
     return Plan(
         changes=changes,
         unchanged=unchanged,
@@ -150,21 +161,24 @@ def plan_delta(
 
 
 def reconcile(
-    delta: list[dict[str, str]], loaded: dict[date, DailyRecord], reasons: dict[str, str]
+    delta: list[dict[str, str]],
+    loaded: dict[tuple, Record],
+    reasons: dict[str, str],
+    spec: Dataset = US,
 ) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """The counts and each delta row's (outcome, reason): a row is loaded only if the table now
-    holds exactly it; reasons are the load job's, by ISO date."""
+    holds exactly it (``loaded`` by key); reasons are the load job's, by key text."""
     counts = {"inserted": 0, "updated": 0, "failed": 0}
     outcomes = []
     for row in delta:
-        record = DailyRecord.from_row(row)
-        if loaded.get(record.date) == record:
+        record = spec.record.from_row(row)
+        if loaded.get(record.key) == record:
             counts["inserted" if row["kind"] == NEW else "updated"] += 1
             outcomes.append((LOADED, ""))
         else:
             counts["failed"] += 1
             outcomes.append(
-                ("failed", reasons.get(row["date"]) or "not in the table after the load")
+                ("failed", reasons.get(record.key_text) or "not in the table after the load")
             )
     return counts, outcomes
 
@@ -182,15 +196,17 @@ class Settlement:
 
 
 def settle_retries(
-    run_id: str, outcome: list[dict[str, str]], retries: list[dict[str, Any]]
+    run_id: str, outcome: list[dict[str, str]], retries: list[dict[str, Any]], spec: Dataset = US
 ) -> Settlement:
-    """Settle the retry messages this run received against its outcome rows."""
-    handles_by_day: dict[str, list[str]] = {}
+    """Settle the retry messages this run received against its outcome rows; a message says
+    its dataset (none: the default), so only this dataset's runs receive it."""
+    handles_by_day: dict[tuple, list[str]] = {}
     for entry in retries:
-        handles_by_day.setdefault(entry["record"]["date"], []).append(entry["receipt_handle"])
+        key = tuple(entry["record"][name] for name in spec.key)
+        handles_by_day.setdefault(key, []).append(entry["receipt_handle"])
     to_send, to_keep, to_delete = [], [], []
     for row in outcome:
-        handles = handles_by_day.pop(row["date"], [])
+        handles = handles_by_day.pop(tuple(row[name] for name in spec.key), [])
         if row["outcome"] == LOADED:
             to_delete += handles
         elif row["origin"] == RETRY and handles:
@@ -198,22 +214,26 @@ def settle_retries(
             to_delete += handles[1:]
         else:
             to_delete += handles
-            record = {k: row[k] for k in RECORD_FIELDS}
-            to_send.append(
-                {"run_id": run_id, "kind": row["kind"], "record": record, "reason": row["reason"]}
-            )
+            record = {k: row[k] for k in spec.columns}
+            message = {"run_id": run_id, "kind": row["kind"], "record": record}
+            if spec is not US:
+                message["dataset"] = spec.name
+            to_send.append({**message, "reason": row["reason"]})
     # Messages for days today's sources superseded and that did not need a write.
     for handles in handles_by_day.values():
         to_delete += handles
     return Settlement(to_send, to_keep, to_delete)
 
 
-def to_csv(records: list[DailyRecord], extra: dict[str, list[str]] | None = None) -> bytes:
-    """Records as CSV; ``extra`` adds columns (name -> one value per record)."""
+def to_csv(
+    records: list[Record], extra: dict[str, list[str]] | None = None, spec: Dataset = US
+) -> bytes:
+    """Records as CSV in the dataset's columns; ``extra`` adds columns (name -> one value per
+    record)."""
     extra = extra or {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*RECORD_FIELDS, *extra])
+    writer.writerow([*spec.columns, *extra])
     for i, record in enumerate(records):
         writer.writerow([*record.as_row().values(), *(values[i] for values in extra.values())])
     return out.getvalue().encode()
@@ -223,10 +243,10 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode())))
 
 
-def records_from_csv(data: bytes) -> list[DailyRecord]:
-    return [DailyRecord.from_row(row) for row in read_csv(data)]
+def records_from_csv(data: bytes, spec: Dataset = US) -> list[Record]:
+    return [spec.record.from_row(row) for row in read_csv(data)]
 
 
-def stream_records(data: bytes) -> Iterator[DailyRecord]:
-    """The records of a CSV one at a time, in file order (the snapshot: sorted by date)."""
-    return (DailyRecord.from_row(row) for row in csv.DictReader(io.StringIO(data.decode())))
+def stream_records(data: bytes, spec: Dataset = US) -> Iterator[Record]:
+    """The records of a CSV one at a time, in file order (the snapshot: sorted by key)."""
+    return (spec.record.from_row(row) for row in csv.DictReader(io.StringIO(data.decode())))

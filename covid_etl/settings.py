@@ -11,15 +11,16 @@ from dataclasses import dataclass
 
 from covid_etl.approval import Thresholds
 from covid_etl.contract import ENVIRONMENT_VARIABLES
-from covid_etl.sources import DEFAULT_MAX_COUNT
+from covid_etl.datasets import DEFAULT, Dataset, dataset
+from covid_etl.sources import DEFAULT_MAX_COUNT, JHU, NYT
 
 # Today's files are 21 KB and 3.6 MB. The row path holds about 26 times a county-shaped file's
 # size in memory (make bench, scale: 2,962 MB for 113 MB): 10 MB of it would just overrun the
 # functions' 256 MB (docs/benchmarks.md says what would bound it).
 DEFAULT_MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
-DEFAULT_NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
-DEFAULT_JHU_URL = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
+DEFAULT_NYT_URL = dataset(DEFAULT).urls[NYT]
+DEFAULT_JHU_URL = dataset(DEFAULT).urls[JHU]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,21 @@ class Settings:
     warehouse_workgroup: str = ""
     warehouse_database: str = "covid"
     warehouse_copy_role_arn: str = ""
+    counties_table: str = ""
+
+    def table(self, spec: Dataset) -> str:
+        """The DynamoDB table of a dataset: the setting <table>_table (DAILY_TABLE, ...)."""
+        name = getattr(self, f"{spec.table}_table", "")
+        if not name:
+            raise RuntimeError(f"no table set for dataset {spec.name}: {spec.table.upper()}_TABLE")
+        return name
+
+    def source_urls(self, spec: Dataset) -> dict[str, str]:
+        """Where a dataset's sources are fetched unless the execution input says: NYT_URL and
+        JHU_URL are the default dataset's (us); another dataset's are in its spec."""
+        if spec.name == DEFAULT:
+            return {NYT: self.nyt_url, JHU: self.jhu_url}
+        return dict(spec.urls)
 
     def approval_thresholds(self) -> Thresholds:
         return Thresholds(self.approval_share, self.approval_rows, self.approval_factor)

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 from covid_etl.api import RUN_STATUSES
+from covid_etl.datasets import DATASETS, DEFAULT, Dataset, UnknownDataset, dataset
 from covid_etl.handler import cause_message
 from covid_etl.triggers import trigger_kind
 from etl_tools import api_server, deploy, export, query, show, smoke, subscribers
@@ -105,6 +106,7 @@ def _register_run(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _state_dir(run)
+    _dataset(run)
     run.add_argument(
         "--reset",
         action="store_true",
@@ -121,7 +123,8 @@ def _register_run(sub: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=PATH_OR_URL",
-        help="replace a source (nyt or jhu) by a local file (served over HTTP) or a URL",
+        help="replace a source (nyt or jhu) by a local file (served over HTTP) or a URL; "
+        "a dataset other than us takes only its own sources, each given this way",
     )
     run.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault")
     run.add_argument(
@@ -158,6 +161,7 @@ def _register_answers(sub: Any) -> None:
 def _register_export(sub: Any) -> None:
     export = sub.add_parser("export", help="the loaded table (CSV, JSON or Parquet) on stdout")
     _state_dir(export)
+    _dataset(export)
     export.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
     export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
     export.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
@@ -336,15 +340,33 @@ def unfired_faults(faults: dict[str, Any], raised: set[str]) -> list[str]:
     return missed
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _dataset(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset",
+        default=DEFAULT,
+        metavar="NAME",
+        help=f"the dataset: {', '.join(DATASETS)} (default: {DEFAULT}; its sources, key and "
+        "table are its spec's, covid_etl/datasets.py)",
+    )
 
+
+def _spec(name: str) -> Dataset:
+    try:
+        return dataset(name)
+    except UnknownDataset as exc:
+        raise UsageError(f"--dataset: {exc}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = _spec(args.dataset)
     faults = parse_faults(args.fault)
     files: dict[str, Path] = {}
     urls: dict[str, str] = {}
     for item in args.source:
         name, _, value = item.partition("=")
-        if name not in ("nyt", "jhu") or not value:
-            raise UsageError(f"--source {item}: expected nyt=PATH_OR_URL or jhu=PATH_OR_URL")
+        if name not in spec.sources or not value:
+            expected = " or ".join(f"{source}=PATH_OR_URL" for source in spec.sources)
+            raise UsageError(f"--source {item}: dataset {spec.name} expects {expected}")
         if value.startswith(("http://", "https://")):
             urls[name] = value
         elif not Path(value).is_file():
@@ -354,7 +376,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     today = datetime.now(UTC).date()  # the run date is UTC's (covid_etl/steps/start_run.py)
     if args.as_of and args.as_of > today:
         raise UsageError(f"--as-of {args.as_of} is after today ({today}): no data yet")
-    trigger = {"as_of": args.as_of.isoformat()} if args.as_of else {}
+    trigger: dict[str, Any] = {"as_of": args.as_of.isoformat()} if args.as_of else {}
+    if spec.name != DEFAULT:
+        # No local copy of another dataset's files: each of its sources is given.
+        missing = [source for source in spec.sources if source not in {**files, **urls}]
+        if missing:
+            raise UsageError(
+                f"--dataset {spec.name}: give its source(s) with --source "
+                + ", ".join(f"{source}=PATH_OR_URL" for source in missing)
+            )
+        trigger["dataset"] = spec.name
     thresholds = {"approval_share": args.approval_share, "approval_rows": args.approval_rows}
     settings = {name: value for name, value in thresholds.items() if value is not None}
     return _run_locally(
@@ -379,7 +410,11 @@ def _run_locally(
     faults = faults or parse_faults([])
     with SourcesServer(files, as_of=as_of, faults=faults["upstream"]) as server:
         source_urls = {**server.urls, **(urls or {})}
-        print(f"etl run: sources {source_urls['nyt']} and {source_urls['jhu']}", flush=True)
+        if "dataset" in trigger:  # its sources go in the input: Settings' URLs are us's
+            given = {**(files or {}), **(urls or {})}
+            trigger = {**trigger, "sources": {name: source_urls[name] for name in given}}
+        shown = trigger.get("sources", source_urls)
+        print(f"etl run: sources {' and '.join(shown.values())}", flush=True)
         with embedded_aws(
             state_dir,
             source_urls=source_urls,
@@ -496,7 +531,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
         paused_run,
     )
     from etl_tools.local.runner import embedded_aws, run_pipeline
-    from etl_tools.local.sources_server import SourcesServer
+    from etl_tools.local.sources_server import SourcesServer, this_process_url
 
     with (
         SourcesServer() as server,
@@ -508,6 +543,11 @@ def cmd_answer(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         server.bodies = paused.bodies()
         execution_input = answer_input(run, args.approve, local_identity(), datetime.now(UTC))
+        if "sources" in execution_input:  # a dataset's files, given in its input: served here now
+            execution_input["sources"] = {
+                name: this_process_url(url, server.urls)
+                for name, url in execution_input["sources"].items()
+            }
         result = run_pipeline(
             stack,
             trigger=execution_input,
@@ -551,10 +591,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from covid_etl import aws
     from etl_tools.local.runner import embedded_aws
 
+    spec = _spec(args.dataset)
     _refuse_empty_window(args.start, args.end)
     with embedded_aws(args.state_dir, save=False, compute=False, must_exist=True) as stack:
-        records = aws.scan_records(stack.settings.daily_table)
-    body = export.render(export.in_window(records, args.start, args.end), args.format)
+        records = aws.scan_records(stack.settings.table(spec), spec)
+    body = export.render(export.in_window(records, args.start, args.end), args.format, spec)
     if isinstance(body, bytes):
         sys.stdout.flush()
         sys.stdout.buffer.write(body)

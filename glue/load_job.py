@@ -1,7 +1,9 @@
-"""Glue Python-shell job: batch-write a run's staged delta into the DynamoDB table.
+"""Glue Python-shell job: batch-write a run's staged delta into its dataset's DynamoDB table.
 
 Arguments come the way Glue passes them (``--name value``); Glue's own extra arguments are
-ignored. The record layout comes from covid_etl.records, the module the Lambda functions use:
+ignored. ``--dataset`` (default ``us``) names the dataset (covid_etl.datasets): its columns,
+its key (the items' key attributes) and its table (``--<table>_table``: ``--daily_table``,
+``--counties_table``). The record layout comes from covid_etl, the package the Lambdas use:
 on AWS Glue installs the covid_etl wheel that --extra-py-files names (built by
 etl_tools/packaging.py, uploaded by infra/modules/glue); locally the bridge runs this file
 in-process, where covid_etl is the installed package. Python 3.9 (Glue's Python shell), boto3,
@@ -36,10 +38,11 @@ import pyarrow as pa  # Glue's Python shell ships it with the "analytics" librar
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
-from covid_etl.records import RECORD_FIELDS, read_csv
+from covid_etl.datasets import DATASETS, DEFAULT, Dataset, dataset
+from covid_etl.records import read_csv
 
 BATCH_SIZE = 25
-COUNTS = RECORD_FIELDS[1:]
+US = dataset(DEFAULT)
 INT64_MAX = 2**63 - 1
 THROTTLING = {
     "ProvisionedThroughputExceededException",
@@ -51,8 +54,11 @@ THROTTLING = {
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False)
-    for name in ("run_id", "data_bucket", "daily_table", "delta_key", "failures_key"):
+    for name in ("run_id", "data_bucket", "delta_key", "failures_key"):
         parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--dataset", choices=list(DATASETS), default=DEFAULT)
+    for table in sorted({spec.table for spec in DATASETS.values()}):
+        parser.add_argument(f"--{table}_table", help=f"the table of the datasets kept in {table}")
     parser.add_argument("--daily_key", help="the run's staged days, written again as Parquet")
     parser.add_argument("--processed_key", help="where the Parquet file goes (processed/...)")
     parser.add_argument("--max_attempts", type=int, default=8)
@@ -61,9 +67,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def out_of_range(row: dict[str, str]) -> str | None:
+def out_of_range(row: dict[str, str], spec: Dataset = US) -> str | None:
     """Why a row cannot be stored (DynamoDB readers and Parquet hold int64), or None."""
-    for name in COUNTS:
+    for name in spec.counts:
         text = row[name].strip()
         digits = text.isascii() and text.isdigit()
         if not digits or len(text.lstrip("0")) > len(str(INT64_MAX)) or int(text) > INT64_MAX:
@@ -71,19 +77,32 @@ def out_of_range(row: dict[str, str]) -> str | None:
     return None
 
 
-def to_item(row: dict[str, str], run_id: str, loaded_at: str) -> dict:
+def to_item(row: dict[str, str], run_id: str, loaded_at: str, spec: Dataset = US) -> dict:
+    """The dataset's columns (counts as numbers, the rest as strings), the run and its time."""
     return {
-        "date": {"S": row["date"]},
-        **{name: {"N": str(int(row[name]))} for name in COUNTS},
+        **{
+            name: {"N": str(int(row[name]))} if name in spec.counts else {"S": row[name]}
+            for name in spec.columns
+        },
         "run_id": {"S": run_id},
         "loaded_at": {"S": loaded_at},
     }
 
 
+def item_key(item: dict, spec: Dataset = US) -> str:
+    """The key text of an item (its date, then its other key attributes, joined with "/")."""
+    return spec.key_text({name: item[name]["S"] for name in spec.key})
+
+
 def write_batches(
-    dynamodb, table: str, items: list[dict], max_attempts: int, base_delay: float
+    dynamodb,
+    table: str,
+    items: list[dict],
+    max_attempts: int,
+    base_delay: float,
+    spec: Dataset = US,
 ) -> dict[str, str]:
-    """Write all items; return {date: error} for those that could not be written."""
+    """Write all items; return {key text: error} for those that could not be written."""
     failed: dict[str, str] = {}
     for start in range(0, len(items), BATCH_SIZE):
         pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_SIZE]]
@@ -97,42 +116,46 @@ def write_batches(
             except ClientError as exc:
                 code = exc.response["Error"]["Code"]
                 if code not in THROTTLING:
-                    failed.update(write_one_by_one(dynamodb, table, pending))
+                    failed.update(write_one_by_one(dynamodb, table, pending, spec))
                     break
                 reason = f"{code}: {exc.response['Error'].get('Message', '')}"
             if pending and attempt >= max_attempts:
                 for request in pending:
-                    date = request["PutRequest"]["Item"]["date"]["S"]
-                    failed[date] = f"{reason} after {attempt} attempts"
+                    key = item_key(request["PutRequest"]["Item"], spec)
+                    failed[key] = f"{reason} after {attempt} attempts"
                 break
             if pending:
                 time.sleep(random.uniform(0, base_delay * 2**attempt))
     return failed
 
 
-def write_one_by_one(dynamodb, table: str, requests: list[dict]) -> dict[str, str]:
+def write_one_by_one(
+    dynamodb, table: str, requests: list[dict], spec: Dataset = US
+) -> dict[str, str]:
     failed = {}
     for request in requests:
         item = request["PutRequest"]["Item"]
         try:
             dynamodb.put_item(TableName=table, Item=item)
         except ClientError as exc:
-            failed[item["date"]["S"]] = f"{exc.response['Error']['Code']}: {exc}"
+            failed[item_key(item, spec)] = f"{exc.response['Error']['Code']}: {exc}"
     return failed
 
 
-def to_parquet(daily_csv: str, loaded_at: str | None) -> bytes:
-    """The staged days as Parquet: dates as date32, counts as int64, loaded_at as ISO text.
+def to_parquet(daily_csv: str, loaded_at: str | None, spec: Dataset = US) -> bytes:
+    """The staged rows as Parquet: dates as date32, counts as int64, labels (a county's FIPS,
+    name and state) and loaded_at as text.
 
     ``loaded_at`` None leaves that column out: ``etl export --format parquet`` writes the
     table's columns with the processed zone's types, and has no load time of its own.
     """
     rows = read_csv(daily_csv.encode())
-    columns = {
-        "date": [datetime.strptime(r["date"], "%Y-%m-%d").date() for r in rows],
-        **{name: [int(r[name]) for r in rows] for name in COUNTS},
-    }
-    fields = [("date", pa.date32()), *((name, pa.int64()) for name in COUNTS)]
+    columns: dict = {"date": [datetime.strptime(r["date"], "%Y-%m-%d").date() for r in rows]}
+    fields = [("date", pa.date32())]
+    for name in spec.columns[1:]:
+        counted = name in spec.counts
+        columns[name] = [int(r[name]) if counted else r[name] for r in rows]
+        fields.append((name, pa.int64() if counted else pa.string()))
     if loaded_at is not None:
         columns["loaded_at"] = [loaded_at] * len(rows)
         fields.append(("loaded_at", pa.string()))
@@ -144,21 +167,29 @@ def to_parquet(daily_csv: str, loaded_at: str | None) -> bytes:
 
 def main(argv: list[str]) -> dict:
     args = parse_args(argv)
+    spec = dataset(args.dataset)
+    table = getattr(args, f"{spec.table}_table")
+    if not table:
+        raise ValueError(f"--{spec.table}_table is required for dataset {spec.name}")
     s3 = boto3.client("s3")
     dynamodb = boto3.client("dynamodb")
     rows = read_csv(s3.get_object(Bucket=args.data_bucket, Key=args.delta_key)["Body"].read())
     loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")  # noqa: UP017 - Python 3.9 on Glue
-    failed = {row["date"]: reason for row in rows if (reason := out_of_range(row))}
-    items = [to_item(row, args.run_id, loaded_at) for row in rows if row["date"] not in failed]
+    failed = {spec.key_text(row): reason for row in rows if (reason := out_of_range(row, spec))}
+    items = [
+        to_item(row, args.run_id, loaded_at, spec)
+        for row in rows
+        if spec.key_text(row) not in failed
+    ]
     failed.update(
-        write_batches(dynamodb, args.daily_table, items, args.max_attempts, args.base_delay_seconds)
+        write_batches(dynamodb, table, items, args.max_attempts, args.base_delay_seconds, spec)
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*RECORD_FIELDS, "error"])
+    writer.writerow([*spec.columns, "error"])
     for row in rows:
-        if row["date"] in failed:
-            writer.writerow([*(row[name] for name in RECORD_FIELDS), failed[row["date"]]])
+        if spec.key_text(row) in failed:
+            writer.writerow([*(row[name] for name in spec.columns), failed[spec.key_text(row)]])
     s3.put_object(
         Bucket=args.data_bucket,
         Key=args.failures_key,
@@ -170,7 +201,7 @@ def main(argv: list[str]) -> dict:
         s3.put_object(
             Bucket=args.data_bucket,
             Key=args.processed_key,
-            Body=to_parquet(daily.decode(), loaded_at),
+            Body=to_parquet(daily.decode(), loaded_at, spec),
         )
     summary = {
         "run_id": args.run_id,

@@ -39,6 +39,7 @@ module "tables" {
   source = "./modules/tables"
 
   daily_table_name    = local.names.daily_table
+  counties_table_name = local.names.counties_table
   runs_table_name     = local.names.runs_table
   kms_key_arn         = module.encryption.key_arn
   deletion_protection = var.deletion_protection
@@ -92,6 +93,7 @@ locals {
   function_environment = {
     DATA_BUCKET               = module.storage.bucket_name
     DAILY_TABLE               = module.tables.daily_table_name
+    COUNTIES_TABLE            = module.tables.counties_table_name
     RUNS_TABLE                = module.tables.runs_table_name
     RETRY_QUEUE_URL           = module.queues.retry_queue_url
     RETRY_DLQ_URL             = module.queues.retry_dlq_url
@@ -139,13 +141,14 @@ module "functions" {
   log_retention_days = var.log_retention_days
 
   resource_arns = {
-    bucket       = module.storage.bucket_arn
-    daily_table  = module.tables.daily_table_arn
-    runs_table   = module.tables.runs_table_arn
-    retry_queue  = module.queues.retry_queue_arn
-    retry_dlq    = module.queues.retry_dlq_arn
-    status_topic = module.notifications.topic_arn
-    upload_queue = module.queues.upload_queue_arn
+    bucket         = module.storage.bucket_arn
+    daily_table    = module.tables.daily_table_arn
+    counties_table = module.tables.counties_table_arn
+    runs_table     = module.tables.runs_table_arn
+    retry_queue    = module.queues.retry_queue_arn
+    retry_dlq      = module.queues.retry_dlq_arn
+    status_topic   = module.notifications.topic_arn
+    upload_queue   = module.queues.upload_queue_arn
     # From names: the state machine's own ARN would wait for the functions (a cycle).
     state_machine = local.names.state_machine_arn
     # SendTaskSuccess/SendTaskFailure support no resource-level permission: the task token is
@@ -166,16 +169,18 @@ module "functions" {
 module "glue" {
   source = "./modules/glue"
 
-  job_name        = local.names.load_job
-  grants          = local.contract.load_job.grants
-  script_path     = local.glue_script
-  library_path    = local.glue_library
-  bucket_name     = module.storage.bucket_name
-  bucket_arn      = module.storage.bucket_arn
-  daily_table     = module.tables.daily_table_name
-  daily_table_arn = module.tables.daily_table_arn
-  kms_key_arn     = module.encryption.key_arn
-  timeout_minutes = var.load_job_timeout_minutes
+  job_name           = local.names.load_job
+  grants             = local.contract.load_job.grants
+  script_path        = local.glue_script
+  library_path       = local.glue_library
+  bucket_name        = module.storage.bucket_name
+  bucket_arn         = module.storage.bucket_arn
+  daily_table        = module.tables.daily_table_name
+  daily_table_arn    = module.tables.daily_table_arn
+  counties_table     = module.tables.counties_table_name
+  counties_table_arn = module.tables.counties_table_arn
+  kms_key_arn        = module.encryption.key_arn
+  timeout_minutes    = var.load_job_timeout_minutes
 }
 
 module "batch" {

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from covid_etl import aws, events, keys
+from covid_etl.datasets import Dataset, Record
 from covid_etl.handler import LOGGER
-from covid_etl.records import DailyRecord, stream_records
+from covid_etl.records import US, stream_records
 from covid_etl.settings import Settings
 
 
@@ -26,9 +27,10 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def read_snapshot(settings: Settings) -> Iterator[DailyRecord]:
-    """The snapshot's records, sorted by date (commit_snapshot writes it so), streamed."""
-    return stream_records(aws.get_object(settings.data_bucket, keys.SNAPSHOT) or b"")
+def read_snapshot(settings: Settings, spec: Dataset = US) -> Iterator[Record]:
+    """The dataset's snapshot records, sorted by key (commit_snapshot writes it so), streamed."""
+    data = aws.get_object(settings.data_bucket, keys.snapshot(spec.table))
+    return stream_records(data or b"", spec)
 
 
 def read_retries(settings: Settings, run_id: str) -> list[dict]:

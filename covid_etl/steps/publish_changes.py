@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from covid_etl import events
-from covid_etl.handler import DAY, RUN_ID, schema
+from covid_etl import datasets, events
+from covid_etl.handler import DATASET, DAY, RUN_ID, schema
 from covid_etl.settings import Settings
 from covid_etl.steps._common import publish_events
 
-# The input the state machine passes (the handler validates it before the step runs).
+# The input the state machine passes (the handler validates it before the step runs). An item
+# holds its key's columns (the date, and the dataset's other key columns).
 ITEM = {
     "type": "object",
     "properties": {
@@ -22,11 +23,22 @@ ITEM = {
     "required": ["date", "change", "before", "after"],
 }
 # An ItemBatcher batch is never empty.
-SCHEMA = schema({"run_id": RUN_ID, "items": {"type": "array", "items": ITEM, "minItems": 1}})
+SCHEMA = schema(
+    {
+        "run_id": RUN_ID,
+        "dataset": DATASET,
+        "items": {"type": "array", "items": ITEM, "minItems": 1},
+    },
+    required=["run_id", "items"],
+)
 
 
-def publish_changes(settings: Settings, run_id: str, items: list[dict[str, Any]]) -> dict:
-    entries = [events.record_changed(settings.event_bus_name, run_id, item) for item in items]
+def publish_changes(
+    settings: Settings, run_id: str, items: list[dict[str, Any]], dataset: str | None = None
+) -> dict:
+    spec = datasets.dataset(dataset)
+    bus = settings.event_bus_name
+    entries = [events.record_changed(bus, run_id, item, spec) for item in items]
     days = sorted(item["date"] for item in items)
     return {
         "changed": len(items),

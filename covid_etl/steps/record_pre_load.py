@@ -10,6 +10,7 @@ from covid_etl.settings import Settings
 SCHEMA = schema(
     {
         "run_id": RUN_ID,
+        # Every source's branch result; one the run's dataset does not declare says so.
         "sources": {"type": "object", "required": ["nyt", "jhu"]},
         "transform": {"type": "object", "required": ["joined", "matched", "dropped_by_join"]},
         "retries": {"type": "object", "required": ["received"]},
@@ -21,6 +22,7 @@ SCHEMA = schema(
 def record_pre_load(
     settings: Settings, run_id: str, sources: dict, transform: dict, retries: dict, plan: dict
 ) -> dict:
+    sources = {name: s for name, s in sources.items() if s.get("in_dataset", True)}
     counts = {
         "extracted": sum(s["extracted"] for s in sources.values()),
         "rejected": sum(s["rejected"] for s in sources.values()),

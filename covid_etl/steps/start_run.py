@@ -6,9 +6,10 @@ from datetime import date
 from typing import Any
 
 from covid_etl import aws
+from covid_etl.datasets import DEFAULT, Dataset, UnknownDataset, dataset
 from covid_etl.handler import DAY, RUN_ID, schema
 from covid_etl.settings import Settings
-from covid_etl.sources import JHU, NYT
+from covid_etl.sources import SOURCES
 from covid_etl.steps._common import iso, now, parse_time
 
 # The input the state machine passes (the handler validates it before the step runs).
@@ -21,9 +22,12 @@ SCHEMA = schema(
             "type": "object",
             "properties": {
                 "as_of": DAY,
+                # Absent: the default dataset (us); an unknown name fails the run readably.
+                "dataset": {"type": "string"},
+                # Only the sources the dataset declares (checked against its spec).
                 "sources": {
                     "type": "object",
-                    "properties": {"nyt": URL, "jhu": URL},
+                    "properties": dict.fromkeys(SOURCES, URL),
                     "additionalProperties": False,
                 },
                 "rebuild": {"type": "boolean"},
@@ -60,8 +64,9 @@ class InvalidInput(Exception):
 def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[str, Any]) -> dict:
     run_date = _run_date(trigger.get("as_of"))
     rebuild = _rebuild(trigger)
+    spec = _dataset(trigger)
     started_at = iso(parse_time(started_at))
-    sources = {NYT: settings.nyt_url, JHU: settings.jhu_url} | trigger.get("sources", {})
+    sources = settings.source_urls(spec) | _sources(spec, trigger.get("sources", {}))
     try:
         aws.acquire_lock(
             settings.runs_table,
@@ -81,12 +86,15 @@ def start_run(settings: Settings, run_id: str, started_at: str, trigger: dict[st
             "status": "RUNNING",
             "started_at": started_at,
             "run_date": run_date.isoformat(),
+            "dataset": spec.name,
             "trigger": trigger,
         },
     )
     return {
         "run_id": run_id,
         "run_date": run_date.isoformat(),
+        "dataset": spec.name,
+        # The dataset's sources only: the state machine extracts a source only if it is here.
         "sources": sources,
         "window": _window(trigger.get("window", {})),
         "rebuild": rebuild,
@@ -106,11 +114,31 @@ def _window(window: dict[str, str]) -> dict[str, str]:
     return bounds
 
 
+def _dataset(trigger: dict[str, Any]) -> Dataset:
+    try:
+        return dataset(trigger.get("dataset"))
+    except UnknownDataset as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _sources(spec: Dataset, urls: dict[str, str]) -> dict[str, str]:
+    """The input's source URLs; one the dataset does not declare is refused, not ignored."""
+    foreign = sorted(set(urls) - set(spec.sources))
+    if foreign:
+        raise InvalidInput(
+            f"dataset {spec.name} has no source {', '.join(foreign)} "
+            f"(its sources: {', '.join(spec.sources)})"
+        )
+    return urls
+
+
 def _rebuild(trigger: dict[str, Any]) -> bool:
     """A rebuild recomputes every day: a window would leave the rest of the table unchecked."""
     rebuild = bool(trigger.get("rebuild"))  # the handler's schema allows a boolean only
     if rebuild and trigger.get("window"):
         raise InvalidInput("a rebuild covers every day: it takes no window")
+    if rebuild and trigger.get("dataset", DEFAULT) != DEFAULT:
+        raise InvalidInput(f"a rebuild covers the default dataset ({DEFAULT}) only")
     return rebuild
 
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
-from covid_etl import aws, keys
-from covid_etl.handler import DAY, RUN_ID, schema
+from covid_etl import aws, datasets, keys
+from covid_etl.handler import DATASET, DAY, RUN_ID, schema
 from covid_etl.settings import Settings
-from covid_etl.sources import SPECS, rejects_csv, shorten, validate
+from covid_etl.sources import SOURCES, rejects_csv, shorten, validate
 
 # The input the state machine passes (the handler validates it before the step runs).
 SCHEMA = schema(
     {
         "run_id": RUN_ID,
         "run_date": DAY,
-        "source": {"enum": ["nyt", "jhu"]},
+        "dataset": DATASET,
+        "source": {"enum": list(SOURCES)},
         "extract": {"type": "object", "required": ["source", "url", "http_status"]},
-    }
+    },
+    required=["run_id", "run_date", "source", "extract"],
 )
 
 # The samples travel in the state payload (256 KB on Step Functions): 5 x 300 characters at
@@ -28,25 +32,32 @@ SAMPLE_CHARACTERS = 300
 
 
 def validate_source(
-    settings: Settings, run_id: str, run_date: str, source: str, extract: dict
+    settings: Settings,
+    run_id: str,
+    run_date: str,
+    source: str,
+    extract: dict,
+    dataset: str | None = None,
 ) -> dict:
-    """Quarantine bad rows in rejects/<run>/<source>.csv; keep the good ones in staged/."""
+    """Quarantine bad rows in rejects/<run>/<source>.csv; keep the good ones in staged/ (the
+    date, the spec's labels, its counts)."""
+    spec = datasets.dataset(dataset).sources[source]
     data = aws.get_object(settings.data_bucket, keys.raw(run_id, source))
     assert data is not None, f"raw file of {source} missing"
     result = validate(
-        source, data, run_date=date.fromisoformat(run_date), max_count=settings.max_count
+        source,
+        data,
+        run_date=date.fromisoformat(run_date),
+        max_count=settings.max_count,
+        spec=spec,
     )
-    fields = list(SPECS[source].counts)
-    valid_csv = (
-        "date,"
-        + ",".join(fields)
-        + "\n"
-        + "".join(
-            f"{row.date.isoformat()}," + ",".join(str(row.values[f]) for f in fields) + "\n"
-            for row in result.rows
-        )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", *spec.labels, *spec.counts])
+    writer.writerows(
+        [row.date.isoformat(), *row.labels.values(), *row.values.values()] for row in result.rows
     )
-    aws.put_object(settings.data_bucket, keys.valid(run_id, source), valid_csv.encode())
+    aws.put_object(settings.data_bucket, keys.valid(run_id, source), out.getvalue().encode())
     summary = {
         **extract,
         "extracted": result.extracted,

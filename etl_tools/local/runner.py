@@ -27,6 +27,7 @@ import boto3
 
 from covid_etl import aws, keys
 from covid_etl.contract import FUNCTIONS
+from covid_etl.datasets import DATASETS
 from covid_etl.handler import LOGGER, LOGGER_NAME, cause_message
 from covid_etl.settings import Settings
 from covid_etl.sources import JHU, NYT
@@ -156,6 +157,7 @@ def load_job_arguments(settings: Settings) -> dict[str, str]:
     return {
         "--data_bucket": settings.data_bucket,
         "--daily_table": settings.daily_table,
+        "--counties_table": settings.counties_table,
         "--base_delay_seconds": "0.002",
     }
 
@@ -167,12 +169,17 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
         Bucket=names.data_bucket, VersioningConfiguration={"Status": "Enabled"}
     )
     dynamodb = boto3.client("dynamodb")
-    for table, key in ((names.daily_table, "date"), (names.runs_table, "pk")):
+    # Each dataset's table by its declared key (partition, then sort key), and the runs table.
+    tables = {getattr(names, f"{spec.table}_table"): spec.table_key for spec in DATASETS.values()}
+    for table, key in {**tables, names.runs_table: ("pk",)}.items():
         dynamodb.create_table(
             TableName=table,
             BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in key],
+            KeySchema=[
+                {"AttributeName": name, "KeyType": kind}
+                for name, kind in zip(key, ("HASH", "RANGE"), strict=False)
+            ],
             SSESpecification={"Enabled": True},
         )
     dynamodb.update_time_to_live(
@@ -200,6 +207,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
     return Settings(
         data_bucket=names.data_bucket,
         daily_table=names.daily_table,
+        counties_table=names.counties_table,
         runs_table=names.runs_table,
         retry_queue_url=retry_url,
         retry_dlq_url=dlq_url,
@@ -331,7 +339,11 @@ def _capture(stack: LocalStack) -> State:
     scan = boto3.client("dynamodb").get_paginator("scan")
     tables = {
         table: [item for page in scan.paginate(TableName=table) for item in page["Items"]]
-        for table in (stack.settings.daily_table, stack.settings.runs_table)
+        for table in (
+            stack.settings.daily_table,
+            stack.settings.counties_table,
+            stack.settings.runs_table,
+        )
     }
     queues = {url: moto_bridge.dump_messages(url) for url in _kept_queues(stack)}
     files = dict(stack.outbox)
@@ -543,6 +555,9 @@ def summarize_output(state: str, output: str | None) -> str:
         return "  ".join(
             f"{s}: {r.get('extracted')} rows, {r.get('rejected')} rejected"
             for s, r in result.items()
+            # Not a source's result (the input's own "sources": URLs, when Extract failed), or
+            # a source the run's dataset does not declare.
+            if isinstance(r, dict) and r.get("in_dataset", True)
         )
     if not isinstance(result, dict):
         return ""

@@ -16,6 +16,7 @@ from conftest import NYT_BYTES, Pipeline, large_revision
 from covid_etl import aws
 from etl_tools.local import state_store
 from etl_tools.local.moto_bridge import LoadFaults
+from etl_tools.local.runner import run_pipeline
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
 _CODE = re.compile(r"`([^`]+)`")
@@ -50,7 +51,7 @@ def raw_items(table: str) -> list[dict[str, Any]]:
 def runs(pipeline: Pipeline) -> Pipeline:
     """A rebuild of the days to April, a run that rejects a row, a run that fails, a large
     revision approved at the gate (its task token answered as the API does) that queues a
-    record, and its undoing rejected."""
+    record, its undoing rejected, and a run of the us-counties dataset."""
     # A rebuild writes the Rebuild job's keys.
     assert pipeline.run(as_of=date(2020, 4, 1), rebuild=True).status == "SUCCEEDED"
     bad_row = NYT_BYTES.rstrip(b"\n") + b"\n2020-02-30,1,1\n"
@@ -61,12 +62,27 @@ def runs(pipeline: Pipeline) -> Pipeline:
     assert pipeline.answer(revision, approve=True).status == "SUCCEEDED"
     assert queued.held_days == {"2020-08-30"}
     assert pipeline.answer(pipeline.run(nyt=NYT_BYTES), approve=False).status == "FAILED"
+    pipeline.server.bodies = {**pipeline.server.bodies, "nyt": COUNTIES}
+    county_run = {"dataset": "us-counties", "sources": {"nyt": pipeline.server.urls["nyt"]}}
+    assert run_pipeline(pipeline.stack, trigger=county_run).status == "SUCCEEDED"
     return pipeline
+
+
+COUNTIES = b"""date,county,state,fips,cases,deaths
+2020-03-01,King,Washington,53033,10,1
+2020-03-01,Unknown,Washington,,3,0
+"""
 
 
 def test_the_daily_item_is_as_documented(runs: Pipeline) -> None:
     items = raw_items(runs.stack.settings.daily_table)
     assert attribute_types(items) == documented_attributes("### The `daily` table")
+
+
+def test_the_counties_item_is_as_documented(runs: Pipeline) -> None:
+    items = raw_items(runs.stack.settings.counties_table)
+    assert {i["fips"]["S"] for i in items} == {"53033", "Washington/Unknown"}
+    assert attribute_types(items) == documented_attributes("### The `counties` table")
 
 
 def test_a_run_record_is_as_documented(runs: Pipeline) -> None:

@@ -25,6 +25,7 @@ from . import reference_check, terraform_cli, tfconfig
 RESOURCE_SETTINGS = {
     "DATA_BUCKET",
     "DAILY_TABLE",
+    "COUNTIES_TABLE",
     "RUNS_TABLE",
     "RETRY_QUEUE_URL",
     "RETRY_DLQ_URL",

@@ -39,6 +39,7 @@ LOAD_JOB_EXTRAS = {
 ARNS = {
     "bucket": "arn:aws:s3:::data",
     "daily_table": "arn:aws:dynamodb:us-east-1:123456789012:table/daily",
+    "counties_table": "arn:aws:dynamodb:us-east-1:123456789012:table/counties",
     "runs_table": "arn:aws:dynamodb:us-east-1:123456789012:table/runs",
     "retry_queue": "arn:aws:sqs:us-east-1:123456789012:retry",
     "retry_dlq": "arn:aws:sqs:us-east-1:123456789012:retry-dlq",

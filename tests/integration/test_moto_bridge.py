@@ -118,3 +118,46 @@ def test_messages_keep_their_receive_count_across_a_save_and_restore(bridge: Bri
     restore_message(other, saved["body"], saved["receive_count"])
     received = sqs.receive_message(QueueUrl=other, MessageSystemAttributeNames=["All"])["Messages"]
     assert received[0]["Attributes"]["ApproximateReceiveCount"] == "3"
+
+
+def test_the_glue_script_writes_a_county_delta_with_the_datasets_key(bridge: Bridge) -> None:
+    boto3.client("s3").create_bucket(Bucket="bridge-test")
+    boto3.client("dynamodb").create_table(
+        TableName="c",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "date", "AttributeType": "S"},
+            {"AttributeName": "fips", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "date", "KeyType": "HASH"},
+            {"AttributeName": "fips", "KeyType": "RANGE"},
+        ],
+    )
+    delta = (
+        "date,fips,county,state,cases,deaths\n"
+        "2020-04-01,53033,King,Washington,10,1\n"
+        "2020-04-01,Washington/Unknown,Unknown,Washington,3,0\n"
+        f"2020-04-02,53033,King,Washington,{2**64},1\n"
+    )
+    boto3.client("s3").put_object(Bucket="bridge-test", Key="d.csv", Body=delta)
+    glue = boto3.client("glue")
+    arguments = {"--dataset": "us-counties", "--counties_table": "c", "--run_id": "r"}
+    job = glue.start_job_run(
+        JobName=NAMES.load_job,
+        Arguments={**arguments, "--delta_key": "d.csv", "--failures_key": "f.csv"},
+    )
+    run = glue.get_job_run(JobName=NAMES.load_job, RunId=job["JobRunId"])["JobRun"]
+    assert run["JobRunState"] == "SUCCEEDED"
+    items = boto3.client("dynamodb").scan(TableName="c")["Items"]
+    assert sorted((i["date"]["S"], i["fips"]["S"], i["cases"]["N"]) for i in items) == [
+        ("2020-04-01", "53033", "10"),
+        ("2020-04-01", "Washington/Unknown", "3"),
+    ]
+    assert items[0]["county"]["S"] in ("King", "Unknown")
+    failures = boto3.client("s3").get_object(Bucket="bridge-test", Key="f.csv")["Body"].read()
+    reason = f"cases '{2**64}' is not a count from 0 to {2**63 - 1}"
+    assert failures.decode().splitlines() == [
+        "date,fips,county,state,cases,deaths,error",
+        f"2020-04-02,53033,King,Washington,{2**64},1,{reason}",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -100,3 +101,24 @@ def test_no_county_key_is_empty_as_dynamodb_refuses_empty_key_attributes() -> No
     """DynamoDB: key attributes of type String must be non-empty (non-key ones may be empty)."""
     rows = validated("2021-01-01,,,,1,0", "2021-01-01,Unknown,Guam,,2,0").rows
     assert [SPEC.key_of(r) for r in rows] == [("/",), ("Guam/Unknown",)]
+
+
+def test_a_datasets_record_is_typed_keyed_and_ordered_by_its_spec() -> None:
+    county = DATASETS[US_COUNTIES].record
+    row = {"date": "2021-01-01", "fips": "New York/New York City", "county": "New York City",
+           "state": "New York", "cases": "100", "deaths": "5", "run_id": "ignored"}  # fmt: skip
+    record = county.from_row(row)
+    assert (record.date, record.cases) == (date(2021, 1, 1), 100)
+    assert record.key == (date(2021, 1, 1), "New York/New York City")
+    assert record.key_text == "2021-01-01/New York/New York City"
+    assert record.counts() == {"cases": 100, "deaths": 5}
+    assert record.as_row() == {k: v for k, v in row.items() if k != "run_id"}
+    coded = county.from_row({**row, "fips": "36061"})
+    assert sorted([record, coded]) == [coded, record]  # by key: codes before stand-ins
+    assert DATASETS[US].record is DATASETS[US].record  # made once
+
+
+def test_a_spec_whose_columns_do_not_start_with_its_key_is_refused() -> None:
+    spec = DATASETS[US_COUNTIES]
+    with pytest.raises(ValueError, match="must start with its key"):
+        replace(spec, columns=("fips", "date", *spec.columns[2:]))

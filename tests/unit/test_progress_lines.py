@@ -53,3 +53,17 @@ def test_nested_and_whole_payload_result_paths() -> None:
     load_job = json.dumps(payload)
     assert summarize_output("GetLoadJob", load_job) == "state=SUCCEEDED"
     assert summarize_output("ValidateNyt", load_job) == "extracted=3"
+
+
+def test_a_source_the_dataset_does_not_declare_is_left_out_of_the_extract_line() -> None:
+    sources = {
+        "nyt": {"source": "nyt", "extracted": 13, "rejected": 3},
+        "jhu": {"source": "jhu", "in_dataset": False},
+    }
+    output = json.dumps({"sources": sources})
+    assert summarize_output("Extract", output) == "nyt: 13 rows, 3 rejected"
+
+
+def test_a_failed_extract_leaves_the_inputs_source_urls_out_of_its_line() -> None:
+    output = json.dumps({"sources": {"nyt": "http://127.0.0.1:1/x.csv"}, "error": {}})
+    assert summarize_output("Extract", output) == ""

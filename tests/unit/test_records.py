@@ -108,9 +108,9 @@ def delta_row(day: date, cases: int, kind: str = NEW, origin: str = "today") -> 
 def test_reconcile_counts_a_row_loaded_only_if_the_table_holds_exactly_it() -> None:
     delta = [delta_row(D1, 1), delta_row(D2, 2, REVISED), delta_row(D3, 3)]
     loaded = {
-        D1: DailyRecord(D1, 1, 0, 0),
-        D2: DailyRecord(D2, 2, 0, 0),
-        D3: DailyRecord(D3, 9, 0, 0),
+        (D1,): DailyRecord(D1, 1, 0, 0),
+        (D2,): DailyRecord(D2, 2, 0, 0),
+        (D3,): DailyRecord(D3, 9, 0, 0),
     }
     counts, outcomes = reconcile(delta, loaded, reasons={})
     assert counts == {"inserted": 1, "updated": 1, "failed": 1}

@@ -20,7 +20,7 @@ variable "layer_name" {
 
 variable "resource_arns" {
   type        = map(string)
-  description = "ARN of each resource kind the grants name: bucket, daily_table, runs_table, retry_queue, retry_dlq, status_topic, upload_queue, state_machine, task_token (\"*\": SendTask* take no resource ARN)."
+  description = "ARN of each resource kind the grants name: bucket, daily_table, counties_table, runs_table, retry_queue, retry_dlq, status_topic, upload_queue, state_machine, task_token (\"*\": SendTask* take no resource ARN)."
 }
 
 variable "environment_variables" {

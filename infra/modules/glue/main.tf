@@ -16,8 +16,9 @@ module "grants" {
 
   grants = var.grants
   resource_arns = {
-    bucket      = var.bucket_arn
-    daily_table = var.daily_table_arn
+    bucket         = var.bucket_arn
+    daily_table    = var.daily_table_arn
+    counties_table = var.counties_table_arn
   }
 }
 
@@ -139,6 +140,8 @@ resource "aws_glue_job" "load" {
     "--job-language" = "python"
     "--data_bucket"  = var.bucket_name
     "--daily_table"  = var.daily_table
+    # Each dataset's table: the state machine passes --dataset, the job picks its table.
+    "--counties_table" = var.counties_table
     # Python shell 3.9 installs a .whl named here (an .egg it refuses).
     "--extra-py-files" = "s3://${var.bucket_name}/${aws_s3_object.library.key}"
     # Python shell 3.9's preinstalled analytics libraries, pyarrow among them (the Parquet).

@@ -50,6 +50,16 @@ variable "daily_table_arn" {
   description = "ARN of the table the job writes."
 }
 
+variable "counties_table" {
+  type        = string
+  description = "Name of the us-counties dataset's table the job writes (--dataset us-counties)."
+}
+
+variable "counties_table_arn" {
+  type        = string
+  description = "ARN of the us-counties dataset's table."
+}
+
 variable "kms_key_arn" {
   type        = string
   description = "Customer-managed key of the bucket, the table and the job's logs."

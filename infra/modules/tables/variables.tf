@@ -3,6 +3,11 @@ variable "daily_table_name" {
   description = "Name of the table of loaded days (partition key date)."
 }
 
+variable "counties_table_name" {
+  type        = string
+  description = "Name of the table of the us-counties dataset (partition key date, sort key fips)."
+}
+
 variable "runs_table_name" {
   type        = string
   description = "Name of the table of run records and the run lock (partition key pk)."

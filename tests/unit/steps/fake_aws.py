@@ -1,7 +1,7 @@
 """An in-memory fake of the AWS layer (covid_etl.aws) for the steps' unit tests: the objects of
-the data bucket, the daily table's records, the run records and the lock, the retry queue, the
-status topic, the state machine's executions and the Redshift Data API's statements, and nothing
-else. A step that calls an aws
+the data bucket, the daily table's records (and the counties table's), the run records and the
+lock, the retry queue, the status topic, the state machine's executions and the Redshift Data
+API's statements, and nothing else. A step that calls an aws
 function the fake lacks fails with AttributeError, so a test never reaches moto."""
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 
 from covid_etl import aws, steps
-from covid_etl.records import DailyRecord
+from covid_etl.datasets import Dataset, Record
+from covid_etl.records import US, DailyRecord
 from covid_etl.settings import Settings
 
 SETTINGS = Settings(
     data_bucket="data",
     daily_table="daily",
+    counties_table="counties",
     runs_table="runs",
     retry_queue_url="retry",
     retry_dlq_url="dlq",
@@ -32,6 +34,8 @@ SETTINGS = Settings(
 class FakeAws:
     objects: dict[tuple[str, str], bytes] = field(default_factory=dict)
     table: dict[date, DailyRecord] = field(default_factory=dict)
+    # Another dataset's records by their key: (date, fips) for the counties.
+    counties: dict[tuple, Record] = field(default_factory=dict)
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock_holder: dict[str, Any] | None = None
     received: list[dict[str, Any]] = field(default_factory=list)
@@ -94,8 +98,11 @@ class FakeAws:
     def scan_records(self, table: str) -> list[DailyRecord]:
         return list(self.table.values())
 
-    def batch_get_records(self, table: str, days: list[date]) -> dict[date, DailyRecord]:
-        return {day: self.table[day] for day in days if day in self.table}
+    def batch_get_records(
+        self, table: str, keys: list[tuple], spec: Dataset = US
+    ) -> dict[tuple, Record]:
+        held = {(d,): r for d, r in self.table.items()} if spec is US else self.counties
+        return {key: held[key] for key in keys if key in held}
 
     def receive_all(
         self, queue_url: str, visibility_seconds: int, limit: int = 10_000

@@ -40,8 +40,8 @@ class FakeApiAws:
         self.started.append((name, execution_input))
         return True
 
-    def batch_get_records(self, table: str, days: list[date]) -> dict[date, DailyRecord]:
-        return {day: self.table[day] for day in days if day in self.table}
+    def batch_get_records(self, table: str, keys: list[tuple[date]]) -> dict[tuple, DailyRecord]:
+        return {key: self.table[key[0]] for key in keys if key[0] in self.table}
 
     def send_task_success(self, token: str, output: dict[str, Any]) -> None:
         self._answer(token, ("success", output))

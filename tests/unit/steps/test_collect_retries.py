@@ -47,3 +47,32 @@ def test_an_empty_queue_still_writes_the_runs_retries_file(
     fake_aws = fake_aws_layer(monkeypatch)
     assert collect_retries(SETTINGS, "r1") == {"received": 0}
     assert json.loads(fake_aws.objects[("data", keys.retries("r1"))]) == []
+
+
+def test_a_run_takes_its_own_datasets_messages_and_gives_the_others_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    county = {"date": "2020-03-01", "fips": "53033", "county": "King", "state": "Washington",
+              "cases": "10", "deaths": "1"}  # fmt: skip
+    bodies = {
+        "national": {"run_id": "r0", "kind": "new", "record": RECORD},
+        "county": {"run_id": "r0", "kind": "new", "record": county, "dataset": "us-counties"},
+    }
+    fake_aws.received = [
+        {
+            "ReceiptHandle": handle,
+            "Attributes": {"ApproximateReceiveCount": "1"},
+            "Body": json.dumps(body),
+        }
+        for handle, body in bodies.items()
+    ]
+
+    assert collect_retries(SETTINGS, "r1", "us-counties") == {"received": 1}
+    [entry] = json.loads(fake_aws.objects[("data", keys.retries("r1"))])
+    assert entry["record"] == county
+    assert fake_aws.made_visible == ["national"]  # for the next us run
+
+    fake_aws.made_visible = []
+    assert collect_retries(SETTINGS, "r2") == {"received": 1}
+    assert fake_aws.made_visible == ["county"]

@@ -8,6 +8,7 @@ import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
 from covid_etl import keys
+from covid_etl.datasets import DATASETS, US_COUNTIES
 from covid_etl.records import DailyRecord, records_from_csv, to_csv
 from covid_etl.steps.commit_snapshot import commit_snapshot
 
@@ -29,3 +30,29 @@ def test_the_snapshot_advances_for_every_day_of_the_outcome(
         DailyRecord(D1, 5, 0, 0),
         DailyRecord(D2, 2, 0, 0),
     ]
+
+
+def test_a_county_run_advances_its_own_snapshot_by_date_and_fips(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    spec = DATASETS[US_COUNTIES]
+    county = spec.record
+    known = [county(D1, "53033", "King", "Washington", 10, 1)]
+    fake_aws.objects[("data", keys.snapshot("counties"))] = to_csv(known, spec=spec)
+    outcome = [
+        county(D1, "Washington/Unknown", "Unknown", "Washington", 3, 0),
+        county(D1, "01001", "Autauga", "Alabama", 1, 0),
+    ]
+    fake_aws.objects[("data", keys.outcome("r1"))] = to_csv(
+        outcome, {"outcome": ["loaded", "failed"]}, spec
+    )
+
+    assert commit_snapshot(SETTINGS, "r1", "us-counties") == {"days": 3}
+    snapshot = fake_aws.objects[("data", "snapshot/counties.csv")]
+    assert [r.fips for r in records_from_csv(snapshot, spec)] == [
+        "01001",
+        "53033",
+        "Washington/Unknown",
+    ]
+    assert ("data", keys.SNAPSHOT) not in fake_aws.objects  # the national one untouched

@@ -9,6 +9,7 @@ import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
 from covid_etl import keys
+from covid_etl.datasets import DATASETS, US_COUNTIES
 from covid_etl.records import NEW, REVISED, DailyRecord, read_csv, to_csv
 from covid_etl.steps.plan_load import plan_load
 
@@ -56,3 +57,58 @@ def test_without_a_snapshot_every_day_is_new(monkeypatch: pytest.MonkeyPatch) ->
     fake_aws.objects[("data", keys.daily("r1"))] = to_csv([DailyRecord(D1, 1, 0, 0)])
     plan = plan_load(SETTINGS, "r1", "2020-03-05")
     assert (plan["new"], plan["delta"]) == (1, 1)
+
+
+def test_a_county_plan_diffs_against_the_county_snapshot_by_date_and_fips(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    spec = DATASETS[US_COUNTIES]
+    county = spec.record
+    king, autauga = (
+        county(D1, "53033", "King", "Washington", 10, 1),
+        county(D1, "01001", "Autauga", "Alabama", 1, 0),
+    )
+    # The national snapshot is another file: a county plan never reads it.
+    fake_aws.objects[("data", keys.SNAPSHOT)] = to_csv([DailyRecord(D1, 1, 0, 0)])
+    fake_aws.objects[("data", keys.snapshot("counties"))] = to_csv([autauga, king], spec=spec)
+    staged = [autauga, county(D1, "53033", "King", "Washington", 12, 1),
+              county(D2, "53033", "King", "Washington", 15, 1)]  # fmt: skip
+    fake_aws.objects[("data", keys.daily("r1"))] = to_csv(staged, spec=spec)
+
+    plan = plan_load(SETTINGS, "r1", "2020-03-05", dataset="us-counties")
+
+    assert (plan["new"], plan["revised"], plan["unchanged"]) == (1, 1, 1)
+    assert plan["processed_key"] == "processed/counties/load_date=2020-03-05/r1.parquet"
+    delta = read_csv(fake_aws.objects[("data", plan["delta_key"])])
+    assert [(r["date"], r["fips"], r["cases"], r["kind"], r["before_cases"]) for r in delta] == [
+        ("2020-03-01", "53033", "12", "revised", "10"),
+        ("2020-03-02", "53033", "15", "new", ""),
+    ]
+    assert plan["top_revisions"] == [
+        {
+            "date": "2020-03-01",
+            "fips": "53033",
+            "before": {"cases": 10, "deaths": 1},
+            "after": {"cases": 12, "deaths": 1},
+        }
+    ]
+
+
+def test_a_county_delta_holds_each_date_and_fips_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB refuses a BatchWriteItem (and a BatchGetItem) whose keys repeat ("Provided list
+    of item keys contains duplicates"): a county queued twice, and changed today, is one row."""
+    fake_aws = fake_aws_layer(monkeypatch)
+    spec = DATASETS[US_COUNTIES]
+    known = spec.record(D1, "53033", "King", "Washington", 10, 1)
+    fake_aws.objects[("data", keys.snapshot("counties"))] = to_csv([known], spec=spec)
+    today = spec.record(D1, "53033", "King", "Washington", 12, 1)
+    fake_aws.objects[("data", keys.daily("r1"))] = to_csv([today], spec=spec)
+    retries = [{"record": known.as_row(), "kind": NEW}, {"record": known.as_row(), "kind": NEW}]
+    fake_aws.objects[("data", keys.retries("r1"))] = json.dumps(retries).encode()
+
+    plan = plan_load(SETTINGS, "r1", "2020-03-05", dataset="us-counties")
+
+    delta = read_csv(fake_aws.objects[("data", plan["delta_key"])])
+    assert [(r["fips"], r["cases"], r["origin"]) for r in delta] == [("53033", "12", "today")]
+    assert (plan["superseded"], plan["retried"]) == (2, 0)

@@ -51,3 +51,22 @@ def test_what_stays_refused_is_kept_in_s3_and_counted(monkeypatch: pytest.Monkey
         "2020-06-03",
     ]
     assert {k["error_code"] for k in kept} == {"InternalFailure"}
+
+
+def test_a_county_change_carries_its_key_columns_and_is_identified_by_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = fake_aws_layer(monkeypatch)
+    after = {"county": "Unknown", "state": "Washington", "cases": 3, "deaths": 0}
+    item = {"date": "2020-06-01", "fips": "Washington/Unknown", "change": "new", "before": None,
+            "after": after}  # fmt: skip
+    result = publish_changes(SETTINGS, "run-1", [item], "us-counties")
+    assert (result["published"], result["first_date"]) == (1, "2020-06-01")
+    [[entry]] = fake.put_calls
+    detail = json.loads(entry["Detail"])
+    assert detail["id"] == "run-1/2020-06-01/Washington/Unknown"
+    assert (detail["date"], detail["fips"], detail["after"]) == (
+        "2020-06-01",
+        "Washington/Unknown",
+        after,
+    )

@@ -9,6 +9,7 @@ import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
 from covid_etl import keys
+from covid_etl.datasets import DATASETS, US_COUNTIES
 from covid_etl.records import NEW, RETRY, DailyRecord, to_csv
 from covid_etl.steps.queue_failures import queue_failures
 
@@ -37,3 +38,29 @@ def test_failed_records_are_queued_and_retry_messages_settled(
     assert counts == {"queued": 2, "requeued": 1, "settled": 0}
     assert fake_aws.made_visible == ["h1"] and fake_aws.deleted == []
     assert [m["record"]["date"] for m in fake_aws.sent] == ["2020-03-02"]
+
+
+def test_a_failed_county_is_queued_with_its_dataset_and_its_retry_settled_by_its_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    spec = DATASETS[US_COUNTIES]
+    king = spec.record(D1, "53033", "King", "Washington", 10, 1)
+    autauga = spec.record(D1, "01001", "Autauga", "Alabama", 1, 0)
+    outcome = {
+        "kind": [NEW, NEW],
+        "origin": ["today", "today"],
+        "outcome": ["loaded", "failed"],
+        "reason": ["", "throttled"],
+    }
+    fake_aws.objects[("data", keys.outcome("r1"))] = to_csv([autauga, king], outcome, spec)
+    # A retry of the same date, another county: settled by its own (date, fips) only.
+    retries = [{"record": autauga.as_row(), "receipt_handle": "h1", "kind": NEW}]
+    fake_aws.objects[("data", keys.retries("r1"))] = json.dumps(retries).encode()
+
+    counts = queue_failures(SETTINGS, "r1", "us-counties")
+
+    assert counts == {"queued": 1, "requeued": 0, "settled": 1}
+    assert fake_aws.deleted == ["h1"]
+    [message] = fake_aws.sent
+    assert message["dataset"] == "us-counties" and message["record"] == king.as_row()

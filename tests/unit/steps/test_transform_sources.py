@@ -51,3 +51,29 @@ def test_a_backfill_keeps_its_window_only(monkeypatch: pytest.MonkeyPatch) -> No
     assert (counts["joined"], counts["outside_window"]) == (1, 1)
     daily = read_csv(fake_aws.objects[("data", keys.daily("r1"))])
     assert [r["date"] for r in daily] == ["2020-03-03"]
+
+
+def test_a_dataset_of_one_source_stages_its_rows_in_its_columns_keyed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.valid("r1", "nyt"))] = (
+        b"date,county,state,fips,cases,deaths\n"
+        b"2020-03-01,King,Washington,53033,10,1\n"
+        b"2020-03-01,Unknown,Washington,,3,0\n"
+    )
+
+    counts = transform_sources(SETTINGS, "r1", {}, "us-counties")
+
+    assert counts == {
+        "joined": 2,
+        "matched": 2,
+        "outside_window": 0,
+        "dropped_by_join": 0,
+        "nyt_only": 0,
+    }
+    assert fake_aws.objects[("data", keys.daily("r1"))].decode() == (
+        "date,fips,county,state,cases,deaths\n"
+        "2020-03-01,53033,King,Washington,10,1\n"
+        "2020-03-01,Washington/Unknown,Unknown,Washington,3,0\n"
+    )

@@ -54,3 +54,29 @@ def test_a_source_without_one_valid_row_is_unusable(monkeypatch: pytest.MonkeyPa
     with pytest.raises(SourceUnusable, match="no valid rows"):
         validate_source(SETTINGS, "r1", "2020-03-04", "nyt", EXTRACT)
     assert ("data", keys.valid("r1", "nyt")) not in fake_aws.objects
+
+
+def test_a_county_file_is_staged_with_its_labels_and_a_duplicate_key_rejected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_aws = fake_aws_layer(monkeypatch)
+    fake_aws.objects[("data", keys.raw("r1", "nyt"))] = (
+        b"date,county,state,fips,cases,deaths\n"
+        b"2020-03-01,Unknown,Washington,,3,0\n"
+        b"2020-03-01,Autauga,Alabama,01001,1,0\n"
+        b"2020-03-01,Autauga,Alabama,01001,2,0\n"
+        b"2020-03-01,King,Washington,53033,10,1\n"
+    )
+
+    summary = validate_source(SETTINGS, "r1", "2020-03-04", "nyt", EXTRACT, "us-counties")
+
+    assert (summary["extracted"], summary["valid"], summary["rejected"]) == (4, 2, 2)
+    assert summary["reject_samples"][0] == (
+        "line 3: conflicting duplicates of 2020-03-01, fips 01001 on lines 3, 4: key quarantined"
+    )
+    staged = fake_aws.objects[("data", keys.valid("r1", "nyt"))].decode()
+    assert staged == (
+        "date,county,state,fips,cases,deaths\n"
+        "2020-03-01,King,Washington,53033,10,1\n"
+        "2020-03-01,Unknown,Washington,,3,0\n"
+    )
