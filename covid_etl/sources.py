@@ -17,13 +17,15 @@ Pure functions over bytes: nothing here knows about S3 or HTTP.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
+from typing import BinaryIO
 
 NYT = "nyt"
 JHU = "jhu"
@@ -128,10 +130,31 @@ class ValidatedSource:
         return len(self.rows) + len(self.rejects)
 
 
+@dataclass
+class StreamedSource:
+    """A source validated one date at a time (``validate_stream``): ``rows`` is read lazily;
+    ``rejects``, ``valid`` and ``out_of_scope`` are complete once ``rows`` is exhausted."""
+
+    source: str
+    rows: Iterator[SourceRow]
+    rejects: list[Reject] = field(default_factory=list)
+    valid: int = 0
+    out_of_scope: int = 0
+
+    @property
+    def extracted(self) -> int:
+        return self.valid + len(self.rejects)
+
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNT = re.compile(r"^\d+$")
 _HTML = re.compile(rb"^\s*<(!doctype|html|head|body|\?xml)", re.IGNORECASE)
 _LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
+_BOM = b"\xef\xbb\xbf"
+# Bytes decoded at a time: the text in memory is one block and the line it ends in.
+BLOCK_BYTES = 1 << 20
+# Distinct date strings remembered as parsed (a file holds a few thousand days).
+CACHED_DATES = 10_000
 
 
 def shorten(text: str, limit: int = QUOTED_CHARACTERS) -> str:
@@ -157,75 +180,116 @@ def spreadsheet_safe(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def decode(source: str, data: bytes) -> str:
-    """Bytes to text: UTF-8 (a BOM is fine), refusing HTML pages and binary."""
-    if not data.strip():
-        raise SourceUnusable(source, "the file is empty")
-    if _HTML.match(data[:512]):
+def text_blocks(source: str, stream: BinaryIO) -> Iterator[list[str]]:
+    """The lines of a UTF-8 byte stream (a BOM is fine), line ends kept (\\n, \\r\\n or \\r),
+    a block of lines at a time (a list: iterating one is cheaper than a generator of lines);
+    HTML pages and binary are refused."""
+    block = stream.read(BLOCK_BYTES)
+    if _HTML.match(block[:512]):
         raise SourceUnusable(source, "got an HTML page instead of CSV (an upstream error page?)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceUnusable(
-            source, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
-        ) from None
+    offset = len(_BOM) if block.startswith(_BOM) else 0
+    block = block[offset:]
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    carry = ""
+    while True:
+        pending = decoder.getstate()[0]
+        try:
+            text = carry + decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            at = offset - len(pending) + exc.start
+            byte = (pending + block)[exc.start]
+            raise SourceUnusable(source, f"not UTF-8: byte 0x{byte:02x} at offset {at}") from None
+        offset += len(block)
+        lines = io.StringIO(text, newline="").readlines()
+        # A last line without \n may go on in the next block (a \r may be half of a \r\n).
+        carry = lines.pop() if block and lines and not lines[-1].endswith("\n") else ""
+        yield lines
+        if not block:
+            return
+        block = stream.read(BLOCK_BYTES)
 
 
-@dataclass(frozen=True)
-class CsvRecord:
-    line_number: int  # the line the record starts on
-    text: str  # the record as in the file (newlines inside quotes kept), without its line end
-    fields: list[str] | None  # None: malformed CSV
-    error: str | None
-    last: bool  # nothing follows it in the file
+# A CSV record: the line it starts on, its text as in the file (line ends kept), its fields
+# (None: malformed CSV) and the csv module's error. A tuple: there is one per row.
+Record = tuple[int, str, list[str] | None, str | None]
 
 
-def csv_records(text: str) -> Iterator[CsvRecord]:
-    """The CSV records of ``text``, one strict ``csv.reader`` pass over its lines.
+class CsvRecords:
+    """The CSV records of blocks of lines, one strict ``csv.reader`` pass over them.
 
     A stray quote swallows the lines after it (up to the next quote, or the end of the file);
     instead, a malformed record spanning lines is reported on its first line and the rest is
     read again one line per record, so one stray quote costs one row (and n stray quotes cost
-    n rows, not n passes over the file). A record open at the end of the file on its own last
-    line is reported malformed too, with ``last``.
+    n rows, not n passes over the file).
+
+    After ``skip_unparsed(text, width)``, a line that would start a record is skipped unparsed
+    (its line number still counts; ``skipped`` counts them) when it provably is a record of
+    ``width`` fields none of which holds ``text``: it has no quote (so its fields are its text
+    split on commas), ``width - 1`` commas, and not ``text`` anywhere.
     """
-    stream = iter(io.StringIO(text, newline=""))
-    upcoming = next(stream, None)
-    replay: deque[tuple[int, str]] = deque()  # lines read ahead by a record left open
-    consumed: list[tuple[int, str]] = []
-    read = 0
 
-    def lines() -> Iterator[str]:
-        nonlocal upcoming, read
-        while replay or upcoming is not None:
-            if replay:
-                item = replay.popleft()
-            else:
-                read += 1
-                item, upcoming = (read, upcoming), next(stream, None)
-            consumed.append(item)
-            yield item[1]
+    def __init__(self, blocks: Iterable[list[str]]):
+        self._blocks = blocks
+        self._skip_without = ""
+        self._commas = 0
+        self.skipped = 0  # lines skipped, all told
+        self.skipped_at_end = 0  # lines skipped after the last record
 
-    def at_end() -> bool:
-        return not replay and upcoming is None
+    def skip_unparsed(self, text: str, width: int) -> None:
+        self._skip_without, self._commas = text, width - 1
 
-    reader = csv.reader(lines(), strict=True)
-    while True:
-        consumed.clear()
-        try:
-            fields: list[str] | None = next(reader)
-            error = None
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            fields, error = None, str(exc)
-            if len(consumed) > 1:
-                replay.extend(consumed[1:])
-                del consumed[1:]
-                reader = _OneLinePerRecord(lines())
-        if consumed:
-            text_of = _LINE_END.sub("", "".join(line for _, line in consumed))
-            yield CsvRecord(consumed[0][0], text_of, fields, error, at_end())
+    def __iter__(self) -> Iterator[Record]:
+        consumed: list[str] = []
+        skipped = 0
+
+        def feed() -> Iterator[str]:
+            nonlocal skipped
+            absent, commas = self._skip_without, self._commas
+            for block in self._blocks:
+                for line in block:
+                    if (
+                        absent
+                        and not consumed
+                        and absent not in line
+                        and '"' not in line
+                        and line.count(",") == commas
+                    ):
+                        skipped += 1
+                        continue
+                    consumed.append(line)
+                    yield line
+                    absent, commas = self._skip_without, self._commas
+
+        def read_again(lines: list[str]) -> Iterator[str]:
+            for line in lines:
+                consumed.append(line)
+                yield line
+
+        lines = feed()
+        reader: Iterator[list[str]] = csv.reader(lines, strict=True)
+        number = 1
+        while True:
+            try:
+                fields: list[str] | None = next(reader)
+                error = None
+            except StopIteration:
+                self.skipped += skipped
+                self.skipped_at_end = skipped
+                return
+            except csv.Error as exc:
+                fields, error = None, str(exc)
+                if len(consumed) > 1:
+                    # Once: a reader of one line per record never reads a line ahead.
+                    reader = _OneLinePerRecord(chain(read_again(consumed[1:]), lines))
+                    del consumed[1:]
+            number += skipped
+            self.skipped += skipped
+            skipped = 0
+            if consumed:
+                text = consumed[0] if len(consumed) == 1 else "".join(consumed)
+                yield number, text, fields, error
+                number += len(consumed)
+                consumed.clear()
 
 
 class _OneLinePerRecord:
@@ -249,134 +313,198 @@ def validate(
     max_count: int = DEFAULT_MAX_COUNT,
     spec: SourceSpec | None = None,
 ) -> ValidatedSource:
-    """Parse a source file; rows dated after ``run_date`` are rejected as future dates.
+    """Parse a source file, in any order; rows dated after ``run_date`` are rejected as future
+    dates. Memory holds every valid row (the national series: a row a day).
 
     ``spec`` defaults to the national series' spec of ``source`` (a dataset passes its own).
     """
-    spec = spec or SPECS[source]
-    text = decode(source, data)
-    records = (r for r in csv_records(text) if r.text.strip())
-    first = next(records, None)
+    streamed = StreamedSource(source, iter(()))
+    rows = list(
+        _validated(streamed, io.BytesIO(data), spec or SPECS[source], run_date, max_count, False)
+    )
+    return ValidatedSource(source, rows, streamed.rejects, streamed.out_of_scope)
+
+
+def validate_stream(
+    source: str,
+    stream: BinaryIO,
+    *,
+    run_date: date,
+    max_count: int = DEFAULT_MAX_COUNT,
+    spec: SourceSpec | None = None,
+) -> StreamedSource:
+    """``validate`` for a file sorted by date (as NYT publishes them), one date at a time: the
+    rows come out sorted by key as ``stream`` is read, and memory holds one date's rows, not
+    the file's. A valid row dated before the date being read makes the source unusable (its
+    duplicates could no longer be found): the run fails, nothing of it is loaded.
+    """
+    streamed = StreamedSource(source, iter(()))
+    streamed.rows = _validated(streamed, stream, spec or SPECS[source], run_date, max_count, True)
+    return streamed
+
+
+def _validated(
+    result: StreamedSource,
+    stream: BinaryIO,
+    spec: SourceSpec,
+    run_date: date,
+    max_count: int,
+    by_date: bool,
+) -> Iterator[SourceRow]:
+    """The rules of a source, rows sorted by key: of the whole file, or (``by_date``) of each
+    date as it ends; rejects and counts go to ``result``."""
+    source = result.source
+    records = CsvRecords(text_blocks(source, stream))
+    read = iter(records)
+    first = next((r for r in read if r[1].strip()), None)
     if first is None:
         raise SourceUnusable(source, "the file is empty")
     header = _header(spec, first)
+    width = len(header)
     column = {name: header.index(name) for name in spec.required_columns}
-
-    result = ValidatedSource(source=source, rows=[], rejects=[])
-    first_seen: dict[RowKey, tuple[int, SourceRow]] = {}
-    repeats: dict[RowKey, list[tuple[int, SourceRow]]] = {}
-    for record in records:
-        fields = record.fields
+    parse = _row_parser(spec, column, run_date, max_count)
+    scope = [(column[name], value) for name, value in spec.scope.items()]
+    # JHU's other countries (nine rows in ten) are skipped unparsed: lines without "US".
+    records.skip_unparsed(max(spec.scope.values(), key=len, default=""), width)
+    # The last record, while it may be the end of a truncated file: (line, text, fields).
+    last: tuple[int, str, list[str] | None] | None = None
+    group = _Group(spec)
+    for number, text, fields, error in read:
+        last = (number, text, fields)
         if fields is None:
-            if record.last and "\n" not in record.text:
-                raise SourceUnusable(source, f"truncated: line {record.line_number} ends mid-row")
-            result.rejects.append(_reject(record, f"malformed CSV: {record.error}"))
+            result.rejects.append(_reject(number, text, f"malformed CSV: {error}"))
             continue
-        if len(fields) != len(header):
-            if record.last and len(fields) < len(header) and not text.endswith(("\n", "\r")):
-                raise SourceUnusable(
-                    source,
-                    f"truncated: the last line ({record.line_number}) has {len(fields)} of "
-                    f"{len(header)} fields",
+        if len(fields) != width:
+            if text.strip():
+                result.rejects.append(
+                    _reject(number, text, f"wrong field count: expected {width}, got {len(fields)}")
                 )
-            result.rejects.append(
-                _reject(record, f"wrong field count: expected {len(header)}, got {len(fields)}")
-            )
+            else:
+                last = None
             continue
-        if any(fields[column[name]].strip() != value for name, value in spec.scope.items()):
+        if scope and any(fields[i].strip() != value for i, value in scope):
             result.out_of_scope += 1
             continue
-        row, reason = _parse_row(spec, fields, column, run_date, max_count)
-        if row is None:
-            result.rejects.append(_reject(record, reason or "unusable"))
+        row = parse(fields)
+        if type(row) is str:
+            result.rejects.append(_reject(number, text, row))
             continue
-        key = (row.date, spec.key_of(row))
-        if key in first_seen:
-            repeats.setdefault(key, []).append((record.line_number, row))
-        else:
-            first_seen[key] = (record.line_number, row)
-    _settle_duplicates(spec, text, first_seen, repeats, result)
-
-    if not result.rows and not result.rejects:
-        if result.out_of_scope:
-            scope = ", ".join(f"{k}={v!r}" for k, v in spec.scope.items())
-            raise SourceUnusable(source, f"no rows in scope ({scope})")
-        raise SourceUnusable(source, "no data rows (header only)")
-    if not result.rows:
-        first_reject = min(result.rejects, key=lambda r: r.line_number)
-        raise SourceUnusable(
-            source,
-            f"no valid rows: all {len(result.rejects)} rejected, first: "
-            f"line {first_reject.line_number}: {first_reject.reason}",
-        )
+        if by_date and group.day is not None and row.date != group.day:
+            if row.date < group.day:
+                raise SourceUnusable(
+                    source,
+                    f"not sorted by date: line {number} ({row.date}) comes after "
+                    f"{group.day}; a streamed source must be sorted by date",
+                )
+            yield from group.settle(result)
+        group.add(number, text, row)
+    result.out_of_scope += records.skipped
+    _refuse_truncated(source, width, None if records.skipped_at_end else last)
+    yield from group.settle(result)
+    _refuse_empty(spec, result)
     result.rejects.sort(key=lambda r: r.line_number)
-    return result
 
 
-def _header(spec: SourceSpec, record: CsvRecord) -> list[str]:
+def _header(spec: SourceSpec, record: Record) -> list[str]:
     """The header's column names; a header that is not one of this source's is unusable."""
-    if record.fields is None:
-        raise SourceUnusable(
-            spec.name, f"unreadable header (line {record.line_number}): {record.error}"
-        )
-    if len(record.fields) > MAX_COLUMNS:
+    number, text, fields, error = record
+    if fields is None:
+        raise SourceUnusable(spec.name, f"unreadable header (line {number}): {error}")
+    if len(fields) > MAX_COLUMNS:
         raise SourceUnusable(
             spec.name,
-            f"the header has {len(record.fields):,} columns (at most {MAX_COLUMNS:,} expected): "
+            f"the header has {len(fields):,} columns (at most {MAX_COLUMNS:,} expected): "
             f"not a {spec.title} file",
         )
-    header = [name.strip() for name in record.fields]
+    header = [name.strip() for name in fields]
     missing = [name for name in spec.required_columns if name not in header]
     if missing:
         raise SourceUnusable(
             spec.name,
             f"missing required column(s) {', '.join(missing)} "
-            f"(header: {shorten(record.text, 200)!r})",
+            f"(header: {shorten(_LINE_END.sub('', text), 200)!r})",
         )
     return header
 
 
-def _reject(record: CsvRecord, reason: str) -> Reject:
-    return Reject(record.line_number, record.text, reason)
+def _reject(number: int, text: str, reason: str) -> Reject:
+    return Reject(number, _LINE_END.sub("", text), reason)
 
 
-def _settle_duplicates(
-    spec: SourceSpec,
-    text: str,
-    first_seen: dict[RowKey, tuple[int, SourceRow]],
-    repeats: dict[RowKey, list[tuple[int, SourceRow]]],
-    result: ValidatedSource,
+def _refuse_truncated(
+    source: str, width: int, last: tuple[int, str, list[str] | None] | None
 ) -> None:
-    """One row per key, sorted by key: identical repeats collapse into the first; conflicting
-    ones quarantine the key (the day, nationally), as neither value can be trusted.
-
-    Reading keeps each row's line number, not its text: the records of duplicates (rare) are
-    read again from ``text`` for their rejects, so memory does not hold every row's text."""
-    quarantined = "key" if spec.key_labels else "day"
-    wanted = {
-        n for key, more in repeats.items() for n in (first_seen[key][0], *(n for n, _ in more))
-    }
-    texts = (
-        {r.line_number: r.text for r in csv_records(text) if r.line_number in wanted}
-        if wanted
-        else {}
-    )
-    for key, more in repeats.items():
-        first_line, first_row = first_seen[key]
-        if all(row == first_row for _, row in more):
-            result.rejects.extend(
-                Reject(n, texts[n], f"identical duplicate of line {first_line} (collapsed)")
-                for n, _ in more
-            )
-            continue
-        del first_seen[key]
-        seen = [first_line, *(n for n, _ in more)]
-        reason = (
-            f"conflicting duplicates of {spec.describe_key(*key)} on lines "
-            f"{_some(map(str, seen))}: {quarantined} quarantined"
+    """A file whose last record is cut short is unusable (a download cut mid-transfer)."""
+    if last is None:
+        return
+    number, text, fields = last
+    if fields is None and "\n" not in _LINE_END.sub("", text):
+        raise SourceUnusable(source, f"truncated: line {number} ends mid-row")
+    if fields is not None and len(fields) < width and not text.endswith(("\n", "\r")):
+        raise SourceUnusable(
+            source,
+            f"truncated: the last line ({number}) has {len(fields)} of {width} fields",
         )
-        result.rejects.extend(Reject(n, texts[n], reason) for n in seen)
-    result.rows.extend(first_seen[key][1] for key in sorted(first_seen))
+
+
+def _refuse_empty(spec: SourceSpec, result: StreamedSource) -> None:
+    if not result.valid and not result.rejects:
+        if result.out_of_scope:
+            scope = ", ".join(f"{k}={v!r}" for k, v in spec.scope.items())
+            raise SourceUnusable(spec.name, f"no rows in scope ({scope})")
+        raise SourceUnusable(spec.name, "no data rows (header only)")
+    if not result.valid:
+        first_reject = min(result.rejects, key=lambda r: r.line_number)
+        raise SourceUnusable(
+            spec.name,
+            f"no valid rows: all {len(result.rejects)} rejected, first: "
+            f"line {first_reject.line_number}: {first_reject.reason}",
+        )
+
+
+class _Group:
+    """Valid rows of one date (or of the whole file) until settled: one row per key."""
+
+    def __init__(self, spec: SourceSpec):
+        self.spec = spec
+        self.day: date | None = None
+        # key -> (line number, text, row) of its first row; of its repeats
+        self.first_seen: dict[RowKey, tuple[int, str, SourceRow]] = {}
+        self.repeats: dict[RowKey, list[tuple[int, str, SourceRow]]] = {}
+
+    def add(self, number: int, text: str, row: SourceRow) -> None:
+        self.day = row.date
+        key = (row.date, self.spec.key_of(row) if self.spec.key_labels else ())
+        if key in self.first_seen:
+            self.repeats.setdefault(key, []).append((number, text, row))
+        else:
+            self.first_seen[key] = (number, text, row)
+
+    def settle(self, result: StreamedSource) -> Iterator[SourceRow]:
+        """The group's rows sorted by key: identical repeats collapse into the first;
+        conflicting ones quarantine the key (the day, nationally), as neither value can be
+        trusted."""
+        quarantined = "key" if self.spec.key_labels else "day"
+        first_seen = self.first_seen
+        for key, more in self.repeats.items():
+            first_line, first_text, first_row = first_seen[key]
+            if all(row == first_row for _, _, row in more):
+                result.rejects.extend(
+                    _reject(n, text, f"identical duplicate of line {first_line} (collapsed)")
+                    for n, text, _ in more
+                )
+                continue
+            del first_seen[key]
+            seen = [(first_line, first_text), *((n, text) for n, text, _ in more)]
+            reason = (
+                f"conflicting duplicates of {self.spec.describe_key(*key)} on lines "
+                f"{_some(str(n) for n, _ in seen)}: {quarantined} quarantined"
+            )
+            result.rejects.extend(_reject(n, text, reason) for n, text in seen)
+        self.first_seen, self.repeats = {}, {}
+        result.valid += len(first_seen)
+        for key in sorted(first_seen):
+            yield first_seen[key][2]
 
 
 def _some(items: Iterable[str], shown: int = 5) -> str:
@@ -386,35 +514,66 @@ def _some(items: Iterable[str], shown: int = 5) -> str:
     return ", ".join(items[:shown]) + more
 
 
-def _parse_row(
-    spec: SourceSpec,
-    fields: list[str],
-    column: dict[str, int],
-    run_date: date,
-    max_count: int = DEFAULT_MAX_COUNT,
-) -> tuple[SourceRow | None, str | None]:
-    raw_date = fields[column[spec.date_column]].strip()
-    if not _ISO_DATE.match(raw_date):
-        return None, f"unparseable date {shorten(raw_date)!r} (expected YYYY-MM-DD)"
-    try:
-        day = date.fromisoformat(raw_date)
-    except ValueError:
-        return None, f"impossible date {raw_date!r}"
-    if day > run_date:
-        return None, f"date {day} is in the future (run date {run_date})"
+def _row_parser(
+    spec: SourceSpec, column: dict[str, int], run_date: date, max_count: int
+) -> Callable[[list[str]], SourceRow | str]:
+    """The row rules as one function of a record's fields: a row, or why it is rejected.
+    The common case (a date seen before, plain digits) takes the short way; anything else
+    the long way that words the reason."""
     limit = min(max_count, INT64_MAX)
-    values: dict[str, int] = {}
-    for out_name, col in spec.counts.items():
-        raw = fields[column[col]].strip()
-        if raw == "":
-            return None, f"missing {col}"
-        if raw.startswith("-") and _COUNT.match(raw[1:]):
-            return None, f"negative {col} {shorten(raw)}"
-        if not _COUNT.match(raw):
-            return None, f"non-integer {col} {shorten(raw)!r}"
-        # Compare lengths first: int() of thousands of digits is refused (and slow).
-        if len(raw.lstrip("0")) > len(str(limit)) or int(raw) > limit:
-            return None, f"{col} {shorten(raw)} out of range (0 to {limit:,})"
-        values[out_name] = int(raw)
-    labels = {name: fields[column[col]].strip() for name, col in spec.labels.items()}
-    return SourceRow(day, values, labels), None
+    digits = len(str(limit))
+    date_at = column[spec.date_column]
+    counts = [(out_name, col, column[col]) for out_name, col in spec.counts.items()]
+    labels = [(name, column[col]) for name, col in spec.labels.items()]
+    days: dict[str, date] = {}
+
+    def parse(fields: list[str]) -> SourceRow | str:
+        raw_date = fields[date_at].strip()
+        day = days.get(raw_date)
+        if day is None:
+            day_or_reason = _day(raw_date, run_date)
+            if isinstance(day_or_reason, str):
+                return day_or_reason
+            if len(days) >= CACHED_DATES:
+                days.clear()
+            day = days[raw_date] = day_or_reason
+        values: dict[str, int] = {}
+        for out_name, col, at in counts:
+            raw = fields[at].strip()
+            if raw.isdecimal() and len(raw) <= digits and int(raw) <= limit:
+                values[out_name] = int(raw)
+                continue
+            value = _count(col, raw, limit)
+            if isinstance(value, str):
+                return value
+            values[out_name] = value
+        return SourceRow(day, values, {name: fields[at].strip() for name, at in labels})
+
+    return parse
+
+
+def _day(raw: str, run_date: date) -> date | str:
+    """A row's date, or why it has none."""
+    if not _ISO_DATE.match(raw):
+        return f"unparseable date {shorten(raw)!r} (expected YYYY-MM-DD)"
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return f"impossible date {raw!r}"
+    if day > run_date:
+        return f"date {day} is in the future (run date {run_date})"
+    return day
+
+
+def _count(col: str, raw: str, limit: int) -> int | str:
+    """A count, or why it is not one (``isdecimal`` is ``\\d+``: Unicode decimal digits)."""
+    if raw == "":
+        return f"missing {col}"
+    if raw.startswith("-") and _COUNT.match(raw[1:]):
+        return f"negative {col} {shorten(raw)}"
+    if not _COUNT.match(raw):
+        return f"non-integer {col} {shorten(raw)!r}"
+    # Compare lengths first: int() of thousands of digits is refused (and slow).
+    if len(raw.lstrip("0")) > len(str(limit)) or int(raw) > limit:
+        return f"{col} {shorten(raw)} out of range (0 to {limit:,})"
+    return int(raw)
