@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any, TextIO, TypeVar
 
 from covid_etl.datasets import Dataset
@@ -29,35 +30,41 @@ class UnsortedStream(Exception):
         super().__init__(f"{stream} is not sorted by key: {key} follows {previous}")
 
 
-def _checked(rows: Iterable[T], key: Callable[[T], Any], stream: str) -> Iterator[T]:
-    previous = None
-    for row in rows:
-        current = key(row)
-        if previous is not None and current <= previous:
-            raise UnsortedStream(stream, previous, current)
-        previous = current
-        yield row
+def _next(rows: Iterator[T], key: Callable[[T], Any], previous: Any) -> tuple[T | None, Any]:
+    """The snapshot's next row and its key (None, None at its end), checked to go up."""
+    row = next(rows, None)
+    if row is None:
+        return None, None
+    current = key(row)
+    if previous is not None and current <= previous:
+        raise UnsortedStream("the snapshot", previous, current)
+    return row, current
 
 
 def merge(
     staged: Iterable[T], snapshot: Iterable[T], key: Callable[[T], Any]
 ) -> Iterator[tuple[T | None, T | None]]:
     """Both streams side by side, in key order: (today's row, the snapshot's row) of each key,
-    None on the side that has none."""
-    known = _checked(snapshot, key, "the snapshot")
-    held = next(known, None)
-    for row in _checked(staged, key, "today's rows"):
-        while held is not None and key(held) < key(row):
+    None on the side that has none. Each row's key is computed once."""
+    known = iter(snapshot)
+    held, held_key = _next(known, key, None)
+    previous = None
+    for row in staged:
+        current = key(row)
+        if previous is not None and current <= previous:
+            raise UnsortedStream("today's rows", previous, current)
+        previous = current
+        while held is not None and held_key < current:
             yield None, held
-            held = next(known, None)
-        if held is not None and key(held) == key(row):
+            held, held_key = _next(known, key, held_key)
+        if held is not None and held_key == current:
             yield row, held
-            held = next(known, None)
+            held, held_key = _next(known, key, held_key)
         else:
             yield row, None
     while held is not None:
         yield None, held
-        held = next(known, None)
+        held, held_key = _next(known, key, held_key)
 
 
 def diff(
@@ -74,14 +81,17 @@ def rows_of(dataset: Dataset, rows: Iterable[SourceRow]) -> Iterator[Row]:
     """Validated rows of a dataset's one source as staged rows (the key column holds the key,
     a blank key label its stand-in: see SourceSpec.blank_key)."""
     spec = next(iter(dataset.sources.values()))
+    pick = itemgetter(*dataset.columns)
+    day, iso = None, ""
     for row in rows:
-        values = {
-            "date": row.date.isoformat(),
-            **row.labels,
-            **{k: str(v) for k, v in row.values.items()},
-        }
-        values.update(zip(spec.key_labels, spec.key_of(row)))
-        yield tuple(values[name] for name in dataset.columns)
+        if row.date != day:
+            day, iso = row.date, row.date.isoformat()
+        values = {**row.labels, "date": iso}
+        for name, value in row.values.items():
+            values[name] = str(value)
+        if spec.key_labels:
+            values.update(zip(spec.key_labels, spec.key_of(row)))
+        yield pick(values)
 
 
 def read_rows(dataset: Dataset, lines: Iterable[str]) -> Iterator[Row]:

@@ -63,9 +63,12 @@ class SourceSpec:
 
     def key_of(self, row: SourceRow) -> tuple[str, ...]:
         """The row's key after its date: each key label, or its blank_key stand-in."""
+        labels = row.labels
         return tuple(
-            row.labels[name] or "/".join(row.labels[part] for part in self.blank_key[name])
-            for name in self.key_labels
+            [
+                labels[name] or "/".join([labels[part] for part in self.blank_key[name]])
+                for name in self.key_labels
+            ]
         )
 
     def describe_key(self, day: date, key: tuple[str, ...]) -> str:
