@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from operator import itemgetter
-from typing import Any, TextIO, TypeVar
+from datetime import date
+from itertools import groupby
+from operator import itemgetter, lt
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from covid_etl.datasets import Dataset
-from covid_etl.sources import SourceRow
+from covid_etl.sources import DEFAULT_MAX_COUNT, SourceRow, StreamedSource, validate_stream
 
 NEW, REVISED, UNCHANGED = "new", "revised", "unchanged"
 
@@ -67,6 +69,10 @@ def merge(
         held, held_key = _next(known, key, held_key)
 
 
+def _kind(row: Row, known: Row | None) -> str:
+    return NEW if known is None else UNCHANGED if known == row else REVISED
+
+
 def diff(
     dataset: Dataset, staged: Iterable[Row], snapshot: Iterable[Row]
 ) -> Iterator[tuple[str, Row]]:
@@ -74,7 +80,65 @@ def diff(
     width = len(dataset.key)
     for row, known in merge(staged, snapshot, key=lambda r: r[:width]):
         if row is not None:
-            yield (NEW if known is None else UNCHANGED if known == row else REVISED), row
+            yield _kind(row, known), row
+
+
+class SnapshotDays:
+    """The snapshot read one date at a time as ``validate_stream`` reaches it (KnownRows):
+    ``day_rows`` holds the rows of the date read last, by key; memory holds one date."""
+
+    def __init__(self, dataset: Dataset, snapshot: Iterable[Row]):
+        self.columns = dataset.columns
+        self._key = itemgetter(slice(0, len(dataset.key)))
+        self._days = groupby(snapshot, key=itemgetter(0))  # the date is the key's first part
+        self._held = next(self._days, None)
+        self._previous: Row | None = None
+        self.day_rows: dict[Row, Row] = {}
+
+    def rows_of_day(self, day: date) -> list[Row]:
+        """The snapshot's rows dated ``day`` (the earlier ones are passed over)."""
+        iso, rows = day.isoformat(), []
+        self.day_rows = {}
+        while self._held is not None and self._held[0] <= iso:
+            held_day, day_rows = self._held[0], list(self._held[1])  # before the next day
+            self._held = next(self._days, None)
+            keys = list(map(self._key, day_rows))
+            if not all(map(lt, [self._previous or (), *keys], keys)):
+                previous, current = next(
+                    (a, b) for a, b in zip([self._previous or (), *keys], keys) if not a < b
+                )
+                raise UnsortedStream("the snapshot", previous, current)
+            self._previous = keys[-1]
+            if held_day == iso:
+                rows, self.day_rows = day_rows, dict(zip(keys, day_rows))
+        return rows
+
+
+def diff_source(
+    dataset: Dataset,
+    stream: BinaryIO,
+    snapshot: Iterable[Row],
+    *,
+    run_date: date,
+    max_count: int = DEFAULT_MAX_COUNT,
+) -> tuple[StreamedSource, Iterator[tuple[str, Row]]]:
+    """A one-source dataset's file validated as it streams and diffed against the snapshot a
+    date at a time: the validation and the rows of each changed row (NEW or REVISED, or
+    UNCHANGED when its line differs from the snapshot's but its values do not). A line that
+    is byte for byte a snapshot row's is that row, unchanged, and is not parsed: the
+    validation counts it in ``known`` (see ``validate_stream``)."""
+    spec = next(iter(dataset.sources.values()))
+    days = SnapshotDays(dataset, snapshot)
+    validated = validate_stream(
+        spec.name, stream, run_date=run_date, max_count=max_count, spec=spec, known=days
+    )
+    width = len(dataset.key)
+
+    def classified() -> Iterator[tuple[str, Row]]:
+        for row in rows_of(dataset, validated.rows):
+            yield _kind(row, days.day_rows.get(row[:width])), row
+
+    return validated, classified()
 
 
 def rows_of(dataset: Dataset, rows: Iterable[SourceRow]) -> Iterator[Row]:
@@ -100,7 +164,7 @@ def read_rows(dataset: Dataset, lines: Iterable[str]) -> Iterator[Row]:
     header = next(reader, None)
     if header is not None and tuple(header) != dataset.columns:
         raise ValueError(f"not a {dataset.name} file: header {header}, expected {dataset.columns}")
-    return (tuple(row) for row in reader)
+    return map(tuple, reader)
 
 
 def write_rows(dataset: Dataset, rows: Iterable[Row], out: TextIO) -> None:

@@ -21,11 +21,12 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
-from typing import BinaryIO
+from itertools import chain, repeat
+from operator import itemgetter, methodcaller
+from typing import BinaryIO, Protocol
 
 NYT = "nyt"
 JHU = "jhu"
@@ -133,6 +134,18 @@ class ValidatedSource:
         return len(self.rows) + len(self.rejects)
 
 
+class KnownRows(Protocol):
+    """Rows already loaded (the snapshot), offered a day at a time to ``validate_stream``."""
+
+    # The output name of each value of a row: ``date``, the counts and the labels (as text; a
+    # key label holds the key, its blank key's stand-in included); other columns are ignored.
+    columns: tuple[str, ...]
+
+    def rows_of_day(self, day: date) -> list[tuple[str, ...]]:
+        """The rows dated ``day``."""
+        ...
+
+
 @dataclass
 class StreamedSource:
     """A source validated one date at a time (``validate_stream``): ``rows`` is read lazily;
@@ -143,6 +156,7 @@ class StreamedSource:
     rejects: list[Reject] = field(default_factory=list)
     valid: int = 0
     out_of_scope: int = 0
+    known: int = 0  # valid rows that are lines of ``KnownRows``: not parsed, not in ``rows``
 
     @property
     def extracted(self) -> int:
@@ -150,9 +164,28 @@ class StreamedSource:
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_ASCII = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _COUNT = re.compile(r"^\d+$")
 _HTML = re.compile(rb"^\s*<(!doctype|html|head|body|\?xml)", re.IGNORECASE)
 _LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
+# What a plain line (values without a comma, a quote, a line break or surrounding spaces)
+# cannot hold, in ASCII: other line breaks and whitespace, a space next to a comma or a break.
+_NOT_IN_PLAIN_LINES = (
+    '"',
+    "\r",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x1f",
+    " ,",
+    ", ",
+    " \n",
+    "\n ",
+)
+_LEADING_ZERO = methodcaller("startswith", "0")
 _BOM = b"\xef\xbb\xbf"
 # Bytes decoded at a time: the text in memory is one block and the line it ends in.
 BLOCK_BYTES = 1 << 20
@@ -225,74 +258,98 @@ class CsvRecords:
     read again one line per record, so one stray quote costs one row (and n stray quotes cost
     n rows, not n passes over the file).
 
-    After ``skip_unparsed(text, width)``, a line that would start a record is skipped unparsed
-    (its line number still counts; ``skipped`` counts them) when it provably is a record of
-    ``width`` fields none of which holds ``text``: it has no quote (so its fields are its text
-    split on commas), ``width - 1`` commas, and not ``text`` anywhere.
+    Two kinds of lines that would start a record are not parsed (their line numbers count):
+    - after ``skip_unparsed(text, width)``, a line that provably is a record of ``width``
+      fields none of which holds ``text`` is skipped (``skipped`` counts them): it has no quote
+      (so its fields are its text split on commas), ``width - 1`` commas, and not ``text``;
+    - after ``take_known(lines, take)``, a line of ``lines`` goes to ``take`` as (its number,
+      the line) instead: the reader knows what it holds.
     """
 
     def __init__(self, blocks: Iterable[list[str]]):
         self._blocks = blocks
         self._skip_without = ""
         self._commas = 0
+        self._known: Container[str] = frozenset()
+        self._take: Callable[[tuple[int, str]], None] = _ignore
         self.skipped = 0  # lines skipped, all told
-        self.skipped_at_end = 0  # lines skipped after the last record
+        self.ends_with_record = True  # the last line read ended the last record yielded
 
     def skip_unparsed(self, text: str, width: int) -> None:
         self._skip_without, self._commas = text, width - 1
 
+    def take_known(self, lines: Container[str], take: Callable[[tuple[int, str]], None]) -> None:
+        self._known, self._take = lines, take
+
     def __iter__(self) -> Iterator[Record]:
         consumed: list[str] = []
         skipped = 0
+        number = 0  # lines read
+        start = 0  # the line the record being read starts on
+        end = 0  # the line the last record yielded ends on
 
         def feed() -> Iterator[str]:
-            nonlocal skipped
-            absent, commas = self._skip_without, self._commas
+            nonlocal skipped, number, start
+            absent, commas, known, take = self._skip_without, self._commas, self._known, self._take
             for block in self._blocks:
                 for line in block:
-                    if (
-                        absent
-                        and not consumed
-                        and absent not in line
-                        and '"' not in line
-                        and line.count(",") == commas
-                    ):
-                        skipped += 1
-                        continue
+                    number += 1
+                    if not consumed:
+                        if line in known:
+                            take((number, line))
+                            continue
+                        if (
+                            absent
+                            and absent not in line
+                            and '"' not in line
+                            and line.count(",") == commas
+                        ):
+                            skipped += 1
+                            continue
+                        start = number
                     consumed.append(line)
                     yield line
-                    absent, commas = self._skip_without, self._commas
+                    absent, commas, known, take = (
+                        self._skip_without,
+                        self._commas,
+                        self._known,
+                        self._take,
+                    )
 
-        def read_again(lines: list[str]) -> Iterator[str]:
-            for line in lines:
+        def read_again(lines: list[str], first: int) -> Iterator[str]:
+            nonlocal start
+            for start, line in enumerate(lines, first):
                 consumed.append(line)
                 yield line
 
         lines = feed()
         reader: Iterator[list[str]] = csv.reader(lines, strict=True)
-        number = 1
         while True:
             try:
                 fields: list[str] | None = next(reader)
                 error = None
             except StopIteration:
                 self.skipped += skipped
-                self.skipped_at_end = skipped
+                self.ends_with_record = end == number
                 return
             except csv.Error as exc:
                 fields, error = None, str(exc)
                 if len(consumed) > 1:
                     # Once: a reader of one line per record never reads a line ahead.
-                    reader = _OneLinePerRecord(chain(read_again(consumed[1:]), lines))
+                    again = read_again(consumed[1:], start + 1)
+                    reader = _OneLinePerRecord(chain(again, lines))
                     del consumed[1:]
-            number += skipped
             self.skipped += skipped
             skipped = 0
             if consumed:
                 text = consumed[0] if len(consumed) == 1 else "".join(consumed)
-                yield number, text, fields, error
-                number += len(consumed)
+                end = start + len(consumed) - 1
+                yield start, text, fields, error
                 consumed.clear()
+
+
+def _ignore(_line: tuple[int, str]) -> None:
+    return None
 
 
 class _OneLinePerRecord:
@@ -335,14 +392,21 @@ def validate_stream(
     run_date: date,
     max_count: int = DEFAULT_MAX_COUNT,
     spec: SourceSpec | None = None,
+    known: KnownRows | None = None,
 ) -> StreamedSource:
     """``validate`` for a file sorted by date (as NYT publishes them), one date at a time: the
     rows come out sorted by key as ``stream`` is read, and memory holds one date's rows, not
     the file's. A valid row dated before the date being read makes the source unusable (its
     duplicates could no longer be found): the run fails, nothing of it is loaded.
+
+    With ``known``, a line byte for byte the one a known row of its date would be in this
+    file (same columns, values as they are: ``_line_renderer``) is that row: it is not
+    parsed, counts as valid and ``known``, and is not in ``rows``. The first row of a date is
+    always parsed: it says which date's known rows to expect.
     """
+    spec = spec or SPECS[source]
     streamed = StreamedSource(source, iter(()))
-    streamed.rows = _validated(streamed, stream, spec or SPECS[source], run_date, max_count, True)
+    streamed.rows = _validated(streamed, stream, spec, run_date, max_count, True, known)
     return streamed
 
 
@@ -353,6 +417,7 @@ def _validated(
     run_date: date,
     max_count: int,
     by_date: bool,
+    known: KnownRows | None = None,
 ) -> Iterator[SourceRow]:
     """The rules of a source, rows sorted by key: of the whole file, or (``by_date``) of each
     date as it ends; rejects and counts go to ``result``."""
@@ -369,9 +434,17 @@ def _validated(
     scope = [(column[name], value) for name, value in spec.scope.items()]
     # JHU's other countries (nine rows in ten) are skipped unparsed: lines without "US".
     records.skip_unparsed(max(spec.scope.values(), key=len, default=""), width)
+    ends = _LINE_END.search(first[1])
+    line_end = ends.group() if ends else ""
+    known_lines = (
+        _known_lines(spec, header, known.columns, max_count, line_end)
+        if known is not None
+        else None
+    )
+    known_day: date | None = None
     # The last record, while it may be the end of a truncated file: (line, text, fields).
     last: tuple[int, str, list[str] | None] | None = None
-    group = _Group(spec)
+    group = _Group(spec, lambda text: parse(next(csv.reader([text]))))
     for number, text, fields, error in read:
         last = (number, text, fields)
         if fields is None:
@@ -401,8 +474,11 @@ def _validated(
                 )
             yield from group.settle(result)
         group.add(number, text, row)
+        if known_lines is not None and known is not None and row.date != known_day:
+            known_day, group.known_keys = row.date, known_lines(known.rows_of_day(row.date))
+            records.take_known(group.known_keys, group.known_hits.append)
     result.out_of_scope += records.skipped
-    _refuse_truncated(source, width, None if records.skipped_at_end else last)
+    _refuse_truncated(source, width, last if records.ends_with_record else None)
     yield from group.settle(result)
     _refuse_empty(spec, result)
     result.rejects.sort(key=lambda r: r.line_number)
@@ -468,30 +544,66 @@ def _refuse_empty(spec: SourceSpec, result: StreamedSource) -> None:
 class _Group:
     """Valid rows of one date (or of the whole file) until settled: one row per key."""
 
-    def __init__(self, spec: SourceSpec):
+    def __init__(self, spec: SourceSpec, reparse: Callable[[str], SourceRow | str]):
         self.spec = spec
+        self.reparse = reparse  # a known row's line, parsed when it has duplicates
         self.day: date | None = None
-        # key -> (line number, text, row) of its first row; of its repeats
-        self.first_seen: dict[RowKey, tuple[int, str, SourceRow]] = {}
-        self.repeats: dict[RowKey, list[tuple[int, str, SourceRow]]] = {}
+        # key -> (line number, text, row or None: a known row's line) of its first row; repeats
+        self.first_seen: dict[RowKey, tuple[int, str, SourceRow | None]] = {}
+        self.repeats: dict[RowKey, list[tuple[int, str, SourceRow | None]]] = {}
+        self.known_keys: dict[str, tuple[str, ...]] = {}  # the day's known lines -> their keys
+        self.known_hits: list[tuple[int, str]] = []  # (line number, line) of known lines read
 
     def add(self, number: int, text: str, row: SourceRow) -> None:
         self.day = row.date
         key = (row.date, self.spec.key_of(row) if self.spec.key_labels else ())
+        self._add(key, number, text, row)
+
+    def _add(self, key: RowKey, number: int, text: str, row: SourceRow | None) -> None:
         if key in self.first_seen:
             self.repeats.setdefault(key, []).append((number, text, row))
         else:
             self.first_seen[key] = (number, text, row)
 
+    def _row(self, text: str, row: SourceRow | None) -> SourceRow:
+        if row is None:
+            reparsed = self.reparse(text)
+            assert not isinstance(reparsed, str), f"a known line is not valid: {reparsed}"
+            return reparsed
+        return row
+
+    def _settle_known(self, result: StreamedSource) -> None:
+        """Known lines are valid and unchanged rows: counted at once when their keys are all
+        apart (the common case), else added one by one, in line order, for ``settle``."""
+        hits, self.known_hits = self.known_hits, []
+        if not hits:
+            return
+        keys = list(map(self.known_keys.__getitem__, map(itemgetter(1), hits)))
+        parsed = {key for _, key in self.first_seen}
+        if len(set(keys)) == len(keys) and parsed.isdisjoint(keys):
+            result.valid += len(hits)
+            result.known += len(hits)
+            return
+        entries = [
+            *((n, text, row, key) for key, (n, text, row) in self.first_seen.items()),
+            *((n, text, row, key) for key, more in self.repeats.items() for n, text, row in more),
+            *((n, line, None, (self.day, key)) for (n, line), key in zip(hits, keys)),
+        ]
+        self.first_seen, self.repeats = {}, {}
+        for n, text, row, key in sorted(entries, key=itemgetter(0)):
+            self._add(key, n, text, row)  # type: ignore[arg-type]
+
     def settle(self, result: StreamedSource) -> Iterator[SourceRow]:
         """The group's rows sorted by key: identical repeats collapse into the first;
         conflicting ones quarantine the key (the day, nationally), as neither value can be
-        trusted."""
+        trusted. Known rows are counted, not yielded."""
+        self._settle_known(result)
         quarantined = "key" if self.spec.key_labels else "day"
         first_seen = self.first_seen
         for key, more in self.repeats.items():
             first_line, first_text, first_row = first_seen[key]
-            if all(row == first_row for _, _, row in more):
+            first_row = self._row(first_text, first_row)
+            if all(self._row(text, row) == first_row for _, text, row in more):
                 result.rejects.extend(
                     _reject(n, text, f"identical duplicate of line {first_line} (collapsed)")
                     for n, text, _ in more
@@ -507,7 +619,79 @@ class _Group:
         self.first_seen, self.repeats = {}, {}
         result.valid += len(first_seen)
         for key in sorted(first_seen):
-            yield first_seen[key][2]
+            row = first_seen[key][2]
+            if row is None:
+                result.known += 1
+            else:
+                yield row
+
+
+def _known_lines(
+    spec: SourceSpec, header: list[str], columns: tuple[str, ...], max_count: int, line_end: str
+) -> Callable[[list[tuple[str, ...]]], dict[str, tuple[str, ...]]] | None:
+    """How known rows (their values named by ``columns``) read as lines of a file with this
+    header, each with its key, if that can be known: only when the header has exactly the
+    spec's columns, in any order, and no scope, and the header ends its line (the rows end
+    theirs the same way).
+
+    A row's line is kept only if parsing it provably gives that row back: counts in ASCII
+    digits without leading zeros and fewer digits than the plausible maximum, labels without
+    a comma, a quote, a line break or surrounding spaces (so the line is its values joined by
+    commas, and trimming changes nothing). A day's rows are checked at once (text searches
+    over the day); when one fails, row by row with a regular expression that says the same.
+    A row that fails is left to the parse: its line will not match. A blank key label's
+    stand-in is kept as it is, so such rows (NYT's "Unknown" counties) are parsed."""
+    roles = {
+        spec.date_column: "date",
+        **{col: name for name, col in spec.counts.items()},
+        **{col: name for name, col in spec.labels.items()},
+    }
+    if spec.scope or not line_end or sorted(roles) != sorted(header):
+        return None
+    if len(roles) != 1 + len(spec.counts) + len(spec.labels):
+        return None  # a column with two roles
+    digits = len(str(min(max_count, INT64_MAX)))
+    count = f"(?:0|[1-9][0-9]{{0,{digits - 2}}})" if digits > 1 else "0"
+    pattern = {
+        "date": _ISO_DATE_ASCII.pattern,
+        **{name: count for name in spec.counts},
+        **{name: r'(?:[^\s,"]|[^\s,"][^,"\r\n]*[^\s,"])?' for name in spec.labels},
+    }
+    provable = re.compile(",".join(pattern[roles[name]] for name in header))
+    pick = itemgetter(*(columns.index(roles[name]) for name in header))
+    counts = [itemgetter(columns.index(name)) for name in spec.counts]
+    dates = itemgetter(columns.index("date"))
+    at = [columns.index(name) for name in spec.key_labels]
+    key_of = itemgetter(slice(at[0], at[0] + 1)) if len(at) == 1 else itemgetter(*at)
+    ended = ("{}" + line_end.replace("{", "{{").replace("}", "}}")).format
+    commas = len(header) - 1
+
+    def all_provable(rows: list[tuple[str, ...]], day: str) -> bool:
+        """The regular expression's rules, over a day's lines at once (all in C)."""
+        if not day.isascii() or day.count("\n") != len(rows) - 1:
+            return False
+        if day.count(",") != commas * len(rows) or day.startswith(" ") or day.endswith(" "):
+            return False
+        if any(bad in day for bad in _NOT_IN_PLAIN_LINES):
+            return False
+        days = list(map(dates, rows))
+        if days.count(days[0]) != len(days) or not _ISO_DATE_ASCII.fullmatch(days[0]):
+            return False
+        for values in (list(map(value_of, rows)) for value_of in counts):
+            if not all(map(str.isdecimal, values)) or max(map(len, values)) >= digits:
+                return False
+            if sum(map(_LEADING_ZERO, values)) != values.count("0"):
+                return False
+        return True
+
+    def lines(rows: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        texts = list(map(",".join, map(pick, rows)))
+        keys = map(key_of, rows) if at else repeat(())
+        if rows and all_provable(rows, "\n".join(texts)):
+            return dict(zip(map(ended, texts), keys))
+        return {ended(text): key for text, key in zip(texts, keys) if provable.fullmatch(text)}
+
+    return lines
 
 
 def _some(items: Iterable[str], shown: int = 5) -> str:
