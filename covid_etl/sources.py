@@ -21,11 +21,12 @@ import codecs
 import csv
 import io
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain, repeat
-from operator import itemgetter, methodcaller
+from itertools import chain, compress, count, repeat
+from operator import add, itemgetter, not_
 from typing import BinaryIO, Protocol
 
 NYT = "nyt"
@@ -185,10 +186,11 @@ _NOT_IN_PLAIN_LINES = (
     " \n",
     "\n ",
 )
-_LEADING_ZERO = methodcaller("startswith", "0")
 _BOM = b"\xef\xbb\xbf"
 # Bytes decoded at a time: the text in memory is one block and the line it ends in.
 BLOCK_BYTES = 1 << 20
+# Lines looked at at once for the ones that need no parsing (at most: a block's lines).
+WINDOW_LINES = 4_096
 # Distinct date strings remembered as parsed (a file holds a few thousand days).
 CACHED_DATES = 10_000
 
@@ -262,8 +264,11 @@ class CsvRecords:
     - after ``skip_unparsed(text, width)``, a line that provably is a record of ``width``
       fields none of which holds ``text`` is skipped (``skipped`` counts them): it has no quote
       (so its fields are its text split on commas), ``width - 1`` commas, and not ``text``;
-    - after ``take_known(lines, take)``, a line of ``lines`` goes to ``take`` as (its number,
-      the line) instead: the reader knows what it holds.
+    - after ``take_known(lines, take)``, lines of ``lines`` go to ``take`` as (number, line)
+      pairs instead: the reader knows what they hold.
+
+    Lines passed over are found a block at a time in C (``_passed_over``): the Python loop
+    runs over the lines that go to the csv reader only.
     """
 
     def __init__(self, blocks: Iterable[list[str]]):
@@ -271,15 +276,34 @@ class CsvRecords:
         self._skip_without = ""
         self._commas = 0
         self._known: Container[str] = frozenset()
-        self._take: Callable[[tuple[int, str]], None] = _ignore
+        self._take: Callable[[Iterable[tuple[int, str]]], None] = _ignore
         self.skipped = 0  # lines skipped, all told
         self.ends_with_record = True  # the last line read ended the last record yielded
 
     def skip_unparsed(self, text: str, width: int) -> None:
         self._skip_without, self._commas = text, width - 1
 
-    def take_known(self, lines: Container[str], take: Callable[[tuple[int, str]], None]) -> None:
+    def take_known(
+        self, lines: Container[str], take: Callable[[Iterable[tuple[int, str]]], None]
+    ) -> None:
         self._known, self._take = lines, take
+
+    @staticmethod
+    def _take_hits(
+        take: Callable[[Iterable[tuple[int, str]]], None],
+        hit: list[bool] | None,
+        lines: list[str],
+        base: int,
+        first: int,
+        end: int,
+    ) -> int:
+        """Give ``take`` the known lines among lines[first:end]; how many there were."""
+        if hit is None:
+            return 0
+        found = hit[first:end].count(True)
+        if found:
+            take(compress(zip(count(base + first + 1), lines[first:end]), hit[first:end]))
+        return found
 
     def __iter__(self) -> Iterator[Record]:
         consumed: list[str] = []
@@ -290,31 +314,50 @@ class CsvRecords:
 
         def feed() -> Iterator[str]:
             nonlocal skipped, number, start
-            absent, commas, known, take = self._skip_without, self._commas, self._known, self._take
             for block in self._blocks:
-                for line in block:
-                    number += 1
-                    if not consumed:
-                        if line in known:
-                            take((number, line))
-                            continue
+                at, size = 0, len(block)
+                quotes = list(compress(count(), map(str.__contains__, block, repeat('"'))))
+                while at < size:
+                    if consumed:  # inside a record: its next line goes to the reader as it is
+                        number, at = number + 1, at + 1
+                        consumed.append(block[at - 1])
+                        yield block[at - 1]
+                        continue
+                    # At a record start: which lines of the rest of the block go to the reader
+                    # (found in C; a line with a quote always does, and the search starts again
+                    # after it, or when what to pass over changes).
+                    known, absent, take = self._known, self._skip_without, self._take
+                    commas = self._commas
+                    # Up to the next line with a quote (a record may go on past it), at most
+                    # a window of lines (found again when what to pass over changes).
+                    upto = min(size, at + WINDOW_LINES)
+                    after = bisect_left(quotes, at)
+                    if after < len(quotes) and quotes[after] < upto:
+                        upto = quotes[after] + 1
+                    rest = block[at:upto]
+                    hit, kept = _passed_over(rest, known)
+                    base, last = number, 0
+                    for k in kept:
+                        line = rest[k]
                         if (
                             absent
                             and absent not in line
                             and '"' not in line
                             and line.count(",") == commas
                         ):
-                            skipped += 1
-                            continue
-                        start = number
-                    consumed.append(line)
-                    yield line
-                    absent, commas, known, take = (
-                        self._skip_without,
-                        self._commas,
-                        self._known,
-                        self._take,
-                    )
+                            continue  # skipped: counted with the lines passed over
+                        skipped += k - last - self._take_hits(take, hit, rest, base, last, k)
+                        number = start = base + k + 1
+                        consumed.append(line)
+                        yield line
+                        last = k + 1
+                        if consumed or known is not self._known or absent != self._skip_without:
+                            break
+                    else:
+                        end = len(rest)
+                        skipped += end - last - self._take_hits(take, hit, rest, base, last, end)
+                        number, last = base + end, end
+                    at += last
 
         def read_again(lines: list[str], first: int) -> Iterator[str]:
             nonlocal start
@@ -348,8 +391,20 @@ class CsvRecords:
                 consumed.clear()
 
 
-def _ignore(_line: tuple[int, str]) -> None:
+def _ignore(_lines: Iterable[tuple[int, str]]) -> None:
     return None
+
+
+def _passed_over(lines: list[str], known: Container[str]) -> tuple[list[bool] | None, list[int]]:
+    """Of lines at a record start, none with a quote but perhaps the last: which are known
+    (None: no known lines), and the indexes of the others (the last if it has a quote)."""
+    if not known:
+        return None, list(range(len(lines)))
+    hit = list(map(known.__contains__, lines))
+    kept = list(compress(count(), map(not_, hit)))
+    if lines and '"' in lines[-1] and (not kept or kept[-1] != len(lines) - 1):
+        kept.append(len(lines) - 1)
+    return hit, kept
 
 
 class _OneLinePerRecord:
@@ -476,7 +531,7 @@ def _validated(
         group.add(number, text, row)
         if known_lines is not None and known is not None and row.date != known_day:
             known_day, group.known_keys = row.date, known_lines(known.rows_of_day(row.date))
-            records.take_known(group.known_keys, group.known_hits.append)
+            records.take_known(group.known_keys, group.known_hits.extend)
     result.out_of_scope += records.skipped
     _refuse_truncated(source, width, last if records.ends_with_record else None)
     yield from group.settle(result)
@@ -663,7 +718,6 @@ def _known_lines(
     dates = itemgetter(columns.index("date"))
     at = [columns.index(name) for name in spec.key_labels]
     key_of = itemgetter(slice(at[0], at[0] + 1)) if len(at) == 1 else itemgetter(*at)
-    ended = ("{}" + line_end.replace("{", "{{").replace("}", "}}")).format
     commas = len(header) - 1
 
     def all_provable(rows: list[tuple[str, ...]], day: str) -> bool:
@@ -680,7 +734,7 @@ def _known_lines(
         for values in (list(map(value_of, rows)) for value_of in counts):
             if not all(map(str.isdecimal, values)) or max(map(len, values)) >= digits:
                 return False
-            if sum(map(_LEADING_ZERO, values)) != values.count("0"):
+            if f",{','.join(values)}".count(",0") != values.count("0"):  # leading zeros
                 return False
         return True
 
@@ -688,8 +742,8 @@ def _known_lines(
         texts = list(map(",".join, map(pick, rows)))
         keys = map(key_of, rows) if at else repeat(())
         if rows and all_provable(rows, "\n".join(texts)):
-            return dict(zip(map(ended, texts), keys))
-        return {ended(text): key for text, key in zip(texts, keys) if provable.fullmatch(text)}
+            return dict(zip(map(add, texts, repeat(line_end)), keys))
+        return {text + line_end: key for text, key in zip(texts, keys) if provable.fullmatch(text)}
 
     return lines
 
