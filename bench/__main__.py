@@ -210,7 +210,7 @@ def render(r: dict[str, Any]) -> str:
     out += table(
         ["measured", "seconds", "peak RSS MB"],
         [
-            ["library: validate us-counties, merge diff, write delta", s["library"]["seconds"],
+            ["library: diff_source us-counties, write delta", s["library"]["seconds"],
              s["library"]["peak_rss_mb"]],
             ["pyarrow.csv.read_csv, one thread (read only)",
              s["pyarrow_read"]["one-thread"]["seconds"],

@@ -7,9 +7,11 @@ thousand with an older, lower count: revised upstream today).
 
 What is measured, each in its own process (time and peak RSS), at each size of GROWTH_DAYS:
 - library: the ``us-counties`` dataset through the library's own functions, nothing
-  re-implemented here: ``validate`` with the dataset's source spec (one csv.reader pass,
-  the row rules, duplicates keyed on (date, fips)), ``rows_of`` and the merge ``diff``
-  against the snapshot streamed from its file, the changed rows written by ``write_rows``.
+  re-implemented here: ``diff_source`` reads the file as it streams and the snapshot a date
+  at a time beside it (``validate_stream`` with the dataset's source spec: one csv.reader
+  pass, the row rules, duplicates keyed on (date, fips); a line identical to its snapshot
+  row's is that row, unparsed), the changed rows written by ``write_rows``: memory holds a
+  day's rows, not the file.
 - pyarrow: ``pyarrow.csv.read_csv`` of the same file, nothing else: the floor any Python
   pipeline pays just to read it; on one thread (the ratio: the library's path is
   single-threaded), median of a few reads; at the largest size on all cores too.
@@ -29,8 +31,7 @@ from typing import Any
 
 from bench.measure import rss_now_kb, run_child, timed
 from covid_etl.datasets import DATASETS, US_COUNTIES
-from covid_etl.merge_diff import UNCHANGED, Row, diff, read_rows, rows_of, write_rows
-from covid_etl.sources import NYT, validate
+from covid_etl.merge_diff import UNCHANGED, Row, diff_source, read_rows, write_rows
 
 COUNTIES = 3_200  # 50 states x 64, the last of each state "Unknown" (no FIPS code)
 GROWTH_DAYS = (3, 32, 157, 391, 782)  # x 3,200: 9,600 to 2,502,400 rows
@@ -86,7 +87,6 @@ def generate(folder: Path, days: int) -> tuple[Path, Path, date]:
 def library_counties(source: Path, snapshot: Path, delta: Path, run_date: date) -> dict[str, int]:
     """Validate the county file and diff it against the snapshot, writing the changed rows."""
     counties = DATASETS[US_COUNTIES]
-    validated = validate(NYT, source.read_bytes(), run_date=run_date, spec=counties.sources[NYT])
     kinds: Counter[str] = Counter()
 
     def changed(classified: Iterator[tuple[str, Row]]) -> Iterator[Row]:
@@ -95,11 +95,18 @@ def library_counties(source: Path, snapshot: Path, delta: Path, run_date: date) 
             if kind != UNCHANGED:
                 yield row
 
-    with snapshot.open(newline="") as known, delta.open("w", newline="") as out:
-        staged = rows_of(counties, validated.rows)
-        write_rows(counties, changed(diff(counties, staged, read_rows(counties, known))), out)
+    with (
+        source.open("rb") as data,
+        snapshot.open(newline="") as known,
+        delta.open("w", newline="") as out,
+    ):
+        validated, classified = diff_source(
+            counties, data, read_rows(counties, known), run_date=run_date
+        )
+        write_rows(counties, changed(classified), out)
+    kinds[UNCHANGED] += validated.known
     return {
-        "rows": len(validated.rows),
+        "rows": validated.valid,
         "rejected": len(validated.rejects),
         **{kind: kinds[kind] for kind in ("new", "revised", "unchanged")},
     }

@@ -17,13 +17,17 @@ Pure functions over bytes: nothing here knows about S3 or HTTP.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections import deque
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, compress, count, repeat
+from operator import add, itemgetter, not_
+from typing import BinaryIO, Protocol
 
 NYT = "nyt"
 JHU = "jhu"
@@ -61,9 +65,12 @@ class SourceSpec:
 
     def key_of(self, row: SourceRow) -> tuple[str, ...]:
         """The row's key after its date: each key label, or its blank_key stand-in."""
+        labels = row.labels
         return tuple(
-            row.labels[name] or "/".join(row.labels[part] for part in self.blank_key[name])
-            for name in self.key_labels
+            [
+                labels[name] or "/".join([labels[part] for part in self.blank_key[name]])
+                for name in self.key_labels
+            ]
         )
 
     def describe_key(self, day: date, key: tuple[str, ...]) -> str:
@@ -128,10 +135,64 @@ class ValidatedSource:
         return len(self.rows) + len(self.rejects)
 
 
+class KnownRows(Protocol):
+    """Rows already loaded (the snapshot), offered a day at a time to ``validate_stream``."""
+
+    # The output name of each value of a row: ``date``, the counts and the labels (as text; a
+    # key label holds the key, its blank key's stand-in included); other columns are ignored.
+    columns: tuple[str, ...]
+
+    def rows_of_day(self, day: date) -> list[tuple[str, ...]]:
+        """The rows dated ``day``."""
+        ...
+
+
+@dataclass
+class StreamedSource:
+    """A source validated one date at a time (``validate_stream``): ``rows`` is read lazily;
+    ``rejects``, ``valid`` and ``out_of_scope`` are complete once ``rows`` is exhausted."""
+
+    source: str
+    rows: Iterator[SourceRow]
+    rejects: list[Reject] = field(default_factory=list)
+    valid: int = 0
+    out_of_scope: int = 0
+    known: int = 0  # valid rows that are lines of ``KnownRows``: not parsed, not in ``rows``
+
+    @property
+    def extracted(self) -> int:
+        return self.valid + len(self.rejects)
+
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_ASCII = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _COUNT = re.compile(r"^\d+$")
 _HTML = re.compile(rb"^\s*<(!doctype|html|head|body|\?xml)", re.IGNORECASE)
 _LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
+# What a plain line (values without a comma, a quote, a line break or surrounding spaces)
+# cannot hold, in ASCII: other line breaks and whitespace, a space next to a comma or a break.
+_NOT_IN_PLAIN_LINES = (
+    '"',
+    "\r",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x1f",
+    " ,",
+    ", ",
+    " \n",
+    "\n ",
+)
+_BOM = b"\xef\xbb\xbf"
+# Bytes decoded at a time: the text in memory is one block and the line it ends in.
+BLOCK_BYTES = 1 << 20
+# Lines looked at at once for the ones that need no parsing (at most: a block's lines).
+WINDOW_LINES = 4_096
+# Distinct date strings remembered as parsed (a file holds a few thousand days).
+CACHED_DATES = 10_000
 
 
 def shorten(text: str, limit: int = QUOTED_CHARACTERS) -> str:
@@ -157,75 +218,193 @@ def spreadsheet_safe(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def decode(source: str, data: bytes) -> str:
-    """Bytes to text: UTF-8 (a BOM is fine), refusing HTML pages and binary."""
-    if not data.strip():
-        raise SourceUnusable(source, "the file is empty")
-    if _HTML.match(data[:512]):
+def text_blocks(source: str, stream: BinaryIO) -> Iterator[list[str]]:
+    """The lines of a UTF-8 byte stream (a BOM is fine), line ends kept (\\n, \\r\\n or \\r),
+    a block of lines at a time (a list: iterating one is cheaper than a generator of lines);
+    HTML pages and binary are refused."""
+    block = stream.read(BLOCK_BYTES)
+    if _HTML.match(block[:512]):
         raise SourceUnusable(source, "got an HTML page instead of CSV (an upstream error page?)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceUnusable(
-            source, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
-        ) from None
+    offset = len(_BOM) if block.startswith(_BOM) else 0
+    block = block[offset:]
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    carry = ""
+    while True:
+        pending = decoder.getstate()[0]
+        try:
+            text = carry + decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            at = offset - len(pending) + exc.start
+            byte = (pending + block)[exc.start]
+            raise SourceUnusable(source, f"not UTF-8: byte 0x{byte:02x} at offset {at}") from None
+        offset += len(block)
+        lines = io.StringIO(text, newline="").readlines()
+        # A last line without \n may go on in the next block (a \r may be half of a \r\n).
+        carry = lines.pop() if block and lines and not lines[-1].endswith("\n") else ""
+        yield lines
+        if not block:
+            return
+        block = stream.read(BLOCK_BYTES)
 
 
-@dataclass(frozen=True)
-class CsvRecord:
-    line_number: int  # the line the record starts on
-    text: str  # the record as in the file (newlines inside quotes kept), without its line end
-    fields: list[str] | None  # None: malformed CSV
-    error: str | None
-    last: bool  # nothing follows it in the file
+# A CSV record: the line it starts on, its text as in the file (line ends kept), its fields
+# (None: malformed CSV) and the csv module's error. A tuple: there is one per row.
+Record = tuple[int, str, list[str] | None, str | None]
 
 
-def csv_records(text: str) -> Iterator[CsvRecord]:
-    """The CSV records of ``text``, one strict ``csv.reader`` pass over its lines.
+class CsvRecords:
+    """The CSV records of blocks of lines, one strict ``csv.reader`` pass over them.
 
     A stray quote swallows the lines after it (up to the next quote, or the end of the file);
     instead, a malformed record spanning lines is reported on its first line and the rest is
     read again one line per record, so one stray quote costs one row (and n stray quotes cost
-    n rows, not n passes over the file). A record open at the end of the file on its own last
-    line is reported malformed too, with ``last``.
+    n rows, not n passes over the file).
+
+    Two kinds of lines that would start a record are not parsed (their line numbers count):
+    - after ``skip_unparsed(text, width)``, a line that provably is a record of ``width``
+      fields none of which holds ``text`` is skipped (``skipped`` counts them): it has no quote
+      (so its fields are its text split on commas), ``width - 1`` commas, and not ``text``;
+    - after ``take_known(lines, take)``, lines of ``lines`` go to ``take`` as (number, line)
+      pairs instead: the reader knows what they hold.
+
+    Lines passed over are found a block at a time in C (``_passed_over``): the Python loop
+    runs over the lines that go to the csv reader only.
     """
-    stream = iter(io.StringIO(text, newline=""))
-    upcoming = next(stream, None)
-    replay: deque[tuple[int, str]] = deque()  # lines read ahead by a record left open
-    consumed: list[tuple[int, str]] = []
-    read = 0
 
-    def lines() -> Iterator[str]:
-        nonlocal upcoming, read
-        while replay or upcoming is not None:
-            if replay:
-                item = replay.popleft()
-            else:
-                read += 1
-                item, upcoming = (read, upcoming), next(stream, None)
-            consumed.append(item)
-            yield item[1]
+    def __init__(self, blocks: Iterable[list[str]]):
+        self._blocks = blocks
+        self._skip_without = ""
+        self._commas = 0
+        self._known: Container[str] = frozenset()
+        self._take: Callable[[Iterable[tuple[int, str]]], None] = _ignore
+        self.skipped = 0  # lines skipped, all told
+        self.ends_with_record = True  # the last line read ended the last record yielded
 
-    def at_end() -> bool:
-        return not replay and upcoming is None
+    def skip_unparsed(self, text: str, width: int) -> None:
+        self._skip_without, self._commas = text, width - 1
 
-    reader = csv.reader(lines(), strict=True)
-    while True:
-        consumed.clear()
-        try:
-            fields: list[str] | None = next(reader)
-            error = None
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            fields, error = None, str(exc)
-            if len(consumed) > 1:
-                replay.extend(consumed[1:])
-                del consumed[1:]
-                reader = _OneLinePerRecord(lines())
-        if consumed:
-            text_of = _LINE_END.sub("", "".join(line for _, line in consumed))
-            yield CsvRecord(consumed[0][0], text_of, fields, error, at_end())
+    def take_known(
+        self, lines: Container[str], take: Callable[[Iterable[tuple[int, str]]], None]
+    ) -> None:
+        self._known, self._take = lines, take
+
+    @staticmethod
+    def _take_hits(
+        take: Callable[[Iterable[tuple[int, str]]], None],
+        hit: list[bool] | None,
+        lines: list[str],
+        base: int,
+        first: int,
+        end: int,
+    ) -> int:
+        """Give ``take`` the known lines among lines[first:end]; how many there were."""
+        if hit is None:
+            return 0
+        found = hit[first:end].count(True)
+        if found:
+            take(compress(zip(count(base + first + 1), lines[first:end]), hit[first:end]))
+        return found
+
+    def __iter__(self) -> Iterator[Record]:
+        consumed: list[str] = []
+        skipped = 0
+        number = 0  # lines read
+        start = 0  # the line the record being read starts on
+        end = 0  # the line the last record yielded ends on
+
+        def feed() -> Iterator[str]:
+            nonlocal skipped, number, start
+            for block in self._blocks:
+                at, size = 0, len(block)
+                quotes = list(compress(count(), map(str.__contains__, block, repeat('"'))))
+                while at < size:
+                    if consumed:  # inside a record: its next line goes to the reader as it is
+                        number, at = number + 1, at + 1
+                        consumed.append(block[at - 1])
+                        yield block[at - 1]
+                        continue
+                    # At a record start: which lines of the rest of the block go to the reader
+                    # (found in C; a line with a quote always does, and the search starts again
+                    # after it, or when what to pass over changes).
+                    known, absent, take = self._known, self._skip_without, self._take
+                    commas = self._commas
+                    # Up to the next line with a quote (a record may go on past it), at most
+                    # a window of lines (found again when what to pass over changes).
+                    upto = min(size, at + WINDOW_LINES)
+                    after = bisect_left(quotes, at)
+                    if after < len(quotes) and quotes[after] < upto:
+                        upto = quotes[after] + 1
+                    rest = block[at:upto]
+                    hit, kept = _passed_over(rest, known)
+                    base, last = number, 0
+                    for k in kept:
+                        line = rest[k]
+                        if (
+                            absent
+                            and absent not in line
+                            and '"' not in line
+                            and line.count(",") == commas
+                        ):
+                            continue  # skipped: counted with the lines passed over
+                        skipped += k - last - self._take_hits(take, hit, rest, base, last, k)
+                        number = start = base + k + 1
+                        consumed.append(line)
+                        yield line
+                        last = k + 1
+                        if consumed or known is not self._known or absent != self._skip_without:
+                            break
+                    else:
+                        end = len(rest)
+                        skipped += end - last - self._take_hits(take, hit, rest, base, last, end)
+                        number, last = base + end, end
+                    at += last
+
+        def read_again(lines: list[str], first: int) -> Iterator[str]:
+            nonlocal start
+            for start, line in enumerate(lines, first):
+                consumed.append(line)
+                yield line
+
+        lines = feed()
+        reader: Iterator[list[str]] = csv.reader(lines, strict=True)
+        while True:
+            try:
+                fields: list[str] | None = next(reader)
+                error = None
+            except StopIteration:
+                self.skipped += skipped
+                self.ends_with_record = end == number
+                return
+            except csv.Error as exc:
+                fields, error = None, str(exc)
+                if len(consumed) > 1:
+                    # Once: a reader of one line per record never reads a line ahead.
+                    again = read_again(consumed[1:], start + 1)
+                    reader = _OneLinePerRecord(chain(again, lines))
+                    del consumed[1:]
+            self.skipped += skipped
+            skipped = 0
+            if consumed:
+                text = consumed[0] if len(consumed) == 1 else "".join(consumed)
+                end = start + len(consumed) - 1
+                yield start, text, fields, error
+                consumed.clear()
+
+
+def _ignore(_lines: Iterable[tuple[int, str]]) -> None:
+    return None
+
+
+def _passed_over(lines: list[str], known: Container[str]) -> tuple[list[bool] | None, list[int]]:
+    """Of lines at a record start, none with a quote but perhaps the last: which are known
+    (None: no known lines), and the indexes of the others (the last if it has a quote)."""
+    if not known:
+        return None, list(range(len(lines)))
+    hit = list(map(known.__contains__, lines))
+    kept = list(compress(count(), map(not_, hit)))
+    if lines and '"' in lines[-1] and (not kept or kept[-1] != len(lines) - 1):
+        kept.append(len(lines) - 1)
+    return hit, kept
 
 
 class _OneLinePerRecord:
@@ -249,134 +428,324 @@ def validate(
     max_count: int = DEFAULT_MAX_COUNT,
     spec: SourceSpec | None = None,
 ) -> ValidatedSource:
-    """Parse a source file; rows dated after ``run_date`` are rejected as future dates.
+    """Parse a source file, in any order; rows dated after ``run_date`` are rejected as future
+    dates. Memory holds every valid row (the national series: a row a day).
 
     ``spec`` defaults to the national series' spec of ``source`` (a dataset passes its own).
     """
+    streamed = StreamedSource(source, iter(()))
+    rows = list(
+        _validated(streamed, io.BytesIO(data), spec or SPECS[source], run_date, max_count, False)
+    )
+    return ValidatedSource(source, rows, streamed.rejects, streamed.out_of_scope)
+
+
+def validate_stream(
+    source: str,
+    stream: BinaryIO,
+    *,
+    run_date: date,
+    max_count: int = DEFAULT_MAX_COUNT,
+    spec: SourceSpec | None = None,
+    known: KnownRows | None = None,
+) -> StreamedSource:
+    """``validate`` for a file sorted by date (as NYT publishes them), one date at a time: the
+    rows come out sorted by key as ``stream`` is read, and memory holds one date's rows, not
+    the file's. A valid row dated before the date being read makes the source unusable (its
+    duplicates could no longer be found): the run fails, nothing of it is loaded.
+
+    With ``known``, a line byte for byte the one a known row of its date would be in this
+    file (same columns, values as they are: ``_line_renderer``) is that row: it is not
+    parsed, counts as valid and ``known``, and is not in ``rows``. The first row of a date is
+    always parsed: it says which date's known rows to expect.
+    """
     spec = spec or SPECS[source]
-    text = decode(source, data)
-    records = (r for r in csv_records(text) if r.text.strip())
-    first = next(records, None)
+    streamed = StreamedSource(source, iter(()))
+    streamed.rows = _validated(streamed, stream, spec, run_date, max_count, True, known)
+    return streamed
+
+
+def _validated(
+    result: StreamedSource,
+    stream: BinaryIO,
+    spec: SourceSpec,
+    run_date: date,
+    max_count: int,
+    by_date: bool,
+    known: KnownRows | None = None,
+) -> Iterator[SourceRow]:
+    """The rules of a source, rows sorted by key: of the whole file, or (``by_date``) of each
+    date as it ends; rejects and counts go to ``result``."""
+    source = result.source
+    records = CsvRecords(text_blocks(source, stream))
+    read = iter(records)
+    first = next((r for r in read if r[1].strip()), None)
     if first is None:
         raise SourceUnusable(source, "the file is empty")
     header = _header(spec, first)
+    width = len(header)
     column = {name: header.index(name) for name in spec.required_columns}
-
-    result = ValidatedSource(source=source, rows=[], rejects=[])
-    first_seen: dict[RowKey, tuple[int, SourceRow]] = {}
-    repeats: dict[RowKey, list[tuple[int, SourceRow]]] = {}
-    for record in records:
-        fields = record.fields
+    parse = _row_parser(spec, column, run_date, max_count)
+    scope = [(column[name], value) for name, value in spec.scope.items()]
+    # JHU's other countries (nine rows in ten) are skipped unparsed: lines without "US".
+    records.skip_unparsed(max(spec.scope.values(), key=len, default=""), width)
+    ends = _LINE_END.search(first[1])
+    line_end = ends.group() if ends else ""
+    known_lines = (
+        _known_lines(spec, header, known.columns, max_count, line_end)
+        if known is not None
+        else None
+    )
+    known_day: date | None = None
+    # The last record, while it may be the end of a truncated file: (line, text, fields).
+    last: tuple[int, str, list[str] | None] | None = None
+    group = _Group(spec, lambda text: parse(next(csv.reader([text]))))
+    for number, text, fields, error in read:
+        last = (number, text, fields)
         if fields is None:
-            if record.last and "\n" not in record.text:
-                raise SourceUnusable(source, f"truncated: line {record.line_number} ends mid-row")
-            result.rejects.append(_reject(record, f"malformed CSV: {record.error}"))
+            result.rejects.append(_reject(number, text, f"malformed CSV: {error}"))
             continue
-        if len(fields) != len(header):
-            if record.last and len(fields) < len(header) and not text.endswith(("\n", "\r")):
-                raise SourceUnusable(
-                    source,
-                    f"truncated: the last line ({record.line_number}) has {len(fields)} of "
-                    f"{len(header)} fields",
+        if len(fields) != width:
+            if text.strip():
+                result.rejects.append(
+                    _reject(number, text, f"wrong field count: expected {width}, got {len(fields)}")
                 )
-            result.rejects.append(
-                _reject(record, f"wrong field count: expected {len(header)}, got {len(fields)}")
-            )
+            else:
+                last = None
             continue
-        if any(fields[column[name]].strip() != value for name, value in spec.scope.items()):
+        if scope and any(fields[i].strip() != value for i, value in scope):
             result.out_of_scope += 1
             continue
-        row, reason = _parse_row(spec, fields, column, run_date, max_count)
-        if row is None:
-            result.rejects.append(_reject(record, reason or "unusable"))
+        row = parse(fields)
+        if type(row) is str:
+            result.rejects.append(_reject(number, text, row))
             continue
-        key = (row.date, spec.key_of(row))
-        if key in first_seen:
-            repeats.setdefault(key, []).append((record.line_number, row))
-        else:
-            first_seen[key] = (record.line_number, row)
-    _settle_duplicates(spec, text, first_seen, repeats, result)
-
-    if not result.rows and not result.rejects:
-        if result.out_of_scope:
-            scope = ", ".join(f"{k}={v!r}" for k, v in spec.scope.items())
-            raise SourceUnusable(source, f"no rows in scope ({scope})")
-        raise SourceUnusable(source, "no data rows (header only)")
-    if not result.rows:
-        first_reject = min(result.rejects, key=lambda r: r.line_number)
-        raise SourceUnusable(
-            source,
-            f"no valid rows: all {len(result.rejects)} rejected, first: "
-            f"line {first_reject.line_number}: {first_reject.reason}",
-        )
+        if by_date and group.day is not None and row.date != group.day:
+            if row.date < group.day:
+                raise SourceUnusable(
+                    source,
+                    f"not sorted by date: line {number} ({row.date}) comes after "
+                    f"{group.day}; a streamed source must be sorted by date",
+                )
+            yield from group.settle(result)
+        group.add(number, text, row)
+        if known_lines is not None and known is not None and row.date != known_day:
+            known_day, group.known_keys = row.date, known_lines(known.rows_of_day(row.date))
+            records.take_known(group.known_keys, group.known_hits.extend)
+    result.out_of_scope += records.skipped
+    _refuse_truncated(source, width, last if records.ends_with_record else None)
+    yield from group.settle(result)
+    _refuse_empty(spec, result)
     result.rejects.sort(key=lambda r: r.line_number)
-    return result
 
 
-def _header(spec: SourceSpec, record: CsvRecord) -> list[str]:
+def _header(spec: SourceSpec, record: Record) -> list[str]:
     """The header's column names; a header that is not one of this source's is unusable."""
-    if record.fields is None:
-        raise SourceUnusable(
-            spec.name, f"unreadable header (line {record.line_number}): {record.error}"
-        )
-    if len(record.fields) > MAX_COLUMNS:
+    number, text, fields, error = record
+    if fields is None:
+        raise SourceUnusable(spec.name, f"unreadable header (line {number}): {error}")
+    if len(fields) > MAX_COLUMNS:
         raise SourceUnusable(
             spec.name,
-            f"the header has {len(record.fields):,} columns (at most {MAX_COLUMNS:,} expected): "
+            f"the header has {len(fields):,} columns (at most {MAX_COLUMNS:,} expected): "
             f"not a {spec.title} file",
         )
-    header = [name.strip() for name in record.fields]
+    header = [name.strip() for name in fields]
     missing = [name for name in spec.required_columns if name not in header]
     if missing:
         raise SourceUnusable(
             spec.name,
             f"missing required column(s) {', '.join(missing)} "
-            f"(header: {shorten(record.text, 200)!r})",
+            f"(header: {shorten(_LINE_END.sub('', text), 200)!r})",
         )
     return header
 
 
-def _reject(record: CsvRecord, reason: str) -> Reject:
-    return Reject(record.line_number, record.text, reason)
+def _reject(number: int, text: str, reason: str) -> Reject:
+    return Reject(number, _LINE_END.sub("", text), reason)
 
 
-def _settle_duplicates(
-    spec: SourceSpec,
-    text: str,
-    first_seen: dict[RowKey, tuple[int, SourceRow]],
-    repeats: dict[RowKey, list[tuple[int, SourceRow]]],
-    result: ValidatedSource,
+def _refuse_truncated(
+    source: str, width: int, last: tuple[int, str, list[str] | None] | None
 ) -> None:
-    """One row per key, sorted by key: identical repeats collapse into the first; conflicting
-    ones quarantine the key (the day, nationally), as neither value can be trusted.
-
-    Reading keeps each row's line number, not its text: the records of duplicates (rare) are
-    read again from ``text`` for their rejects, so memory does not hold every row's text."""
-    quarantined = "key" if spec.key_labels else "day"
-    wanted = {
-        n for key, more in repeats.items() for n in (first_seen[key][0], *(n for n, _ in more))
-    }
-    texts = (
-        {r.line_number: r.text for r in csv_records(text) if r.line_number in wanted}
-        if wanted
-        else {}
-    )
-    for key, more in repeats.items():
-        first_line, first_row = first_seen[key]
-        if all(row == first_row for _, row in more):
-            result.rejects.extend(
-                Reject(n, texts[n], f"identical duplicate of line {first_line} (collapsed)")
-                for n, _ in more
-            )
-            continue
-        del first_seen[key]
-        seen = [first_line, *(n for n, _ in more)]
-        reason = (
-            f"conflicting duplicates of {spec.describe_key(*key)} on lines "
-            f"{_some(map(str, seen))}: {quarantined} quarantined"
+    """A file whose last record is cut short is unusable (a download cut mid-transfer)."""
+    if last is None:
+        return
+    number, text, fields = last
+    if fields is None and "\n" not in _LINE_END.sub("", text):
+        raise SourceUnusable(source, f"truncated: line {number} ends mid-row")
+    if fields is not None and len(fields) < width and not text.endswith(("\n", "\r")):
+        raise SourceUnusable(
+            source,
+            f"truncated: the last line ({number}) has {len(fields)} of {width} fields",
         )
-        result.rejects.extend(Reject(n, texts[n], reason) for n in seen)
-    result.rows.extend(first_seen[key][1] for key in sorted(first_seen))
+
+
+def _refuse_empty(spec: SourceSpec, result: StreamedSource) -> None:
+    if not result.valid and not result.rejects:
+        if result.out_of_scope:
+            scope = ", ".join(f"{k}={v!r}" for k, v in spec.scope.items())
+            raise SourceUnusable(spec.name, f"no rows in scope ({scope})")
+        raise SourceUnusable(spec.name, "no data rows (header only)")
+    if not result.valid:
+        first_reject = min(result.rejects, key=lambda r: r.line_number)
+        raise SourceUnusable(
+            spec.name,
+            f"no valid rows: all {len(result.rejects)} rejected, first: "
+            f"line {first_reject.line_number}: {first_reject.reason}",
+        )
+
+
+class _Group:
+    """Valid rows of one date (or of the whole file) until settled: one row per key."""
+
+    def __init__(self, spec: SourceSpec, reparse: Callable[[str], SourceRow | str]):
+        self.spec = spec
+        self.reparse = reparse  # a known row's line, parsed when it has duplicates
+        self.day: date | None = None
+        # key -> (line number, text, row or None: a known row's line) of its first row; repeats
+        self.first_seen: dict[RowKey, tuple[int, str, SourceRow | None]] = {}
+        self.repeats: dict[RowKey, list[tuple[int, str, SourceRow | None]]] = {}
+        self.known_keys: dict[str, tuple[str, ...]] = {}  # the day's known lines -> their keys
+        self.known_hits: list[tuple[int, str]] = []  # (line number, line) of known lines read
+
+    def add(self, number: int, text: str, row: SourceRow) -> None:
+        self.day = row.date
+        key = (row.date, self.spec.key_of(row) if self.spec.key_labels else ())
+        self._add(key, number, text, row)
+
+    def _add(self, key: RowKey, number: int, text: str, row: SourceRow | None) -> None:
+        if key in self.first_seen:
+            self.repeats.setdefault(key, []).append((number, text, row))
+        else:
+            self.first_seen[key] = (number, text, row)
+
+    def _row(self, text: str, row: SourceRow | None) -> SourceRow:
+        if row is None:
+            reparsed = self.reparse(text)
+            assert not isinstance(reparsed, str), f"a known line is not valid: {reparsed}"
+            return reparsed
+        return row
+
+    def _settle_known(self, result: StreamedSource) -> None:
+        """Known lines are valid and unchanged rows: counted at once when their keys are all
+        apart (the common case), else added one by one, in line order, for ``settle``."""
+        hits, self.known_hits = self.known_hits, []
+        if not hits:
+            return
+        keys = list(map(self.known_keys.__getitem__, map(itemgetter(1), hits)))
+        parsed = {key for _, key in self.first_seen}
+        if len(set(keys)) == len(keys) and parsed.isdisjoint(keys):
+            result.valid += len(hits)
+            result.known += len(hits)
+            return
+        entries = [
+            *((n, text, row, key) for key, (n, text, row) in self.first_seen.items()),
+            *((n, text, row, key) for key, more in self.repeats.items() for n, text, row in more),
+            *((n, line, None, (self.day, key)) for (n, line), key in zip(hits, keys)),
+        ]
+        self.first_seen, self.repeats = {}, {}
+        for n, text, row, key in sorted(entries, key=itemgetter(0)):
+            self._add(key, n, text, row)  # type: ignore[arg-type]
+
+    def settle(self, result: StreamedSource) -> Iterator[SourceRow]:
+        """The group's rows sorted by key: identical repeats collapse into the first;
+        conflicting ones quarantine the key (the day, nationally), as neither value can be
+        trusted. Known rows are counted, not yielded."""
+        self._settle_known(result)
+        quarantined = "key" if self.spec.key_labels else "day"
+        first_seen = self.first_seen
+        for key, more in self.repeats.items():
+            first_line, first_text, first_row = first_seen[key]
+            first_row = self._row(first_text, first_row)
+            if all(self._row(text, row) == first_row for _, text, row in more):
+                result.rejects.extend(
+                    _reject(n, text, f"identical duplicate of line {first_line} (collapsed)")
+                    for n, text, _ in more
+                )
+                continue
+            del first_seen[key]
+            seen = [(first_line, first_text), *((n, text) for n, text, _ in more)]
+            reason = (
+                f"conflicting duplicates of {self.spec.describe_key(*key)} on lines "
+                f"{_some(str(n) for n, _ in seen)}: {quarantined} quarantined"
+            )
+            result.rejects.extend(_reject(n, text, reason) for n, text in seen)
+        self.first_seen, self.repeats = {}, {}
+        result.valid += len(first_seen)
+        for key in sorted(first_seen):
+            row = first_seen[key][2]
+            if row is None:
+                result.known += 1
+            else:
+                yield row
+
+
+def _known_lines(
+    spec: SourceSpec, header: list[str], columns: tuple[str, ...], max_count: int, line_end: str
+) -> Callable[[list[tuple[str, ...]]], dict[str, tuple[str, ...]]] | None:
+    """How known rows (their values named by ``columns``) read as lines of a file with this
+    header, each with its key, if that can be known: only when the header has exactly the
+    spec's columns, in any order, and no scope, and the header ends its line (the rows end
+    theirs the same way).
+
+    A row's line is kept only if parsing it provably gives that row back: counts in ASCII
+    digits without leading zeros and fewer digits than the plausible maximum, labels without
+    a comma, a quote, a line break or surrounding spaces (so the line is its values joined by
+    commas, and trimming changes nothing). A day's rows are checked at once (text searches
+    over the day); when one fails, row by row with a regular expression that says the same.
+    A row that fails is left to the parse: its line will not match. A blank key label's
+    stand-in is kept as it is, so such rows (NYT's "Unknown" counties) are parsed."""
+    roles = {
+        spec.date_column: "date",
+        **{col: name for name, col in spec.counts.items()},
+        **{col: name for name, col in spec.labels.items()},
+    }
+    if spec.scope or not line_end or sorted(roles) != sorted(header):
+        return None
+    if len(roles) != 1 + len(spec.counts) + len(spec.labels):
+        return None  # a column with two roles
+    digits = len(str(min(max_count, INT64_MAX)))
+    count = f"(?:0|[1-9][0-9]{{0,{digits - 2}}})" if digits > 1 else "0"
+    pattern = {
+        "date": _ISO_DATE_ASCII.pattern,
+        **{name: count for name in spec.counts},
+        **{name: r'(?:[^\s,"]|[^\s,"][^,"\r\n]*[^\s,"])?' for name in spec.labels},
+    }
+    provable = re.compile(",".join(pattern[roles[name]] for name in header))
+    pick = itemgetter(*(columns.index(roles[name]) for name in header))
+    counts = [itemgetter(columns.index(name)) for name in spec.counts]
+    dates = itemgetter(columns.index("date"))
+    at = [columns.index(name) for name in spec.key_labels]
+    key_of = itemgetter(slice(at[0], at[0] + 1)) if len(at) == 1 else itemgetter(*at)
+    commas = len(header) - 1
+
+    def all_provable(rows: list[tuple[str, ...]], day: str) -> bool:
+        """The regular expression's rules, over a day's lines at once (all in C)."""
+        if not day.isascii() or day.count("\n") != len(rows) - 1:
+            return False
+        if day.count(",") != commas * len(rows) or day.startswith(" ") or day.endswith(" "):
+            return False
+        if any(bad in day for bad in _NOT_IN_PLAIN_LINES):
+            return False
+        days = list(map(dates, rows))
+        if days.count(days[0]) != len(days) or not _ISO_DATE_ASCII.fullmatch(days[0]):
+            return False
+        for values in (list(map(value_of, rows)) for value_of in counts):
+            if not all(map(str.isdecimal, values)) or max(map(len, values)) >= digits:
+                return False
+            if f",{','.join(values)}".count(",0") != values.count("0"):  # leading zeros
+                return False
+        return True
+
+    def lines(rows: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        texts = list(map(",".join, map(pick, rows)))
+        keys = map(key_of, rows) if at else repeat(())
+        if rows and all_provable(rows, "\n".join(texts)):
+            return dict(zip(map(add, texts, repeat(line_end)), keys))
+        return {text + line_end: key for text, key in zip(texts, keys) if provable.fullmatch(text)}
+
+    return lines
 
 
 def _some(items: Iterable[str], shown: int = 5) -> str:
@@ -386,35 +755,66 @@ def _some(items: Iterable[str], shown: int = 5) -> str:
     return ", ".join(items[:shown]) + more
 
 
-def _parse_row(
-    spec: SourceSpec,
-    fields: list[str],
-    column: dict[str, int],
-    run_date: date,
-    max_count: int = DEFAULT_MAX_COUNT,
-) -> tuple[SourceRow | None, str | None]:
-    raw_date = fields[column[spec.date_column]].strip()
-    if not _ISO_DATE.match(raw_date):
-        return None, f"unparseable date {shorten(raw_date)!r} (expected YYYY-MM-DD)"
-    try:
-        day = date.fromisoformat(raw_date)
-    except ValueError:
-        return None, f"impossible date {raw_date!r}"
-    if day > run_date:
-        return None, f"date {day} is in the future (run date {run_date})"
+def _row_parser(
+    spec: SourceSpec, column: dict[str, int], run_date: date, max_count: int
+) -> Callable[[list[str]], SourceRow | str]:
+    """The row rules as one function of a record's fields: a row, or why it is rejected.
+    The common case (a date seen before, plain digits) takes the short way; anything else
+    the long way that words the reason."""
     limit = min(max_count, INT64_MAX)
-    values: dict[str, int] = {}
-    for out_name, col in spec.counts.items():
-        raw = fields[column[col]].strip()
-        if raw == "":
-            return None, f"missing {col}"
-        if raw.startswith("-") and _COUNT.match(raw[1:]):
-            return None, f"negative {col} {shorten(raw)}"
-        if not _COUNT.match(raw):
-            return None, f"non-integer {col} {shorten(raw)!r}"
-        # Compare lengths first: int() of thousands of digits is refused (and slow).
-        if len(raw.lstrip("0")) > len(str(limit)) or int(raw) > limit:
-            return None, f"{col} {shorten(raw)} out of range (0 to {limit:,})"
-        values[out_name] = int(raw)
-    labels = {name: fields[column[col]].strip() for name, col in spec.labels.items()}
-    return SourceRow(day, values, labels), None
+    digits = len(str(limit))
+    date_at = column[spec.date_column]
+    counts = [(out_name, col, column[col]) for out_name, col in spec.counts.items()]
+    labels = [(name, column[col]) for name, col in spec.labels.items()]
+    days: dict[str, date] = {}
+
+    def parse(fields: list[str]) -> SourceRow | str:
+        raw_date = fields[date_at].strip()
+        day = days.get(raw_date)
+        if day is None:
+            day_or_reason = _day(raw_date, run_date)
+            if isinstance(day_or_reason, str):
+                return day_or_reason
+            if len(days) >= CACHED_DATES:
+                days.clear()
+            day = days[raw_date] = day_or_reason
+        values: dict[str, int] = {}
+        for out_name, col, at in counts:
+            raw = fields[at].strip()
+            if raw.isdecimal() and len(raw) <= digits and int(raw) <= limit:
+                values[out_name] = int(raw)
+                continue
+            value = _count(col, raw, limit)
+            if isinstance(value, str):
+                return value
+            values[out_name] = value
+        return SourceRow(day, values, {name: fields[at].strip() for name, at in labels})
+
+    return parse
+
+
+def _day(raw: str, run_date: date) -> date | str:
+    """A row's date, or why it has none."""
+    if not _ISO_DATE.match(raw):
+        return f"unparseable date {shorten(raw)!r} (expected YYYY-MM-DD)"
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return f"impossible date {raw!r}"
+    if day > run_date:
+        return f"date {day} is in the future (run date {run_date})"
+    return day
+
+
+def _count(col: str, raw: str, limit: int) -> int | str:
+    """A count, or why it is not one (``isdecimal`` is ``\\d+``: Unicode decimal digits)."""
+    if raw == "":
+        return f"missing {col}"
+    if raw.startswith("-") and _COUNT.match(raw[1:]):
+        return f"negative {col} {shorten(raw)}"
+    if not _COUNT.match(raw):
+        return f"non-integer {col} {shorten(raw)!r}"
+    # Compare lengths first: int() of thousands of digits is refused (and slow).
+    if len(raw.lstrip("0")) > len(str(limit)) or int(raw) > limit:
+        return f"{col} {shorten(raw)} out of range (0 to {limit:,})"
+    return int(raw)
