@@ -8,9 +8,10 @@ dataset's spec; adding a dataset is adding a spec here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, make_dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, make_dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from covid_etl.sources import JHU, NYT, SPECS, SourceSpec
@@ -64,10 +65,11 @@ class Record:
     per dataset; the national series' is covid_etl.records.DailyRecord."""
 
     dataset: ClassVar[Dataset]
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.dataset.key)
+    # (column, text -> value) in column order, made with the class: rows are read by the million
+    _parsers: ClassVar[tuple[tuple[str, Callable[[Any], Any]], ...]]
+    # the key's values as a tuple: set once when the record is made (the merge's sort key,
+    # read several times per row), not a dataclass field (not compared, not in asdict)
+    key: tuple[Any, ...]
 
     @property
     def key_text(self) -> str:
@@ -82,26 +84,19 @@ class Record:
 
     def as_row(self) -> dict[str, str]:
         return {
-            f.name: getattr(self, f.name).isoformat()
-            if f.name == "date"
-            else str(getattr(self, f.name))
-            for f in fields(self)  # type: ignore[arg-type]
+            name: value.isoformat() if name == "date" else str(value)
+            for name, value in zip(self.dataset.columns, astuple_of(self), strict=True)
         }
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Any:
         """From a CSV row (strings) or a DynamoDB item (numbers as Decimal), extra fields ignored."""
-        counted = set(cls.dataset.counts)
-        return cls(
-            **{
-                name: date.fromisoformat(row[name])
-                if name == "date"
-                else int(row[name])
-                if name in counted
-                else str(row[name])
-                for name in cls.dataset.columns
-            }
-        )
+        return cls(*[parse(row[name]) for name, parse in cls._parsers])
+
+
+def astuple_of(record: Record) -> tuple[Any, ...]:
+    """The record's values in column order (dataclasses.astuple copies each value: slower)."""
+    return tuple(getattr(record, name) for name in record.dataset.columns)
 
 
 _RECORD_CLASSES: dict[str, type[Record]] = {}
@@ -111,15 +106,22 @@ def _record_class(spec: Dataset) -> type[Record]:
     """The record class of ``spec`` (``us-counties``: UsCountiesRecord), made once."""
     if spec.name not in _RECORD_CLASSES:
         class_name = "".join(part.title() for part in spec.name.split("-")) + "Record"
-        types = {name: int for name in spec.counts}
+        types = {"date": date, **{name: int for name in spec.counts}}
+        parsers = {date: date.fromisoformat, int: int, str: str}
+        get_key = attrgetter(*spec.key)
+        key_of = (lambda r: (get_key(r),)) if len(spec.key) == 1 else get_key
         made = make_dataclass(
             class_name,
-            [(name, date if name == "date" else types.get(name, str)) for name in spec.columns],
+            [(name, types.get(name, str)) for name in spec.columns],
             bases=(Record,),
             frozen=True,
             order=True,
             slots=True,
-            namespace={"dataset": spec},
+            namespace={
+                "dataset": spec,
+                "_parsers": tuple((n, parsers[types.get(n, str)]) for n in spec.columns),
+                "__post_init__": lambda r: object.__setattr__(r, "key", key_of(r)),
+            },
         )
         made.__module__ = "covid_etl.records"
         _RECORD_CLASSES[spec.name] = made
