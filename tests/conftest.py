@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -24,10 +24,12 @@ from etl_tools.local.runner import (
     RunResult,
     embedded_aws,
     follow_run,
+    local_names,
     logs_to,
     run_pipeline,
 )
 from etl_tools.local.sources_server import DEFAULT_FILES, SourcesServer, UpstreamFaults, cut_at
+from etl_tools.local.state_store import StateStore
 
 ETL = [sys.executable, "-m", "etl_tools.cli"]
 NYT_BYTES = DEFAULT_FILES["nyt"].read_bytes()
@@ -46,6 +48,44 @@ def etl(
         check=False,
         env={**os.environ, **(env or {})},
     )
+
+
+def saved_table(state_dir: Path) -> list[dict[str, str]]:
+    """The loaded table a state dir holds, as `etl export` prints it (CSV rows), read from its
+    store in this process: a test of what a command saved needs no `etl export` process
+    (~3 s each); `etl export` itself is tested in tests/e2e/test_cli.py."""
+    records = sorted(DailyRecord.from_row(item) for item in _saved_items(state_dir, "daily"))
+    return [{k: str(v) for k, v in r.as_row().items()} for r in records]
+
+
+def saved_runs(state_dir: Path) -> list[dict]:
+    """The run records a state dir holds, newest first, as `etl runs --json` prints them."""
+    runs = [r for r in _saved_items(state_dir, "runs") if r["pk"].startswith(aws.RUN_KEY_PREFIX)]
+    return sorted(runs, key=lambda r: r.get("started_at", ""), reverse=True)
+
+
+def _saved_items(state_dir: Path, table: str) -> list[dict]:
+    names = local_names()
+    with StateStore.open(state_dir, writable=False, must_exist=True) as store:
+        items = store.load().tables[names.daily_table if table == "daily" else names.runs_table]
+    return [aws.from_item(item) for item in items]
+
+
+def exit_status_in_a_child(work: Callable[[], None], env: dict[str, str]) -> int:
+    """Run ``work`` in a forked child with these environment variables; its exit status (0 when
+    it returned, 1 when it raised). The state store's fault hook ends a child with os._exit, at
+    that instruction, as kill -9 would; a fork pays no interpreter start and imports, which a
+    fresh `python -c` per killed write did (~0.5 s each)."""
+    pid = os.fork()
+    if pid == 0:  # the child: it never returns into pytest
+        status = 1
+        try:
+            os.environ.update(env)
+            work()
+            status = 0
+        finally:
+            os._exit(status)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def revised_nyt(*days: str, bump: int = 1) -> bytes:
@@ -188,3 +228,10 @@ def loaded(pipeline: Pipeline) -> Pipeline:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DEFAULT_FILES["nyt"].parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The e2e modules first, each still whole and in order: they are the slowest files, and
+    under `--dist loadfile` a slow file handed out last bounds the suite's wall time while the
+    other worker idles; the quick files fill in behind them."""
+    items.sort(key=lambda item: item.path.parent.name != "e2e")

@@ -371,13 +371,21 @@ def _restore(stack: LocalStack, state: State) -> None:
     upload_queue = boto3.client("sqs").get_queue_url(QueueName=stack.names.upload_queue)["QueueUrl"]
     while raised := aws.receive_all(upload_queue, visibility_seconds=60, limit=10):
         aws.delete_messages(upload_queue, [m["ReceiptHandle"] for m in raised])
-    dynamodb = boto3.client("dynamodb")
     for table, items in state.tables.items():
-        for item in items:
-            dynamodb.put_item(TableName=table, Item=item)
+        _put_items(table, items)
     for url in _kept_queues(stack):
         for message in state.queues.get(url, []):
             moto_bridge.restore_message(url, message["body"], message["receive_count"])
+
+
+def _put_items(table: str, items: list[dict[str, Any]]) -> None:
+    """The saved items back, 25 a BatchWriteItem: one put_item each made restoring the table
+    most of a read-only command's time (261 calls for `etl export`)."""
+    dynamodb = boto3.client("dynamodb")
+    for start in range(0, len(items), 25):
+        requests = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
+        while requests:
+            requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems")
 
 
 # --- One execution ---------------------------------------------------------------------------
@@ -483,31 +491,44 @@ def logs_to(path: Path) -> Iterator[None]:
         log.setLevel(saved[2])
 
 
+# The status is polled often, so that a run's end is seen at once; the history less often:
+# moto serializes every event of the execution on each call, and a polling loop that does so
+# every 50 ms holds the GIL the execution's own thread needs (a run took ~30 % longer).
+STATUS_POLL_SECONDS = 0.05
+HISTORY_POLL_SECONDS = 0.5
+
+
 def _wait(
     sfn: Any, execution_arn: str, progress: Callable[[str], None] | None, timeout: float
 ) -> tuple[dict, dict[str, float], bool]:
     """The execution's description once it ended or paused for a task token, the seconds spent
     in each state, and whether it paused (a waiting task's TaskSubmitted event came last)."""
     deadline = time.monotonic() + timeout
+    history_due = 0.0
     seen = 0
     entered: dict[str, datetime] = {}
     state_seconds: dict[str, float] = {}
     while True:
         description = sfn.describe_execution(executionArn=execution_arn)
-        events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-        for event in events[seen:]:
-            line = _progress_line(event, entered, state_seconds)
-            if line and progress:
-                progress(line)
-        seen = len(events)
-        if description["status"] != "RUNNING":
-            return description, state_seconds, False
-        if events and _waits_for_token(events[-1]):
-            return description, state_seconds, True
+        ended = description["status"] != "RUNNING"
+        if ended or time.monotonic() >= history_due:
+            history_due = time.monotonic() + HISTORY_POLL_SECONDS
+            events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)[
+                "events"
+            ]
+            for event in events[seen:]:
+                line = _progress_line(event, entered, state_seconds)
+                if line and progress:
+                    progress(line)
+            seen = len(events)
+            if ended:
+                return description, state_seconds, False
+            if events and _waits_for_token(events[-1]):
+                return description, state_seconds, True
         if time.monotonic() > deadline:
             sfn.stop_execution(executionArn=execution_arn, error="Timeout")
             raise TimeoutError(f"execution still running after {timeout:.0f} s")
-        time.sleep(0.05)
+        time.sleep(STATUS_POLL_SECONDS)
 
 
 def _waits_for_token(event: dict) -> bool:

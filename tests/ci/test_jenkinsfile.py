@@ -40,46 +40,71 @@ _ETL_IN_RECIPE = re.compile(r"\$\(ETL\)\s+([A-Za-z][\w-]*)")
 # --- npm-groovy-lint ---------------------------------------------------------------------------
 
 
-def groovy_lint(path: Path) -> subprocess.CompletedProcess[str]:
-    """The Makefile's lint of the Jenkinsfile; --noserver so no CodeNarc daemon outlives it."""
+# The JVM's quick start: the C1 compiler only and the serial GC halve the CPU a lint takes
+# (~30 s -> ~14 s here), and the findings are the same.
+JAVA_OPTIONS = "-Xms256m,-Xmx2048m,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC"
+
+
+@dataclass
+class Lint:
+    returncode: int
+    errors: dict[str, list[str]]  # per linted file (its folder's name): its error-level findings
+    stderr: str
+
+
+def groovy_lint(folder: Path, files: list[str]) -> Lint:
+    """The Makefile's lint of the Jenkinsfile, on several files in one JVM (its start is most
+    of a lint's cost); --noserver so no CodeNarc daemon outlives it."""
     assert GROOVY_LINT.exists(), "npm-groovy-lint is not installed: run `make tools`"
     assert shutil.which("java"), "npm-groovy-lint needs a Java runtime (17+) on PATH"
-    return subprocess.run(
-        [str(GROOVY_LINT), "--noserver", "--failon", "error", "--output", "json", path.name],
+    result = subprocess.run(
+        [str(GROOVY_LINT), "--noserver", "--failon", "error", "--output", "json"]
+        + [f"--javaoptions={JAVA_OPTIONS}", *files],
         check=False,
-        cwd=path.parent,
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=300,
     )
-
-
-def lint_errors(result: subprocess.CompletedProcess[str]) -> list[str]:
     report = json.loads(result.stdout)
-    return [
-        f"{error['rule']} line {error.get('line')}: {error['msg'][:120]}"
-        for file in report["files"].values()
-        for error in file["errors"]
-        if error["severity"] == "error"
-    ]
+    errors = {
+        Path(path).parent.name: [
+            f"{error['rule']} line {error.get('line')}: {error['msg'][:120]}"
+            for error in file["errors"]
+            if error["severity"] == "error"
+        ]
+        for path, file in report["files"].items()
+    }
+    return Lint(result.returncode, errors, result.stderr)
 
 
-def test_jenkinsfile_passes_groovy_lint() -> None:
-    result = groovy_lint(JENKINSFILE)
-    assert lint_errors(result) == []
-    assert result.returncode == 0, result.stderr
+def broken(jenkinsfile: str) -> str:
+    """The Jenkinsfile without the closing brace of its stages block: it no longer parses."""
+    cut = jenkinsfile.rindex("\n    }\n}")
+    return jenkinsfile[:cut] + jenkinsfile[cut + len("\n    }") :]
 
 
-def test_groovy_lint_fails_a_jenkinsfile_with_a_syntax_error(tmp_path: Path) -> None:
-    shutil.copy(REPO / ".groovylintrc.json", tmp_path)
-    broken = tmp_path / "Jenkinsfile"
-    # Drop the closing brace of the stages block: the file no longer parses.
-    text = JENKINSFILE.read_text()
-    cut = text.rindex("\n    }\n}")
-    broken.write_text(text[:cut] + text[cut + len("\n    }") :])
-    result = groovy_lint(broken)
-    assert result.returncode == 1
-    assert any(error.startswith("NglParseError") for error in lint_errors(result))
+@pytest.fixture(scope="module")
+def lint(tmp_path_factory: pytest.TempPathFactory) -> Lint:
+    """The Jenkinsfile and a broken copy, linted together with the repository's rules."""
+    folder = tmp_path_factory.mktemp("groovy-lint")
+    shutil.copy(REPO / ".groovylintrc.json", folder)
+    for name, text in (
+        ("real", JENKINSFILE.read_text()),
+        ("broken", broken(JENKINSFILE.read_text())),
+    ):
+        (folder / name).mkdir()
+        (folder / name / "Jenkinsfile").write_text(text)
+    return groovy_lint(folder, ["real/Jenkinsfile", "broken/Jenkinsfile"])
+
+
+def test_jenkinsfile_passes_groovy_lint(lint: Lint) -> None:
+    assert lint.errors["real"] == [], lint.stderr
+
+
+def test_groovy_lint_fails_a_jenkinsfile_with_a_syntax_error(lint: Lint) -> None:
+    assert lint.returncode == 1  # --failon error: the broken file's error fails the lint
+    assert any(error.startswith("NglParseError") for error in lint.errors["broken"])
 
 
 # --- The calls: make targets, etl subcommands ---------------------------------------------------

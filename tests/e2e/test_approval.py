@@ -8,8 +8,6 @@ with its task token, as the API does on AWS.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -23,7 +21,15 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from conftest import Pipeline, etl, independent_join, large_revision, revised_nyt
+from conftest import (
+    Pipeline,
+    etl,
+    independent_join,
+    large_revision,
+    revised_nyt,
+    saved_runs,
+    saved_table,
+)
 
 from covid_etl import aws
 from etl_tools.api_server import LocalGateway, local_signers
@@ -35,15 +41,8 @@ REVISED_DAYS = [r.date.isoformat() for r in independent_join()][-40:-20]
 REVISED = large_revision()
 
 
-def exported(state_dir: Path) -> list[dict[str, str]]:
-    result = etl("export", state_dir=state_dir)
-    assert result.returncode == 0, result.stderr
-    return list(csv.DictReader(io.StringIO(result.stdout)))
-
-
 def run_record(state_dir: Path, run_id: str) -> dict:
-    listed = etl("runs", "--json", state_dir=state_dir)
-    return next(r for r in map(json.loads, listed.stdout.splitlines()) if r["run_id"] == run_id)
+    return next(r for r in saved_runs(state_dir) if r["run_id"] == run_id)
 
 
 def paused_run_id(result: subprocess.CompletedProcess) -> str:
@@ -77,7 +76,7 @@ def test_a_large_revision_pauses_holding_the_lock_and_etl_approve_loads_it(
     state: tuple[Path, Path],
 ) -> None:
     state_dir, revised = state
-    before = exported(state_dir)
+    before = saved_table(state_dir)
 
     paused = etl("run", "--source", f"nyt={revised}", state_dir=state_dir)
     run_id = paused_run_id(paused)
@@ -86,7 +85,7 @@ def test_a_large_revision_pauses_holding_the_lock_and_etl_approve_loads_it(
     assert f"{REVISED_DAYS[0]}: cases " in paused.stdout  # the email lists before -> after
     record = run_record(state_dir, run_id)
     assert record["approval_counts"]["revised"] == 20 and len(record["approval_token"]) > 0
-    assert exported(state_dir) == before  # nothing written while it waits
+    assert saved_table(state_dir) == before  # nothing written while it waits
 
     blocked = etl("run", state_dir=state_dir)  # the paused run holds the lock
     assert blocked.returncode == 1
@@ -95,7 +94,7 @@ def test_a_large_revision_pauses_holding_the_lock_and_etl_approve_loads_it(
     approved = etl("approve", run_id, state_dir=state_dir)
     assert approved.returncode == 0, approved.stdout + approved.stderr
     assert "  StartLoadJob " in approved.stdout and "  RequestApproval " not in approved.stdout
-    rows = exported(state_dir)
+    rows = saved_table(state_dir)
     assert rows == [{k: str(v) for k, v in r.as_row().items()} for r in independent_join(REVISED)]
     record = run_record(state_dir, run_id)
     assert record["status"] == "SUCCEEDED" and record["approved_by"].startswith("local:")
@@ -106,7 +105,7 @@ def test_a_large_revision_pauses_holding_the_lock_and_etl_approve_loads_it(
 
 def test_a_rejected_run_writes_nothing_and_the_snapshot_stays(state: tuple[Path, Path]) -> None:
     state_dir, revised = state
-    before = exported(state_dir)
+    before = saved_table(state_dir)
     run_id = paused_run_id(etl("run", "--source", f"nyt={revised}", state_dir=state_dir))
 
     rejected = etl("reject", run_id, state_dir=state_dir)
@@ -115,7 +114,7 @@ def test_a_rejected_run_writes_nothing_and_the_snapshot_stays(state: tuple[Path,
     assert f"Subject: [covid-etl] REJECTED: run {run_id}" in rejected.stdout
     record = run_record(state_dir, run_id)
     assert record["status"] == "REJECTED" and record["error"].startswith("rejected by local:")
-    assert exported(state_dir) == before
+    assert saved_table(state_dir) == before
     # The snapshot did not advance: the same sources plan the same 20 revisions again (and,
     # with a gate that lets them through, load them: the lock was released).
     again = etl(
@@ -143,12 +142,12 @@ def test_an_approval_holds_for_its_plan_only(state: tuple[Path, Path]) -> None:
     assert run_record(state_dir, run_id)["approval_plan_hash"] != first_plan
     assert etl("approve", run_id, state_dir=state_dir).returncode == 0
     expected = independent_join(revised_nyt(*REVISED_DAYS, bump=2000))  # the second plan
-    assert exported(state_dir) == [{k: str(v) for k, v in r.as_row().items()} for r in expected]
+    assert saved_table(state_dir) == [{k: str(v) for k, v in r.as_row().items()} for r in expected]
 
 
 def test_answering_a_run_that_is_not_paused_is_a_usage_error(state: tuple[Path, Path]) -> None:
     state_dir, _ = state
-    done = json.loads(etl("runs", "--json", state_dir=state_dir).stdout)
+    [done] = saved_runs(state_dir)
     result = etl("approve", done["run_id"], state_dir=state_dir)
     assert result.returncode == 2
     assert f"run {done['run_id']} is SUCCEEDED, not AWAITING_APPROVAL" in result.stderr

@@ -3,10 +3,7 @@ point, a damaged or foreign dir. Each command is a real `etl` process."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
 import random
 import shutil
 import signal
@@ -15,10 +12,20 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import ETL, JHU_BYTES, NYT_BYTES, etl, independent_join
+from conftest import (
+    ETL,
+    JHU_BYTES,
+    NYT_BYTES,
+    etl,
+    exit_status_in_a_child,
+    independent_join,
+    saved_runs,
+    saved_table,
+)
 
 from etl_tools.local.sources_server import cut_at
 from etl_tools.local.state_store import (
@@ -40,19 +47,6 @@ with StateStore.open(sys.argv[1], writable=True):
     print("locked", flush=True)
     sys.stdin.read()
 """
-# A process that saves one state dir's state, with its newest email, into another: the save
-# `etl run` ends with, alone, so that it can be killed at each of its writes in turn.
-SAVE_STATE_OF = """
-import sys
-from pathlib import Path
-from etl_tools.local.state_store import StateStore
-source, target, email = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-with StateStore.open(source, writable=False) as store:
-    state = store.load()
-state.files = {name: (source / name).read_bytes() for name in (email, "dashboard/index.html")}
-with StateStore.open(target, writable=True) as store:
-    store.commit(state)
-"""
 BASELINE_DAY = date(2020, 5, 1)
 NEXT_DAY = date(2020, 5, 15)
 
@@ -73,21 +67,11 @@ def started(*args: str, state_dir: Path, until: str) -> subprocess.Popen:
     raise AssertionError(f"etl {args} ended before printing {until!r}: {process.stderr.read()}")
 
 
-def runs(state_dir: Path) -> list[dict]:
-    listed = etl("runs", "--json", state_dir=state_dir)
-    assert listed.returncode == 0, listed.stderr
-    return [json.loads(line) for line in listed.stdout.splitlines()]
-
-
 def assert_consistent(state_dir: Path, as_of: date) -> None:
     """The table is the join of the sources as of that day, every run ended and balanced."""
-    exported = etl("export", state_dir=state_dir)
-    assert exported.returncode == 0, exported.stderr
     expected = independent_join(cut_at(NYT_BYTES, "nyt", as_of), cut_at(JHU_BYTES, "jhu", as_of))
-    assert list(csv.DictReader(io.StringIO(exported.stdout))) == [
-        {k: str(v) for k, v in r.as_row().items()} for r in expected
-    ]
-    history = runs(state_dir)
+    assert saved_table(state_dir) == [{k: str(v) for k, v in r.as_row().items()} for r in expected]
+    history = saved_runs(state_dir)
     assert history and all(r["status"] == "SUCCEEDED" for r in history)
     emails = {p.stem: p.read_text() for p in (state_dir / "outbox").iterdir()}
     assert set(emails) == {r["run_id"] for r in history}  # no email of a run never saved
@@ -138,6 +122,16 @@ def test_a_run_killed_at_any_point_leaves_a_state_the_next_run_completes(
     assert_consistent(state_dir, NEXT_DAY)
 
 
+def save_state_of(source: Path, target: Path, email: str) -> None:
+    """The save `etl run` ends with, alone (one state dir's state, with its newest email, into
+    another), so that it can be killed at each of its writes in turn."""
+    with StateStore.open(source, writable=False) as store:
+        state = store.load()
+    state.files = {name: (source / name).read_bytes() for name in (email, "dashboard/index.html")}
+    with StateStore.open(target, writable=True) as store:
+        store.commit(state)
+
+
 def loaded(state_dir: Path, *, writable: bool = False) -> State:
     with StateStore.open(state_dir, writable=writable) as store:
         return store.load()
@@ -160,16 +154,13 @@ def test_a_kill_at_every_write_of_a_real_save_leaves_the_old_or_the_new_state(
     for write in range(1, 500):
         target = tmp_path / f"killed-at-{write}"
         shutil.copytree(baseline, target)
-        child = subprocess.run(
-            [sys.executable, "-c", SAVE_STATE_OF, str(after), str(target), email],
-            env={**os.environ, FAULT_VARIABLE: f"exit:{write}"},
-            capture_output=True,
-            check=False,
+        status = exit_status_in_a_child(
+            partial(save_state_of, after, target, email), {FAULT_VARIABLE: f"exit:{write}"}
         )
         state = loaded(target, writable=True)  # as the next command opens it
-        if child.returncode == 0:
+        if status == 0:
             break
-        assert child.returncode == CRASH_EXIT_STATUS, child.stderr
+        assert status == CRASH_EXIT_STATUS
         assert state in (old, new), f"a kill at write {write} left a mixed state"
         outcomes.append("new" if state == new else "old")
         assert (target / email).is_file() == (state == new)
@@ -185,7 +176,7 @@ def test_two_runs_at_once_one_is_refused_and_nothing_is_lost(state_dir: Path) ->
     assert f"is in use by another etl command (process {first.pid})" in second.stderr
     first.communicate(timeout=300)
     assert first.returncode == 0
-    assert len(runs(state_dir)) == 2  # the baseline's and the first's
+    assert len(saved_runs(state_dir)) == 2  # the baseline's and the first's
     assert_consistent(state_dir, date.today())
 
 
@@ -230,7 +221,7 @@ def test_ctrl_c_or_sigterm_mid_run_saves_nothing_and_blocks_no_run(
     assert process.returncode == INTERRUPTED
     assert "interrupted: nothing half-saved" in err and "Traceback" not in err
     assert (state_dir / MANIFEST).read_bytes() == manifest
-    assert [r["status"] for r in runs(state_dir)] == ["SUCCEEDED"]  # no RUNNING record kept
+    assert [r["status"] for r in saved_runs(state_dir)] == ["SUCCEEDED"]  # no RUNNING record kept
     if signum == signal.SIGINT:
         assert etl("run", state_dir=state_dir).returncode == 0  # not "in progress" for an hour
 

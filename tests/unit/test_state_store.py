@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+from conftest import exit_status_in_a_child
 
 from etl_tools.local import state_store
 from etl_tools.local.state_store import (
@@ -40,15 +39,6 @@ NEW = State(
     queues={"retry": [{"body": "2020-03-02", "receive_count": 1}]},
     files={"outbox/r2.txt": b"Subject: r2", "dashboard/index.html": b"page 2"},
 )
-# A child process that commits NEW, as `etl run` commits its state at the end.
-COMMIT_NEW = f"""
-import sys
-from pathlib import Path
-from etl_tools.local.state_store import State, StateStore
-with StateStore.open(Path(sys.argv[1]), writable=True) as store:
-    store.commit(State(s3={NEW.s3!r}, tables={NEW.tables!r}, queues={NEW.queues!r},
-                       files={NEW.files!r}))
-"""
 
 
 def committed(root: Path, state: State) -> None:
@@ -96,16 +86,14 @@ def test_a_kill_at_every_write_leaves_the_old_or_the_new_state_whole(tmp_path: P
     for write in range(1, 200):
         root = tmp_path / str(write)
         committed(root, OLD)
-        child = subprocess.run(
-            [sys.executable, "-c", COMMIT_NEW, str(root)],
-            env={**os.environ, FAULT_VARIABLE: f"exit:{write}"},
-            capture_output=True,
-            check=False,
+        # as `etl run` commits its state at its end
+        status = exit_status_in_a_child(
+            partial(committed, root, NEW), {FAULT_VARIABLE: f"exit:{write}"}
         )
         state = reopened(root)
-        if child.returncode == 0:
+        if status == 0:
             break
-        assert child.returncode == CRASH_EXIT_STATUS, child.stderr
+        assert status == CRASH_EXIT_STATUS
         if same(state, OLD):
             outcomes.append("old")
             assert outputs_of(root, OLD) and not (root / "outbox" / "r2.txt").exists()
