@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
-from conftest import process_state_kept
+from conftest import process_state_kept, pytest_collection_modifyitems
 
 from etl_tools.local.runner import embedded_aws
 
@@ -21,3 +22,23 @@ def test_an_embedded_account_leaves_nothing_behind_in_the_process(tmp_path: Path
         assert boto3.DEFAULT_SESSION is not session
     assert dict(os.environ) == environ
     assert boto3.DEFAULT_SESSION is session
+
+
+def test_the_e2e_modules_are_collected_first_each_whole_and_in_order() -> None:
+    """README: the slowest files start first under --dist loadfile."""
+    paths = [
+        "tests/ci/test_a.py",
+        "tests/e2e/test_b.py",
+        "tests/e2e/test_b.py",
+        "tests/unit/test_c.py",
+        "tests/e2e/test_d.py",
+    ]
+    items = [SimpleNamespace(path=Path(path)) for path in paths]
+    pytest_collection_modifyitems(items)
+    assert [str(item.path) for item in items] == [
+        "tests/e2e/test_b.py",
+        "tests/e2e/test_b.py",
+        "tests/e2e/test_d.py",
+        "tests/ci/test_a.py",
+        "tests/unit/test_c.py",
+    ]
