@@ -201,7 +201,8 @@ def test_no_answer_in_time_rejects_by_timeout_and_notifies(
     gate: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = gate.table()
-    monkeypatch.setenv("APPROVAL_TIMEOUT_SECONDS", "1")  # read by StartRun: the state's timeout
+    # read by StartRun: the state's timeout (long enough for a loaded machine to see the pause)
+    monkeypatch.setenv("APPROVAL_TIMEOUT_SECONDS", "5")
     result = paused(gate)
     done = gate.ended(result.run_id)
     assert done.run["status"] == "REJECTED" and done.run["error_type"] == "States.Timeout"
