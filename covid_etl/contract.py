@@ -8,14 +8,14 @@ templates with the same ``${...}`` syntax (Terraform's templatestring, Python's 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from importlib.resources import files
 from string import Template
-
-PATH = Path(__file__).with_name("contract.json")
 
 Grant = tuple[str, str, str]  # (IAM action, resource kind, S3 prefix or "")
 
-_CONTRACT = json.loads(PATH.read_text())
+# Read as package data, so that it reads the same from a folder (Lambda layer) and from a zip
+# (the Glue job's wheel on its --extra-py-files path, imported without being installed).
+_CONTRACT = json.loads(files("covid_etl").joinpath("contract.json").read_text())
 
 PROJECT: str = _CONTRACT["project"]
 PREFIX_TEMPLATE: str = _CONTRACT["prefix"]
@@ -23,6 +23,11 @@ PREFIX_TEMPLATE: str = _CONTRACT["prefix"]
 NAME_TEMPLATES: dict[str, str] = _CONTRACT["names"]
 # One Lambda function per folder under lambdas/, in pipeline order.
 FUNCTIONS: tuple[str, ...] = tuple(_CONTRACT["functions"])
+# A dataset's DynamoDB table -> its key attributes (partition, then sort): Terraform creates the
+# tables from it, covid_etl.datasets keys each dataset by it.
+DATASET_TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    table: tuple(key) for table, key in _CONTRACT["dataset_tables"].items()
+}
 # The functions the state machine invokes: one ${<name>_arn} placeholder each.
 STATE_FUNCTIONS: tuple[str, ...] = tuple(
     name for name, function in _CONTRACT["functions"].items() if function["state"]

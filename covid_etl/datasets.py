@@ -14,6 +14,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Any, ClassVar
 
+from covid_etl.contract import DATASET_TABLE_KEYS
 from covid_etl.sources import JHU, NYT, SPECS, SourceSpec
 
 US = "us"
@@ -32,7 +33,8 @@ class Dataset:
     columns: tuple[str, ...]
     # ``etl export``'s CSV columns; rows sorted by the key
     export_columns: tuple[str, ...]
-    # the DynamoDB table's name part (<prefix>-<table>) and key attributes (partition, sort)
+    # the DynamoDB table's name part (<prefix>-<table>) and key attributes (partition, sort),
+    # as the contract's dataset_tables declares them for Terraform
     table: str
     table_key: tuple[str, ...]
     # the upstream URLs of its sources (Settings' NYT_URL/JHU_URL override the default dataset's)
@@ -146,7 +148,7 @@ DATASETS: dict[str, Dataset] = {
         columns=("date", "cases", "deaths", "recovered"),
         export_columns=("date", "cases", "deaths", "recovered"),
         table="daily",
-        table_key=("date",),
+        table_key=DATASET_TABLE_KEYS["daily"],
         urls={
             NYT: "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv",
             JHU: "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv",
@@ -159,7 +161,7 @@ DATASETS: dict[str, Dataset] = {
         columns=("date", "fips", "county", "state", "cases", "deaths"),
         export_columns=("date", "fips", "county", "state", "cases", "deaths"),
         table="counties",
-        table_key=("date", "fips"),
+        table_key=DATASET_TABLE_KEYS["counties"],
         urls={
             NYT: "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us-counties.csv"
         },

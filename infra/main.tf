@@ -38,8 +38,9 @@ module "storage" {
 module "tables" {
   source = "./modules/tables"
 
-  daily_table_name    = local.names.daily_table
-  counties_table_name = local.names.counties_table
+  dataset_tables = {
+    for table, key in local.contract.dataset_tables : table => { name = local.names["${table}_table"], key = key }
+  }
   runs_table_name     = local.names.runs_table
   kms_key_arn         = module.encryption.key_arn
   deletion_protection = var.deletion_protection

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from covid_etl.contract import DATASET_TABLE_KEYS, NAME_TEMPLATES
 from covid_etl.datasets import DATASETS, US, US_COUNTIES, UnknownDataset, dataset
 from covid_etl.sources import NYT, ValidatedSource, validate
 
@@ -39,6 +40,19 @@ def test_a_spec_keys_its_table_and_columns_with_its_key(name: str) -> None:
     spec = DATASETS[name]
     assert spec.columns[: len(spec.key)] == spec.key
     assert spec.table_key == spec.key and set(spec.export_columns) == set(spec.columns)
+
+
+def test_the_contract_declares_one_table_per_dataset_keyed_as_the_dataset() -> None:
+    """Terraform creates the tables from the contract's dataset_tables: none without a dataset,
+    each with the dataset's key and a name template."""
+    assert {spec.table: spec.key for spec in DATASETS.values()} == DATASET_TABLE_KEYS
+    assert all(f"{table}_table" in NAME_TEMPLATES for table in DATASET_TABLE_KEYS)
+
+
+def test_a_spec_keyed_otherwise_than_its_contract_table_is_refused() -> None:
+    spec = DATASETS[US_COUNTIES]
+    with pytest.raises(ValueError, match="must start with its key"):
+        replace(spec, table_key=("date",))
 
 
 def test_county_rows_are_keyed_by_date_and_fips() -> None:

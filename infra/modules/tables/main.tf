@@ -1,13 +1,21 @@
-# The loaded days, one item per date.
-resource "aws_dynamodb_table" "daily" {
-  name                        = var.daily_table_name
+# The datasets' tables (the contract's dataset_tables; covid_etl/datasets.py keys each dataset
+# the same way): the national series, one item per date; us-counties, one item per county and
+# date (partition date, sort fips; a county without FIPS is keyed "<state>/<county>").
+resource "aws_dynamodb_table" "dataset" {
+  for_each = var.dataset_tables
+
+  name                        = each.value.name
   billing_mode                = "PAY_PER_REQUEST"
-  hash_key                    = "date"
+  hash_key                    = each.value.key[0]
+  range_key                   = try(each.value.key[1], null)
   deletion_protection_enabled = var.deletion_protection
 
-  attribute {
-    name = "date"
-    type = "S"
+  dynamic "attribute" {
+    for_each = each.value.key
+    content {
+      name = attribute.value
+      type = "S"
+    }
   }
 
   point_in_time_recovery {
@@ -20,33 +28,15 @@ resource "aws_dynamodb_table" "daily" {
   }
 }
 
-# The us-counties dataset (covid_etl/datasets.py): one item per county and date, keyed as the
-# dataset declares (partition date, sort fips; a county without FIPS is keyed "<state>/<county>").
-resource "aws_dynamodb_table" "counties" {
-  name                        = var.counties_table_name
-  billing_mode                = "PAY_PER_REQUEST"
-  hash_key                    = "date"
-  range_key                   = "fips"
-  deletion_protection_enabled = var.deletion_protection
+# Where these tables stood before they were declared as data.
+moved {
+  from = aws_dynamodb_table.daily
+  to   = aws_dynamodb_table.dataset["daily"]
+}
 
-  attribute {
-    name = "date"
-    type = "S"
-  }
-
-  attribute {
-    name = "fips"
-    type = "S"
-  }
-
-  point_in_time_recovery {
-    enabled = true
-  }
-
-  server_side_encryption {
-    enabled     = true
-    kms_key_arn = var.kms_key_arn
-  }
+moved {
+  from = aws_dynamodb_table.counties
+  to   = aws_dynamodb_table.dataset["counties"]
 }
 
 # Run records ("RUN#<run id>") and the run lock ("LOCK"). The lock's lease end is its

@@ -1,21 +1,21 @@
 output "daily_table_name" {
   description = "Name of the table of loaded days."
-  value       = aws_dynamodb_table.daily.name
+  value       = aws_dynamodb_table.dataset["daily"].name
 }
 
 output "daily_table_arn" {
   description = "ARN of the table of loaded days."
-  value       = aws_dynamodb_table.daily.arn
+  value       = aws_dynamodb_table.dataset["daily"].arn
 }
 
 output "counties_table_name" {
   description = "Name of the table of the us-counties dataset."
-  value       = aws_dynamodb_table.counties.name
+  value       = aws_dynamodb_table.dataset["counties"].name
 }
 
 output "counties_table_arn" {
   description = "ARN of the table of the us-counties dataset."
-  value       = aws_dynamodb_table.counties.arn
+  value       = aws_dynamodb_table.dataset["counties"].arn
 }
 
 output "runs_table_name" {

@@ -1,11 +1,14 @@
-variable "daily_table_name" {
-  type        = string
-  description = "Name of the table of loaded days (partition key date)."
-}
+variable "dataset_tables" {
+  type = map(object({
+    name = string
+    key  = list(string)
+  }))
+  description = "Each dataset's table (daily, counties): its name and key attributes, partition then sort (the contract's dataset_tables)."
 
-variable "counties_table_name" {
-  type        = string
-  description = "Name of the table of the us-counties dataset (partition key date, sort key fips)."
+  validation {
+    condition     = alltrue([for table in values(var.dataset_tables) : length(table.key) >= 1 && length(table.key) <= 2])
+    error_message = "A DynamoDB key is a partition attribute and at most one sort attribute."
+  }
 }
 
 variable "runs_table_name" {
