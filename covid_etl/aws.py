@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -112,22 +112,42 @@ class ObjectTooLarge(Exception):
         self.size = size
 
 
-def get_object(bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
-    """The object's bytes, or None when it does not exist; over ``max_bytes`` it is not read."""
+def _get(bucket: str, key: str) -> dict[str, Any] | None:
+    """GetObject's response (its body not read yet), or None when the object does not exist."""
     try:
-        response = client("s3").get_object(Bucket=bucket, Key=key)
+        return client("s3").get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
             return None
         raise
+
+
+def get_object(bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
+    """The object's bytes, or None when it does not exist; over ``max_bytes`` it is not read."""
+    response = _get(bucket, key)
+    if response is None:
+        return None
     if max_bytes is not None and response["ContentLength"] > max_bytes:
         response["Body"].close()
         raise ObjectTooLarge(response["ContentLength"])
     return response["Body"].read()
 
 
+def open_object(bucket: str, key: str) -> BinaryIO | None:
+    """The object as a stream read as it is consumed (a file too large to hold), or None when
+    it does not exist."""
+    response = _get(bucket, key)
+    return None if response is None else response["Body"]
+
+
 def put_object(bucket: str, key: str, body: bytes, content_type: str = "text/csv") -> None:
     client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+
+def upload_file(bucket: str, key: str, file: BinaryIO, content_type: str = "text/csv") -> None:
+    """Upload ``file`` from where it is (a spooled temp file): multipart once it is large, so
+    the object is never whole in memory."""
+    client("s3").upload_fileobj(file, bucket, key, ExtraArgs={"ContentType": content_type})
 
 
 def presigned_url(bucket: str, key: str, expires_seconds: int) -> str:

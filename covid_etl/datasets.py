@@ -39,6 +39,10 @@ class Dataset:
     table_key: tuple[str, ...]
     # the upstream URLs of its sources (Settings' NYT_URL/JHU_URL override the default dataset's)
     urls: dict[str, str]
+    # its sources are published sorted by date (NYT's us-counties.csv): the steps stream them a
+    # date at a time (sources.validate_stream), so memory holds a date's rows, not the file's;
+    # a file out of date order is then unusable. False: read whole, in any order.
+    sorted_by_date: bool = False
 
     def __post_init__(self) -> None:
         if self.columns[: len(self.key)] != self.key or self.table_key != self.key:
@@ -165,6 +169,7 @@ DATASETS: dict[str, Dataset] = {
         urls={
             NYT: "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us-counties.csv"
         },
+        sorted_by_date=True,
     ),
 }
 

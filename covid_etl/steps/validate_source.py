@@ -5,11 +5,20 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from tempfile import SpooledTemporaryFile
 
 from covid_etl import aws, datasets, keys
 from covid_etl.handler import DATASET, DAY, RUN_ID, schema
 from covid_etl.settings import Settings
-from covid_etl.sources import SOURCES, rejects_csv, shorten, validate
+from covid_etl.sources import (
+    SOURCES,
+    StreamedSource,
+    ValidatedSource,
+    rejects_csv,
+    shorten,
+    validate,
+    validate_stream,
+)
 
 # The input the state machine passes (the handler validates it before the step runs).
 SCHEMA = schema(
@@ -29,6 +38,8 @@ REJECT_SAMPLES = 5
 
 
 SAMPLE_CHARACTERS = 300
+# The staged file stays in memory up to this size, then spills to /tmp (512 MB on Lambda).
+SPOOLED_BYTES = 8 * 1024 * 1024
 
 
 def validate_source(
@@ -40,30 +51,46 @@ def validate_source(
     dataset: str | None = None,
 ) -> dict:
     """Quarantine bad rows in rejects/<run>/<source>.csv; keep the good ones in staged/ (the
-    date, the spec's labels, its counts)."""
-    spec = datasets.dataset(dataset).sources[source]
-    data = aws.get_object(settings.data_bucket, keys.raw(run_id, source))
-    assert data is not None, f"raw file of {source} missing"
-    result = validate(
-        source,
-        data,
-        run_date=date.fromisoformat(run_date),
-        max_count=settings.max_count,
-        spec=spec,
-    )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["date", *spec.labels, *spec.counts])
-    writer.writerows(
-        [row.date.isoformat(), *row.labels.values(), *row.values.values()] for row in result.rows
-    )
-    aws.put_object(settings.data_bucket, keys.valid(run_id, source), out.getvalue().encode())
+    date, the spec's labels, its counts).
+
+    A dataset sorted by date is validated as its raw file streams from S3 and staged through a
+    temporary file (spilled to /tmp once large): memory holds one date's rows, not the file's.
+    """
+    spec = datasets.dataset(dataset)
+    source_spec = spec.sources[source]
+    day = date.fromisoformat(run_date)
+    raw_key = keys.raw(run_id, source)
+    result: ValidatedSource | StreamedSource
+    if spec.sorted_by_date:
+        stream = aws.open_object(settings.data_bucket, raw_key)
+        assert stream is not None, f"raw file of {source} missing"
+        result = validate_stream(
+            source, stream, run_date=day, max_count=settings.max_count, spec=source_spec
+        )
+    else:
+        data = aws.get_object(settings.data_bucket, raw_key)
+        assert data is not None, f"raw file of {source} missing"
+        result = validate(
+            source, data, run_date=day, max_count=settings.max_count, spec=source_spec
+        )
+    with SpooledTemporaryFile(SPOOLED_BYTES) as staged:
+        out = io.TextIOWrapper(staged, encoding="utf-8", newline="")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["date", *source_spec.labels, *source_spec.counts])
+        writer.writerows(
+            [row.date.isoformat(), *row.labels.values(), *row.values.values()]
+            for row in result.rows
+        )
+        out.flush()
+        staged.seek(0)
+        aws.upload_file(settings.data_bucket, keys.valid(run_id, source), staged)
+        out.detach()
     summary = {
         **extract,
         "extracted": result.extracted,
         "rejected": len(result.rejects),
         "out_of_scope": result.out_of_scope,
-        "valid": len(result.rows),
+        "valid": result.extracted - len(result.rejects),
     }
     if result.rejects:
         aws.put_object(

@@ -7,10 +7,11 @@ function the fake lacks fails with AttributeError, so a test never reaches moto.
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 
@@ -62,10 +63,19 @@ class FakeAws:
     def get_object(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
         return self.objects.get((bucket, key))
 
+    def open_object(self, bucket: str, key: str) -> BinaryIO | None:
+        body = self.objects.get((bucket, key))
+        return None if body is None else io.BytesIO(body)
+
     def put_object(
         self, bucket: str, key: str, body: bytes, content_type: str = "text/csv"
     ) -> None:
         self.objects[(bucket, key)] = body
+
+    def upload_file(
+        self, bucket: str, key: str, file: BinaryIO, content_type: str = "text/csv"
+    ) -> None:
+        self.objects[(bucket, key)] = file.read()
 
     def presigned_url(self, bucket: str, key: str, expires_seconds: int) -> str:
         return f"https://{bucket}.s3.amazonaws.com/{key}?X-Amz-Expires={expires_seconds}"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
 import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
 from covid_etl import keys
+from covid_etl.datasets import COUNTY_SPEC
 from covid_etl.records import read_csv
-from covid_etl.sources import SourceUnusable
+from covid_etl.sources import BLOCK_BYTES as BLOCK
+from covid_etl.sources import SourceUnusable, validate
 from covid_etl.steps.validate_source import REJECT_SAMPLES, validate_source
 
 EXTRACT = {"source": "nyt", "url": "https://example.org/us.csv", "http_status": 200}
@@ -80,3 +85,62 @@ def test_a_county_file_is_staged_with_its_labels_and_a_duplicate_key_rejected(
         "2020-03-01,King,Washington,53033,10,1\n"
         "2020-03-01,Unknown,Washington,,3,0\n"
     )
+
+
+class _ReadUpTo(io.BytesIO):
+    """A raw object that fails if read past ``limit`` bytes: the step must stream it."""
+
+    def __init__(self, data: bytes, limit: int):
+        super().__init__(data)
+        self.limit = limit
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0 or self.tell() + size > self.limit:
+            raise AssertionError(f"read past byte {self.limit:,}: the file was read whole")
+        return super().read(size)
+
+
+def test_a_dataset_sorted_by_date_is_validated_as_its_file_streams(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # us-counties declares its files sorted by date: a date going back is found in the first
+    # block read, before the rest of the file (over 1 MB more of rows) is read.
+    fake_aws = fake_aws_layer(monkeypatch)
+    head = b"date,county,state,fips,cases,deaths\n2020-03-02,King,Washington,53033,10,1\n"
+    back = b"2020-03-01,King,Washington,53033,9,1\n"
+    tail = b"2020-03-03,King,Washington,53033,11,1\n" * 100_000
+    raw = head + back + tail
+    monkeypatch.setattr(fake_aws, "open_object", lambda bucket, key: _ReadUpTo(raw, 2 * BLOCK))
+
+    with pytest.raises(SourceUnusable, match="not sorted by date: line 3"):
+        validate_source(SETTINGS, "r1", "2020-03-04", "nyt", EXTRACT, "us-counties")
+    assert len(raw) > 2 * BLOCK and ("data", keys.valid("r1", "nyt")) not in fake_aws.objects
+
+
+def test_the_streamed_path_stages_what_the_whole_file_path_stages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same sorted county file through the streamed step and through validate(): the same
+    # staged rows (sorted by key within each date), counts and rejects.
+    fake_aws = fake_aws_layer(monkeypatch)
+    raw = (
+        b"date,county,state,fips,cases,deaths\n"
+        b"2020-03-01,King,Washington,53033,10,1\n"
+        b"2020-03-01,Autauga,Alabama,01001,1,0\n"
+        b"2020-03-01,Bad,Alabama,01003,x,0\n"
+        b"2020-03-02,Unknown,Washington,,3,0\n"
+        b"2020-03-02,Autauga,Alabama,01001,2,0\n"
+    )
+    fake_aws.objects[("data", keys.raw("r1", "nyt"))] = raw
+
+    summary = validate_source(SETTINGS, "r1", "2020-03-04", "nyt", EXTRACT, "us-counties")
+
+    whole = validate("nyt", raw, run_date=date(2020, 3, 4), spec=COUNTY_SPEC)
+    assert (
+        (summary["valid"], summary["rejected"]) == (len(whole.rows), len(whole.rejects)) == (4, 1)
+    )
+    staged = read_csv(fake_aws.objects[("data", keys.valid("r1", "nyt"))])
+    assert [(r["date"], r["county"]) for r in staged] == [
+        (row.date.isoformat(), row.labels["county"]) for row in whole.rows
+    ]
+    assert [r["fips"] for r in staged] == ["01001", "53033", "01001", ""]
