@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from tempfile import SpooledTemporaryFile
+from typing import TextIO
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
@@ -25,6 +29,31 @@ def iso(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+# A file written for upload stays in memory up to this size, then spills to /tmp (512 MB on
+# Lambda): a county-size staged file is never whole in the function's memory.
+SPOOLED_BYTES = 8 * 1024 * 1024
+
+
+def open_text(settings: Settings, key: str) -> TextIO | None:
+    """An object of the data bucket as text, read as it is consumed (line ends kept, as the
+    csv module wants them), or None when it does not exist."""
+    body = aws.open_object(settings.data_bucket, key)
+    return None if body is None else io.TextIOWrapper(body, encoding="utf-8", newline="")
+
+
+@contextmanager
+def uploaded(settings: Settings, key: str) -> Iterator[TextIO]:
+    """A text file to write, uploaded to the data bucket as ``key`` when the block ends (not on
+    an error: a step that fails half way leaves no object)."""
+    with SpooledTemporaryFile(SPOOLED_BYTES) as file:
+        out = io.TextIOWrapper(file, encoding="utf-8", newline="")
+        yield out
+        out.flush()
+        file.seek(0)
+        aws.upload_file(settings.data_bucket, key, file)
+        out.detach()  # the temporary file is closed once, by its own block
 
 
 def read_snapshot(settings: Settings, spec: Dataset = US) -> Iterator[Record]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import io
 from datetime import date
-from tempfile import SpooledTemporaryFile
 
 from covid_etl import aws, datasets, keys
 from covid_etl.handler import DATASET, DAY, RUN_ID, schema
@@ -19,6 +17,7 @@ from covid_etl.sources import (
     validate,
     validate_stream,
 )
+from covid_etl.steps._common import uploaded
 
 # The input the state machine passes (the handler validates it before the step runs).
 SCHEMA = schema(
@@ -38,8 +37,6 @@ REJECT_SAMPLES = 5
 
 
 SAMPLE_CHARACTERS = 300
-# The staged file stays in memory up to this size, then spills to /tmp (512 MB on Lambda).
-SPOOLED_BYTES = 8 * 1024 * 1024
 
 
 def validate_source(
@@ -54,7 +51,7 @@ def validate_source(
     date, the spec's labels, its counts).
 
     A dataset sorted by date is validated as its raw file streams from S3 and staged through a
-    temporary file (spilled to /tmp once large): memory holds one date's rows, not the file's.
+    spooled temporary file: memory holds one date's rows, not the file's.
     """
     spec = datasets.dataset(dataset)
     source_spec = spec.sources[source]
@@ -73,18 +70,13 @@ def validate_source(
         result = validate(
             source, data, run_date=day, max_count=settings.max_count, spec=source_spec
         )
-    with SpooledTemporaryFile(SPOOLED_BYTES) as staged:
-        out = io.TextIOWrapper(staged, encoding="utf-8", newline="")
+    with uploaded(settings, keys.valid(run_id, source)) as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["date", *source_spec.labels, *source_spec.counts])
         writer.writerows(
             [row.date.isoformat(), *row.labels.values(), *row.values.values()]
             for row in result.rows
         )
-        out.flush()
-        staged.seek(0)
-        aws.upload_file(settings.data_bucket, keys.valid(run_id, source), staged)
-        out.detach()
     summary = {
         **extract,
         "extracted": result.extracted,
