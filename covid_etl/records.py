@@ -100,28 +100,52 @@ class Change:
     before: Any = None  # the snapshot's value of the key, if it has one
 
 
+@dataclass
+class Tally:
+    """What a plan counted besides its changes (complete once its changes are read)."""
+
+    unchanged: int = 0
+    retried: int = 0  # retry records still current: to write
+    superseded: int = (
+        0  # retry records a newer value of their day replaced (today's or a later run's)
+    )
+    loaded: int = 0  # days in the snapshot (the approval gate's share is of these)
+
+
 @dataclass(frozen=True)
 class Plan:
     changes: list[Change]
     unchanged: int
-    retried: int  # retry records still current: to write
-    superseded: int  # retry records a newer value of their day replaced (today's or a later run's)
-    loaded: int  # days in the snapshot (the approval gate's share is of these)
+    retried: int
+    superseded: int
+    loaded: int
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
 
 
 def plan_delta(
-    staged: list[Record],
+    staged: Iterable[Record],
     snapshot: Iterable[Record],
     retries: list[Record],
 ) -> Plan:
-    """What to write: staged days that are new or differ from the snapshot, plus retries.
+    """``plan_changes`` with its changes in a list."""
+    changes, tally = plan_changes(staged, snapshot, retries)
+    listed = list(changes)
+    return Plan(listed, tally.unchanged, tally.retried, tally.superseded, tally.loaded)
 
-    ``staged`` and ``snapshot`` are sorted by date (the snapshot streamed from its file: one
-    merge pass, covid_etl.merge_diff). A queued (or redriven) record is written only while it
-    is still its day's newest value:
+
+def plan_changes(
+    staged: Iterable[Record],
+    snapshot: Iterable[Record],
+    retries: list[Record],
+) -> tuple[Iterator[Change], Tally]:
+    """What to write: staged days that are new or differ from the snapshot, plus retries; the
+    changes come as they are found, the tally is complete once they are all read.
+
+    ``staged`` and ``snapshot`` are sorted by date (both streamed from their files: one merge
+    pass, covid_etl.merge_diff; memory holds the retries, not the rows). A queued (or
+    redriven) record is written only while it is still its day's newest value:
     - today's changed row wins over it: it is at least as fresh;
     - the snapshot holds each day's newest value loaded or queued (a queued day counts as
       handed over), so a retry that differs from the snapshot was replaced by a later run,
@@ -130,34 +154,32 @@ def plan_delta(
     - a retry equal to the snapshot is written even if today's row is unchanged: the queued
       record may be the only way that day reaches the table.
     """
-    changes: list[Change] = []
-    unchanged = loaded = 0
-    retry_days = {r.key for r in retries}
-    known_of_retried: dict[tuple, Record] = {}
-    for record, known in merge(staged, snapshot, key=attrgetter("key")):
-        if known is not None:
-            loaded += 1
-            if known.key in retry_days:
-                known_of_retried[known.key] = known
-        if record is None:
-            continue
-        if known is None:
-            changes.append(Change(record, NEW))
-        elif known != record:
-            changes.append(Change(record, REVISED, before=known))
-        else:
-            unchanged += 1
-    changed_days = {c.record.key for c in changes}
-    current = {r.key: r for r in retries if known_of_retried.get(r.key, r) == r}
-    retried = [r for r in current.values() if r.key not in changed_days]
-    changes.extend(Change(r, RETRY, before=known_of_retried.get(r.key)) for r in sorted(retried))
-    return Plan(
-        changes=changes,
-        unchanged=unchanged,
-        retried=len(retried),
-        superseded=len(retries) - len(retried),
-        loaded=loaded,
-    )
+    tally = Tally()
+
+    def changes() -> Iterator[Change]:
+        retry_days = {r.key for r in retries}
+        known_of_retried: dict[tuple, Record] = {}
+        changed_retry_days = set()
+        for record, known in merge(staged, snapshot, key=attrgetter("key")):
+            if known is not None:
+                tally.loaded += 1
+                if known.key in retry_days:
+                    known_of_retried[known.key] = known
+            if record is None:
+                continue
+            if known == record:
+                tally.unchanged += 1
+                continue
+            if record.key in retry_days:
+                changed_retry_days.add(record.key)
+            yield Change(record, NEW) if known is None else Change(record, REVISED, known)
+        current = {r.key: r for r in retries if known_of_retried.get(r.key, r) == r}
+        retried = [r for r in current.values() if r.key not in changed_retry_days]
+        tally.retried, tally.superseded = len(retried), len(retries) - len(retried)
+        for r in sorted(retried):
+            yield Change(r, RETRY, before=known_of_retried.get(r.key))
+
+    return changes(), tally
 
 
 def reconcile(
@@ -249,4 +271,9 @@ def records_from_csv(data: bytes, spec: Dataset = US) -> list[Record]:
 
 def stream_records(data: bytes, spec: Dataset = US) -> Iterator[Record]:
     """The records of a CSV one at a time, in file order (the snapshot: sorted by key)."""
-    return (spec.record.from_row(row) for row in csv.DictReader(io.StringIO(data.decode())))
+    return records_of(io.StringIO(data.decode()), spec)
+
+
+def records_of(lines: Iterable[str], spec: Dataset = US) -> Iterator[Record]:
+    """The records of a CSV's lines (a file read as it streams), one at a time, in file order."""
+    return (spec.record.from_row(row) for row in csv.DictReader(lines))

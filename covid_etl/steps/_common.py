@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from covid_etl import aws, events, keys
 from covid_etl.datasets import Dataset, Record
 from covid_etl.handler import LOGGER
-from covid_etl.records import US, stream_records
+from covid_etl.records import US, records_of
 from covid_etl.settings import Settings
 
 
@@ -58,8 +58,8 @@ def uploaded(settings: Settings, key: str) -> Iterator[TextIO]:
 
 def read_snapshot(settings: Settings, spec: Dataset = US) -> Iterator[Record]:
     """The dataset's snapshot records, sorted by key (commit_snapshot writes it so), streamed."""
-    data = aws.get_object(settings.data_bucket, keys.snapshot(spec.table))
-    return stream_records(data or b"", spec)
+    text = open_text(settings, keys.snapshot(spec.table))
+    return records_of(text, spec) if text is not None else iter(())
 
 
 def read_retries(settings: Settings, run_id: str) -> list[dict]:

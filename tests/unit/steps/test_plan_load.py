@@ -9,6 +9,7 @@ import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
 from covid_etl import keys
+from covid_etl.approval import plan_hash
 from covid_etl.datasets import DATASETS, US_COUNTIES
 from covid_etl.records import NEW, REVISED, DailyRecord, read_csv, to_csv
 from covid_etl.steps.plan_load import plan_load
@@ -112,3 +113,23 @@ def test_a_county_delta_holds_each_date_and_fips_once(monkeypatch: pytest.Monkey
     delta = read_csv(fake_aws.objects[("data", plan["delta_key"])])
     assert [(r["fips"], r["cases"], r["origin"]) for r in delta] == [("53033", "12", "today")]
     assert (plan["superseded"], plan["retried"]) == (2, 0)
+
+
+def test_the_delta_is_written_as_the_staged_file_streams_and_hashed_as_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The staged file and the snapshot are read as they stream (never get_object whole), the delta
+    # written as its changes are found; the plan_hash the approval pins is still its bytes'.
+    fake_aws = fake_aws_layer(monkeypatch)
+    spec = DATASETS[US_COUNTIES]
+    rows = [spec.record(D1, f"{fips:05d}", "C", "S", fips, 0) for fips in range(1, 2_001)]
+    fake_aws.objects[("data", keys.snapshot("counties"))] = to_csv(rows[:-1], spec=spec)
+    fake_aws.objects[("data", keys.daily("r1"))] = to_csv(rows, spec=spec)
+    monkeypatch.setattr(fake_aws, "get_object", lambda bucket, key: None)  # no whole reads
+
+    plan = plan_load(SETTINGS, "r1", "2020-03-05", dataset="us-counties")
+
+    delta = fake_aws.objects[("data", plan["delta_key"])]
+    assert (plan["new"], plan["unchanged"], plan["delta"]) == (1, 1_999, 1)
+    assert delta.decode().splitlines()[1].startswith("2020-03-01,02000,C,S,2000,0,new,today")
+    assert plan["plan_hash"] == plan_hash(delta)
