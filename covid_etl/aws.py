@@ -146,7 +146,8 @@ def put_object(bucket: str, key: str, body: bytes, content_type: str = "text/csv
 
 def upload_file(bucket: str, key: str, file: BinaryIO, content_type: str = "text/csv") -> None:
     """Upload ``file`` from where it is (a spooled temp file): multipart once it is large, so
-    the object is never whole in memory."""
+    the object is never whole in memory. The file is closed once uploaded (s3transfer does,
+    boto/s3transfer#80)."""
     client("s3").upload_fileobj(file, bucket, key, ExtraArgs={"ContentType": content_type})
 
 

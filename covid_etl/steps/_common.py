@@ -50,10 +50,9 @@ def uploaded(settings: Settings, key: str) -> Iterator[TextIO]:
     with SpooledTemporaryFile(SPOOLED_BYTES) as file:
         out = io.TextIOWrapper(file, encoding="utf-8", newline="")
         yield out
-        out.flush()
+        out.detach()  # flushed into the file, which stays open: the wrapper is done with it
         file.seek(0)
-        aws.upload_file(settings.data_bucket, key, file)
-        out.detach()  # the temporary file is closed once, by its own block
+        aws.upload_file(settings.data_bucket, key, file)  # closes the file (boto/s3transfer#80)
 
 
 def read_snapshot(settings: Settings, spec: Dataset = US) -> Iterator[Record]:

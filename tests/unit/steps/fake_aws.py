@@ -76,6 +76,7 @@ class FakeAws:
         self, bucket: str, key: str, file: BinaryIO, content_type: str = "text/csv"
     ) -> None:
         self.objects[(bucket, key)] = file.read()
+        file.close()  # as upload_fileobj does (boto/s3transfer#80): the caller must not use it
 
     def presigned_url(self, bucket: str, key: str, expires_seconds: int) -> str:
         return f"https://{bucket}.s3.amazonaws.com/{key}?X-Amz-Expires={expires_seconds}"
