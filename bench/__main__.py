@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, cost, scale, transform, writes
+from bench import coldstart, cost, scale, steps, transform, writes
 from bench.measure import REPO, machine, versions
 from bench.plot import growth_svg
 
@@ -75,6 +75,8 @@ def collect(repetitions: int) -> dict[str, Any]:
     speed = transform.run(repetitions)
     progress("4/5 scale: 2.5 million county rows")
     big = scale.run(memory_mb)
+    progress("4b/5 steps: 1 M county rows through validate, transform, plan")
+    county_steps = steps.run(memory_mb)
     return {
         "goals": goals(speed, cold, big),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -87,6 +89,7 @@ def collect(repetitions: int) -> dict[str, Any]:
         "transform": speed,
         "cold_start": cold,
         "scale": big,
+        "steps": county_steps,
         "cost": costs,
         "bench_seconds": time.perf_counter() - started,
     }
@@ -254,6 +257,9 @@ def render(r: dict[str, Any]) -> str:
         )
     out.append("")
 
+    out += render_steps(r["steps"])
+    out.append("")
+
     k = r["cost"]
     daily, quiet, seed = k["daily_run"], k["quiet_day"], k["seed"]
     out.append(
@@ -294,6 +300,39 @@ def render(r: dict[str, Any]) -> str:
     out.append("")
     out.append(f"bench time: {r['bench_seconds']:.0f} s")
     return "\n".join(out)
+
+
+def render_steps(s: dict[str, Any]) -> list[str]:
+    title = (
+        f"4b. The county case through the Lambda steps: {s['rows']:,} rows "
+        f"({s['file_mb']:.0f} MB), each step in its own process, S3 a folder"
+    )
+    out = [title]
+    out += table(
+        ["scenario", "step", "peak RSS MB", "RSS before MB", "rows"],
+        [
+            [scenario, step, m["peak_rss_mb"], m["rss_ready_mb"],
+             ", ".join(f"{k} {v:,}" for k, v in m.items() if k in steps.COUNTED)]
+            for scenario, by_step in s["scenarios"].items()
+            for step, m in by_step.items()
+        ],
+    )  # fmt: skip
+    out.append(
+        f"largest peak {s['peak_rss_mb']:,.0f} MB: {s['peak_share_of_configured']:.0%} of the "
+        f"functions' configured {s['configured_memory_mb']} MB"
+    )
+    return out
+
+
+def only_steps(output: Path) -> int:
+    progress("4b/5 steps: 1 M county rows through validate, transform, plan")
+    memory_mb, _ = lambda_memory()
+    results = json.loads(output.read_text()) if output.is_file() else {}
+    results["steps"] = steps.run(memory_mb)
+    output.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    print("\n".join(render_steps(results["steps"])))
+    progress(f"steps figures added to {output}")
+    return 0
 
 
 def render_cold_start(c: dict[str, Any]) -> list[str]:
@@ -337,10 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
         "--only",
-        choices=["cold_start"],
+        choices=["cold_start", "steps"],
         help="run this benchmark alone, print its table, replace its figures in --output",
     )
     args = parser.parse_args(argv)
+    if args.only == "steps":
+        return only_steps(args.output)
     if args.only:
         return only_cold_start(args.repetitions, args.output)
     results = collect(args.repetitions)

@@ -17,6 +17,7 @@ TASKS = {
     "transform": "bench.transform",
     "scale-library": "bench.scale",
     "scale-pyarrow-read": "bench.scale",
+    "lambda-step": "bench.steps",
 }
 
 
