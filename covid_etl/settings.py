@@ -14,9 +14,10 @@ from covid_etl.contract import ENVIRONMENT_VARIABLES
 from covid_etl.datasets import DEFAULT, Dataset, dataset
 from covid_etl.sources import DEFAULT_MAX_COUNT, JHU, NYT
 
-# Today's files are 21 KB and 3.6 MB. The row path holds about 26 times a county-shaped file's
-# size in memory (make bench, scale: 2,962 MB for 113 MB): 10 MB of it would just overrun the
-# functions' 256 MB (docs/benchmarks.md says what would bound it).
+# Today's files are 21 KB and 3.6 MB. The extract step holds a download whole, and the national
+# series' row path about 26 times a county-shaped file's size (make bench, scale: 2,962 MB for
+# 113 MB): 10 MB of it would just overrun the functions' 256 MB. A dataset sorted by date streams
+# through the steps after extract (bench steps: 63 MB for 1 M county rows): extract bounds it.
 DEFAULT_MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 DEFAULT_NYT_URL = dataset(DEFAULT).urls[NYT]
