@@ -105,15 +105,18 @@ class Tally:
     """What a plan counted besides its changes (complete once its changes are read)."""
 
     unchanged: int = 0
-    retried: int = 0  # retry records still current: to write
-    superseded: int = (
-        0  # retry records a newer value of their day replaced (today's or a later run's)
-    )
-    loaded: int = 0  # days in the snapshot (the approval gate's share is of these)
+    # retry records still current: to write
+    retried: int = 0
+    # retry records a newer value of their day replaced (today's or a later run's)
+    superseded: int = 0
+    # days in the snapshot (the approval gate's share is of these)
+    loaded: int = 0
 
 
 @dataclass(frozen=True)
 class Plan:
+    """The changes in a list and the tally (see Tally)."""
+
     changes: list[Change]
     unchanged: int
     retried: int
@@ -159,7 +162,7 @@ def plan_changes(
     def changes() -> Iterator[Change]:
         retry_days = {r.key for r in retries}
         known_of_retried: dict[tuple, Record] = {}
-        changed_retry_days = set()
+        changed_retry_days: set[tuple] = set()
         for record, known in merge(staged, snapshot, key=attrgetter("key")):
             if known is not None:
                 tally.loaded += 1
