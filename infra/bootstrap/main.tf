@@ -86,40 +86,13 @@ resource "aws_s3_bucket" "state" {
   }
 }
 
-resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
+# Versions, encryption with the state's key, no public access, TLS 1.2+ only.
+module "private_bucket" {
+  source = "../modules/private_bucket"
 
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "state" {
-  bucket                  = aws_s3_bucket.state.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
-    }
-    bucket_key_enabled = true
-  }
+  bucket_id   = aws_s3_bucket.state.id
+  bucket_arn  = aws_s3_bucket.state.arn
+  kms_key_arn = aws_kms_key.state.arn
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "state" {
@@ -141,33 +114,31 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.state]
+  depends_on = [module.private_bucket]
 }
 
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.state]
+# Where these settings were before modules/private_bucket held them.
+moved {
+  from = aws_s3_bucket_ownership_controls.state
+  to   = module.private_bucket.aws_s3_bucket_ownership_controls.this
 }
 
-data "aws_iam_policy_document" "bucket" {
-  # A Deny: the wildcard widens what is refused, never what is allowed.
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+moved {
+  from = aws_s3_bucket_public_access_block.state
+  to   = module.private_bucket.aws_s3_bucket_public_access_block.this
+}
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+moved {
+  from = aws_s3_bucket_versioning.state
+  to   = module.private_bucket.aws_s3_bucket_versioning.this
+}
 
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.state
+  to   = module.private_bucket.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.state
+  to   = module.private_bucket.aws_s3_bucket_policy.this
 }

@@ -8,20 +8,13 @@ resource "aws_s3_bucket" "data" {
   force_destroy = var.force_destroy
 }
 
-resource "aws_s3_bucket_ownership_controls" "data" {
-  bucket = aws_s3_bucket.data.id
+# Versions, encryption with the pipeline's key, no public access, TLS 1.2+ only.
+module "private_bucket" {
+  source = "../private_bucket"
 
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "data" {
-  bucket                  = aws_s3_bucket.data.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+  bucket_id   = aws_s3_bucket.data.id
+  bucket_arn  = aws_s3_bucket.data.arn
+  kms_key_arn = var.kms_key_arn
 }
 
 # Every object event goes to EventBridge, where the upload rule picks what starts a run
@@ -29,26 +22,6 @@ resource "aws_s3_bucket_public_access_block" "data" {
 resource "aws_s3_bucket_notification" "data" {
   bucket      = aws_s3_bucket.data.id
   eventbridge = true
-}
-
-resource "aws_s3_bucket_versioning" "data" {
-  bucket = aws_s3_bucket.data.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
-  bucket = aws_s3_bucket.data.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "data" {
@@ -118,51 +91,31 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.data]
+  depends_on = [module.private_bucket]
 }
 
-resource "aws_s3_bucket_policy" "data" {
-  bucket = aws_s3_bucket.data.id
-  policy = data.aws_iam_policy_document.bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.data]
+# Where these settings were before modules/private_bucket held them.
+moved {
+  from = aws_s3_bucket_ownership_controls.data
+  to   = module.private_bucket.aws_s3_bucket_ownership_controls.this
 }
 
-data "aws_iam_policy_document" "bucket" {
-  # A Deny: the wildcard widens what is refused, never what is allowed.
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"]
+moved {
+  from = aws_s3_bucket_public_access_block.data
+  to   = module.private_bucket.aws_s3_bucket_public_access_block.this
+}
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+moved {
+  from = aws_s3_bucket_versioning.data
+  to   = module.private_bucket.aws_s3_bucket_versioning.this
+}
 
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.data
+  to   = module.private_bucket.aws_s3_bucket_server_side_encryption_configuration.this
+}
 
-  statement {
-    sid       = "DenyTlsBelow12"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "NumericLessThan"
-      variable = "s3:TlsVersion"
-      values   = ["1.2"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_policy.data
+  to   = module.private_bucket.aws_s3_bucket_policy.this
 }
