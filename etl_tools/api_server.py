@@ -24,11 +24,11 @@ import boto3
 from botocore.credentials import Credentials
 
 from covid_etl.api import ROUTES
+from etl_tools.command import add_command
 from etl_tools.local.dashboard_server import add_port_argument
 from etl_tools.local.runner import (
     LOCAL_CREDENTIALS,
     LocalStack,
-    add_state_dir_argument,
     embedded_aws,
     follow_run,
     logs_to,
@@ -42,16 +42,16 @@ LOCAL_CREDENTIAL_PARTS = ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN")
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "api",
+        cmd_api,
         help="serve the REST API on 127.0.0.1 (SigV4-signed requests, the local credentials)",
         description="Serve the REST API (POST/GET /runs, GET /runs/ID, POST /runs/ID/approve|"
         "reject, GET /data) on 127.0.0.1 against the embedded AWS: requests must be signed with "
         "SigV4 (service execute-api) with the local credentials. Ctrl-C stops it.",
     )
-    add_state_dir_argument(parser)
     add_port_argument(parser, DEFAULT_PORT)
-    parser.set_defaults(func=cmd_api)
 
 
 def route_of(method: str, path: str) -> tuple[str, dict[str, str]] | None:

@@ -19,9 +19,9 @@ from covid_etl.datasets import DATASETS, DEFAULT, Dataset, UnknownDataset, datas
 from covid_etl.handler import cause_message
 from covid_etl.triggers import trigger_kind
 from etl_tools import api_server, deploy, export, query, show, smoke, subscribers
+from etl_tools.command import add_command
 from etl_tools.export import FORMATS
 from etl_tools.local import dashboard_server
-from etl_tools.local.runner import add_state_dir_argument
 from etl_tools.local.state_store import StateDirError
 from etl_tools.naming import LOCAL_ENVIRONMENT, Names
 
@@ -97,15 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
 # Every command registers itself one way: a function that adds its subparser and sets its
 # func. Those below are cli.py's own; the others live in their command's module.
 def _register_run(sub: Any) -> None:
-    run = sub.add_parser(
+    run = add_command(
+        sub,
         "run",
+        cmd_run,
         help="run one daily execution locally",
         description="Run one execution of the real state machine on the embedded AWS, with the "
         "sources served from the repository's data files over HTTP on 127.0.0.1.",
         epilog=FAULT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _state_dir(run)
     _dataset(run)
     run.add_argument(
         "--reset",
@@ -141,47 +142,47 @@ def _register_run(sub: Any) -> None:
         help="wait for approval when the delta revises more than N days (APPROVAL_ROWS, "
         "default 100)",
     )
-    run.set_defaults(func=cmd_run)
 
 
 def _register_answers(sub: Any) -> None:
     for answer, verb in (("approve", "load"), ("reject", "end, writing nothing,")):
-        parser_of_answer = sub.add_parser(
+        parser_of_answer = add_command(
+            sub,
             answer,
+            cmd_answer,
             help=f"{answer} a run waiting at the approval gate",
             description=f"{verb.capitalize()} the paused run RUN (exit 3 of etl run): locally a new "
             "execution of the same state machine under the run's id, serving the sources the run "
             "was given (docs/operations.md, the approval gate).",
         )
         parser_of_answer.add_argument("run_id", metavar="RUN")
-        _state_dir(parser_of_answer)
-        parser_of_answer.set_defaults(func=cmd_answer, approve=answer == "approve")
+        parser_of_answer.set_defaults(approve=answer == "approve")
 
 
 def _register_export(sub: Any) -> None:
-    export = sub.add_parser("export", help="the loaded table (CSV, JSON or Parquet) on stdout")
-    _state_dir(export)
+    export = add_command(
+        sub, "export", cmd_export, help="the loaded table (CSV, JSON or Parquet) on stdout"
+    )
     _dataset(export)
     export.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
     export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
     export.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
-    export.set_defaults(func=cmd_export)
 
 
 def _register_runs(sub: Any) -> None:
-    runs = sub.add_parser("runs", help="the run history, newest first")
-    _state_dir(runs)
+    runs = add_command(sub, "runs", cmd_runs, help="the run history, newest first")
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
     runs.add_argument("--limit", type=_positive, metavar="N", help="the newest N runs only")
     runs.add_argument(
         "--status", choices=RUN_STATUSES, help="only the runs that ended (or are) in this status"
     )
-    runs.set_defaults(func=cmd_runs)
 
 
 def _register_trigger(sub: Any) -> None:
-    trigger = sub.add_parser(
+    trigger = add_command(
+        sub,
         "trigger",
+        cmd_trigger,
         help="start an execution now, optionally for a date window (backfill)",
         description="Start one execution with a date window: only the days from..to are loaded "
         "(new or revised ones written), counted as any run. --env local runs it on the embedded "
@@ -190,13 +191,13 @@ def _register_trigger(sub: Any) -> None:
     trigger.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
     trigger.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
     _env(trigger)
-    _state_dir(trigger)
-    trigger.set_defaults(func=cmd_trigger)
 
 
 def _register_rebuild(sub: Any) -> None:
-    rebuild = sub.add_parser(
+    rebuild = add_command(
+        sub,
         "rebuild",
+        cmd_rebuild,
         help="recompute every day from the sources against the loaded table, load what differs",
         description='Start one execution with {"rebuild": true}: the snapshot is ignored, the '
         "Rebuild job (AWS Batch on Fargate; locally in-process) diffs every joined day against "
@@ -204,13 +205,13 @@ def _register_rebuild(sub: Any) -> None:
         "runs it on the embedded AWS; another environment starts its deployed state machine.",
     )
     _env(rebuild)
-    _state_dir(rebuild)
-    rebuild.set_defaults(func=cmd_rebuild)
 
 
 def _register_upload(sub: Any) -> None:
-    upload_parser = sub.add_parser(
+    upload_parser = add_command(
+        sub,
         "upload",
+        cmd_upload,
         help="drop a source file in the landing area: it starts a run (locally)",
         description="Put FILE at landing/<source>/ in the data bucket of the embedded AWS; "
         "S3 -> EventBridge -> SQS -> start_from_upload starts one execution with it as the "
@@ -218,20 +219,18 @@ def _register_upload(sub: Any) -> None:
     )
     upload_parser.add_argument("file", type=Path, metavar="FILE")
     upload_parser.add_argument("--source", required=True, choices=("nyt", "jhu"))
-    _state_dir(upload_parser)
-    upload_parser.set_defaults(func=cmd_upload)
 
 
 def _register_redrive(sub: Any) -> None:
-    redrive = sub.add_parser(
+    redrive = add_command(
+        sub,
         "redrive",
+        cmd_redrive,
         help="move the records in the DLQ back to the retry queue",
         description="Redrive the retry queue's DLQ: on AWS with SQS's native message-move task; "
         "locally with receive/send/delete (moto lacks the task). The next run retries them.",
     )
     _env(redrive)
-    _state_dir(redrive)
-    redrive.set_defaults(func=cmd_redrive)
 
 
 COMMANDS = (
@@ -251,9 +250,6 @@ COMMANDS = (
     smoke.register,
     deploy.register,
 )
-
-
-_state_dir = add_state_dir_argument
 
 
 def _env(parser: argparse.ArgumentParser) -> None:

@@ -39,6 +39,8 @@ import botocore.exceptions
 import botocore.session
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
+from etl_tools.command import add_command
+
 INFRA_DIR = Path(__file__).resolve().parent.parent / "infra"
 BOOTSTRAP_DIR = INFRA_DIR / "bootstrap"
 ACTIONS = ("plan", "apply", "destroy", "outputs")
@@ -395,8 +397,11 @@ def _exit_status(prog: str, action: Any) -> int:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "deploy",
+        command,
+        state_dir=None,
         help="plan, apply, destroy or read the outputs of an AWS environment (Terraform)",
         description=__doc__.split("\n\n", 1)[1],
     )
@@ -425,10 +430,12 @@ def register(subparsers: Any) -> None:
         default=os.environ.get("TERRAFORM", "terraform"),
         help="terraform executable (default: $TERRAFORM or terraform on PATH)",
     )
-    parser.set_defaults(func=command)
 
-    bootstrap_parser = subparsers.add_parser(
+    bootstrap_parser = add_command(
+        subparsers,
         "bootstrap",
+        bootstrap_command,
+        state_dir=None,
         help="create or update the account's Terraform state bucket and key (re-runnable)",
         description="infra/bootstrap, once per account and safe to repeat: its own state is "
         f"kept in the state bucket ({BOOTSTRAP_STATE_KEY}). Prints TF_STATE_BUCKET and "
@@ -442,4 +449,3 @@ def register(subparsers: Any) -> None:
         default=os.environ.get("TERRAFORM", "terraform"),
         help="terraform executable (default: $TERRAFORM or terraform on PATH)",
     )
-    bootstrap_parser.set_defaults(func=bootstrap_command)

@@ -18,7 +18,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from etl_tools.local.runner import add_state_dir_argument
+from etl_tools.command import add_command
 from etl_tools.local.state_store import StateDirError, StateStore
 
 PROCESSED_PREFIX = "processed/"
@@ -31,8 +31,10 @@ def daily_view_sql() -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "query",
+        cmd_query,
         help="run SQL over the local processed zone (tables daily, processed); CSV on stdout",
         description="Run SQL with DuckDB over the Parquet files of the local processed zone. "
         "Tables: daily (date, cases, deaths, recovered: each day's current value, as `etl "
@@ -42,8 +44,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "4 no local state or no Parquet in processed/ yet",
     )
     parser.add_argument("sql", metavar="SQL")
-    add_state_dir_argument(parser)
-    parser.set_defaults(func=cmd_query)
 
 
 def cmd_query(args: argparse.Namespace) -> int:

@@ -18,21 +18,22 @@ from typing import Any
 from covid_etl import aws, keys
 from covid_etl.sources import SPECS
 from covid_etl.triggers import trigger_kind
-from etl_tools.local.runner import STATE_TIMINGS, add_state_dir_argument, embedded_aws
+from etl_tools.command import add_command
+from etl_tools.local.runner import STATE_TIMINGS, embedded_aws
 
 NO_SUCH_RUN = 1
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "show",
+        cmd_show,
         help="one run: counts, time per state, errors, rejects with reasons, log path",
         description="Show one local run (an id from `etl runs`): status, trigger, counts, the "
         "seconds spent in each state, its error, every rejected row with its reason, its log.",
     )
     parser.add_argument("run_id", metavar="RUN")
-    add_state_dir_argument(parser)
-    parser.set_defaults(func=cmd_show)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from covid_etl import aws
 from covid_etl.accounting import COUNT_NAMES, InvariantBroken, check_invariants
 from covid_etl.handler import cause_message
-from etl_tools.local.runner import add_state_dir_argument
+from etl_tools.command import add_command
 from etl_tools.naming import LOCAL_ENVIRONMENT, Names
 
 DEFAULT_TIMEOUT_SECONDS = 900.0  # a daily run on AWS takes minutes (the Glue job's start-up)
@@ -217,8 +217,11 @@ def command(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "smoke",
+        command,
+        state_dir=f"with --env {LOCAL_ENVIRONMENT}: the local state etl run left",
         help="run a deployed stack once and check the run it recorded",
         description="Start one execution of the environment's state machine, wait for it, and "
         "check that it succeeded and that its run record's counts satisfy the accounting "
@@ -235,5 +238,3 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help=f"give up waiting after this long (default {DEFAULT_TIMEOUT_SECONDS:.0f})",
     )
-    add_state_dir_argument(parser, f"with --env {LOCAL_ENVIRONMENT}: the local state etl run left")
-    parser.set_defaults(func=command)

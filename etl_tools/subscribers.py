@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from covid_etl import aws
 from covid_etl.events import SOURCE
+from etl_tools.command import add_command
 from etl_tools.local.moto_bridge import Subscriber, post_event
 from etl_tools.local.state_store import StateDirError
 from etl_tools.naming import Names
@@ -137,10 +138,11 @@ def replay_from_archive(
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from etl_tools.local.runner import add_state_dir_argument
-
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "replay",
+        cmd_replay,
+        state_dir="without --env: the local state",
         help="re-send what a subscriber's dead-letter queue holds",
         description="Re-send the events in a subscriber's DLQ. Locally (subscribers from "
         "<state dir>/subscribers.json) each is POSTed to its URL again; with --env, on AWS "
@@ -151,8 +153,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--subscriber", required=True, help="the subscriber's name")
     parser.add_argument("--env", help="a deployed environment (dev, prod, ...): replay on AWS")
-    add_state_dir_argument(parser, "without --env: the local state")
-    parser.set_defaults(func=cmd_replay)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -12,21 +12,21 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from etl_tools.local.runner import add_state_dir_argument
+from etl_tools.command import add_command
 
 DEFAULT_PORT = 8765
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "dashboard",
+        cmd_dashboard,
         help="serve the dashboard of the local runs on 127.0.0.1",
         description="Serve <state-dir>/dashboard/, re-rendered after every `etl run`, "
         "on 127.0.0.1 and print its URL. Ctrl-C stops it.",
     )
-    add_state_dir_argument(parser)
     add_port_argument(parser, DEFAULT_PORT)
-    parser.set_defaults(func=cmd_dashboard)
 
 
 def add_port_argument(parser: argparse.ArgumentParser, default: int) -> None:

@@ -8,7 +8,6 @@ starts one execution of the real state machine and reports each state as it fini
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import logging
@@ -47,24 +46,12 @@ MOTO_CONFIG = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
 }
-DEFAULT_STATE_DIR = Path(".etl")
 # The embedded AWS's credentials; `etl api` accepts requests signed with them.
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-
-
-def add_state_dir_argument(
-    parser: argparse.ArgumentParser, purpose: str = "where the local AWS state is kept between runs"
-) -> None:
-    parser.add_argument(
-        "--state-dir",
-        type=Path,
-        default=DEFAULT_STATE_DIR,
-        help=f"{purpose} (default: {DEFAULT_STATE_DIR})",
-    )
 
 
 RETRY_VISIBILITY_SECONDS = 900
