@@ -6,8 +6,9 @@ Rules, for every aws_iam_policy_document in a module:
   permissions (NO_RESOURCE_ARN_ACTIONS), or in a KMS key policy, where "*" means the key itself
   (its ARN does not exist before the key does);
 - a Deny statement may use wildcards: they widen what is refused, never what is allowed;
-- actions must be readable here: literal lists, a variable's default, or the statements of the
-  grants module (whose actions are the contract's grants, covid_etl/contract.json).
+- actions must be readable here: literal lists, a variable's default, or the grants module's
+  document merged in (its actions are the contract's grants, covid_etl/contract.json); any
+  other document merged in cannot be read and is reported.
 And every policy argument of a resource comes from such a document, so nothing escapes the check.
 """
 
@@ -68,7 +69,7 @@ UNCHECKABLE = {
 }
 
 _DOCUMENT_REF = re.compile(r"^data\.aws_iam_policy_document\.([a-z0-9_]+)(\[[^\]]+\])?\.json$")
-_GRANTS_REF = re.compile(r"^module\.([a-z0-9_]+)(\[[^\]]+\])?\.statements$")
+_GRANTS_JSON = re.compile(r"^module\.([a-z0-9_]+)(\[[^\]]+\])?\.json$")
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,12 @@ def _key_policy_documents(module: Module, problems: list[str]) -> set[str]:
 
 def statements(module: Module, document: Block) -> Iterator[Statement]:
     where = document.where()
+    merged_in = attributes(document.body)
+    for merged in merged_in.get("source_policy_documents", []):
+        yield from _merged_statements(module, where, merged)
+    for overriding in merged_in.get("override_policy_documents", []):
+        # It replaces statements by Sid, so what the document grants cannot be read here.
+        yield Statement(f"{where} merged {overriding}", "Allow", None, [])
     for _, body in blocks(document.body):
         yield _statement(module, where, body)
     for name, spec in dynamic_blocks(document.body):
@@ -135,17 +142,26 @@ def _statement(module: Module, where: str, body: dict[str, Any]) -> Statement:
     )
 
 
+def _merged_statements(module: Module, where: str, merged: Any) -> Iterator[Statement]:
+    """A document merged in: only the grants module's (its ``json``) can be read here."""
+    grants = _GRANTS_JSON.match(reference(merged) or "")
+    call = module.modules.get(grants.group(1), {}) if grants else {}
+    if str(call.get("source")) == "../grants":
+        yield from _contract_grants(where)
+    else:
+        yield Statement(f"{where} merged {merged}", "Allow", None, [])
+
+
+def _contract_grants(where: str) -> Iterator[Statement]:
+    """The grants module's statements: one per resource, actions from the contract's grants,
+    resources from the module's resource_arns (ARNs, never "*": tests/infra/test_iam.py)."""
+    for action in sorted({action for action, _, _ in CONTRACT_GRANTS}):
+        yield Statement(f"{where} grants", "Allow", [action], ["<arn of a granted resource>"])
+
+
 def _dynamic_statements(
     module: Module, where: str, spec: dict[str, Any], content: dict[str, Any]
 ) -> Iterator[Statement]:
-    values = attributes(content)
-    grants = _GRANTS_REF.match(reference(spec.get("for_each")) or "")
-    if grants and reference(values.get("actions")) == "statement.value.actions":
-        # The grants module: one statement per resource, actions from the contract's grants,
-        # resources from the module's resource_arns (ARNs, never "*": tests/infra/test_iam.py).
-        for action in sorted({action for action, _, _ in CONTRACT_GRANTS}):
-            yield Statement(f"{where} grants", "Allow", [action], ["<arn of a granted resource>"])
-        return
     # A statement switched on or off (for_each = cond ? [..] : []): check it as written.
     yield _statement(module, f"{where} dynamic", content)
 

@@ -134,6 +134,21 @@ def test_the_wildcard_check_fails(tmp_path: Path, statement: str, expected: str)
             ),
             "attaches a managed policy",
         ),
+        *(
+            (
+                (
+                    'resource "aws_iam_role_policy" "p" {\n  role = "r"\n'
+                    "  policy = data.aws_iam_policy_document.p.json\n}\n"
+                    f'module "{name}" {{\n  source = "{source}"\n}}\n'
+                    f'data "aws_iam_policy_document" "p" {{\n  {argument} = [module.{name}.json]\n}}\n'
+                ),
+                f"merged ${{module.{name}.json}}",
+            )
+            for name, source, argument in (
+                ("other", "../other", "source_policy_documents"),
+                ("grants", "../grants", "override_policy_documents"),
+            )
+        ),
     ],
 )
 def test_policies_the_check_cannot_read_fail(tmp_path: Path, text: str, expected: str) -> None:
@@ -195,8 +210,8 @@ module "grants" {{
   grants        = each.value
   resource_arns = var.arns
 }}
-output "statements" {{
-  value = {{ for name, grants in module.grants : name => grants.statements }}
+output "documents" {{
+  value = {{ for name, grants in module.grants : name => jsondecode(grants.json) }}
 }}
 """
     outputs = terraform_cli.evaluate(
@@ -205,9 +220,12 @@ output "statements" {{
         {"contracts": {k: [list(g) for g in v] for k, v in contracts.items()}, "arns": ARNS},
     )
     for name, grants in contracts.items():
-        statements = {
-            (tuple(s["actions"]), tuple(s["resources"])) for s in outputs["statements"][name]
-        }
+        document = outputs["documents"][name]
+        assert document["Version"] == "2012-10-17"
+        sids = [s["Sid"] for s in document["Statement"]]
+        assert len(set(sids)) == len(sids), f"{name}: merged documents need unique Sids"
+        assert {s["Effect"] for s in document["Statement"]} == {"Allow"}
+        statements = {(tuple(s["Action"]), tuple(s["Resource"])) for s in document["Statement"]}
         assert statements == expected_statements(grants), name
 
 
@@ -230,11 +248,9 @@ def test_a_function_role_holds_its_grants_and_the_documented_extras_only() -> No
         if statement.actions[0].startswith("kms:"):
             assert statement.resources == ["${var.kms_key_arn}"]
     body = module("functions").data_source("aws_iam_policy_document", "function").body
+    assert body["source_policy_documents"] == ["${module.grants[each.key].json}"]
     generated = [spec["for_each"] for name, spec in tfconfig.dynamic_blocks(body)]
-    assert generated == [
-        "${module.grants[each.key].statements}",
-        '${local.makes_data_keys[each.key] ? ["kms"] : []}',
-    ]
+    assert generated == ['${local.makes_data_keys[each.key] ? ["kms"] : []}']
 
 
 def test_the_load_job_role_holds_its_grants_and_the_documented_extras_only() -> None:

@@ -109,13 +109,8 @@ resource "aws_iam_role" "job" {
 }
 
 data "aws_iam_policy_document" "job" {
-  dynamic "statement" {
-    for_each = module.grants.statements
-    content {
-      actions   = statement.value.actions
-      resources = statement.value.resources
-    }
-  }
+  # What the contract grants (modules/grants); the statements below are this role's own.
+  source_policy_documents = [module.grants.json]
 
   statement {
     sid       = "UsePipelineKey"

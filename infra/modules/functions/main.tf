@@ -56,13 +56,8 @@ resource "aws_iam_role" "function" {
 data "aws_iam_policy_document" "function" {
   for_each = var.function_names
 
-  dynamic "statement" {
-    for_each = module.grants[each.key].statements
-    content {
-      actions   = statement.value.actions
-      resources = statement.value.resources
-    }
-  }
+  # What the contract grants (modules/grants); the statements below are this role's own.
+  source_policy_documents = [module.grants[each.key].json]
 
   statement {
     sid       = "WriteOwnLogGroup"

@@ -59,13 +59,8 @@ resource "aws_iam_role" "load" {
 }
 
 data "aws_iam_policy_document" "load" {
-  dynamic "statement" {
-    for_each = module.grants.statements
-    content {
-      actions   = statement.value.actions
-      resources = statement.value.resources
-    }
-  }
+  # What the contract grants (modules/grants); the statements below are this role's own.
+  source_policy_documents = [module.grants.json]
 
   statement {
     sid       = "ReadOwnScriptAndLibrary"
