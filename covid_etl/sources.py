@@ -191,6 +191,9 @@ _BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 1 << 20
 # Lines looked at at once for the ones that need no parsing (at most: a block's lines).
 WINDOW_LINES = 4_096
+# Text that goes to the line path at once where lines that are not skipped come together
+# (JHU's quoted country names, a day's US rows): the skip is tried again after it.
+CLUSTER_CHARS = 4_096
 # Distinct date strings remembered as parsed (a file holds a few thousand days).
 CACHED_DATES = 10_000
 
@@ -341,7 +344,9 @@ class CsvRecords:
                         stop = min(finds.next(absent, at), finds.next('"', at))
                         at, run = _plain_run(text, at, stop, self._commas)
                         number, skipped = number + run, skipped + run
-                        upto = text.find("\n", at) + 1 or size  # the line after: to the reader
+                        # The line after goes to the reader; so do the lines in the next
+                        # CLUSTER_CHARS when it comes right away (a cluster of lines to keep).
+                        upto = text.find("\n", at if run else at + CLUSTER_CHARS) + 1 or size
                     elif plain and (consumed or not end):
                         upto = text.find("\n", at) + 1 or size
                     else:
