@@ -349,9 +349,10 @@ def render_transform(t: dict[str, Any]) -> list[str]:
             for name in transform.IMPLEMENTATIONS
         ],
     )  # fmt: skip
+    speed = t["time_ratio_pandas_over_library"]
+    faster = f"library {speed:.1f}x" if speed >= 1 else f"pandas {1 / speed:.1f}x"
     out.append(
-        f"pandas / library: time {t['time_ratio_pandas_over_library']:.2f}x (pandas "
-        f"{1 / t['time_ratio_pandas_over_library']:.1f}x faster), peak RSS "
+        f"pandas / library: time {speed:.2f}x ({faster} faster), peak RSS "
         f"{t['rss_ratio_pandas_over_library']:.2f}x (library {t['rss_ratio_pandas_over_library']:.1f}x "
         "leaner)"
     )
