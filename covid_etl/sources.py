@@ -336,7 +336,8 @@ class CsvRecords:
             nonlocal skipped, number
             for text in self._blocks:
                 at, size = 0, len(text)
-                plain = "\r" not in text  # a line ends at \n and nowhere else
+                # A line ends at \n and nowhere else (\r\n is fine, a lone \r is not).
+                plain = text.count("\r") == text.count("\r\n")
                 finds = _Finds(text)
                 while at < size:
                     absent = self._skip_without
@@ -459,7 +460,7 @@ class _Finds:
 
 
 def _plain_run(text: str, at: int, stop: int, commas: int) -> tuple[int, int]:
-    """From ``at`` (a line start, lines ending at \\n) to the line holding ``stop`` (the
+    """From ``at`` (a line start, lines ending at \\n or \\r\\n) to the line holding ``stop`` (the
     next quote or text to keep), the end of the run of whole lines that provably are records
     of ``commas`` + 1 fields (no quote, ``commas`` commas: what ``CsvRecords`` skips), and how
     many lines it holds. C passes over the text: a find, a count, a translation, a comparison."""
