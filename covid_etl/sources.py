@@ -222,7 +222,7 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def text_blocks(source: str, stream: BinaryIO) -> Iterator[str]:
-    """The text of a UTF-8 byte stream (a BOM is fine) a block of whole lines at a time (line
+    """The text of a UTF-8 byte stream (a BOM is fine), a block of whole lines at a time (line
     ends \\n, \\r\\n or \\r; the last block may end mid-line); HTML pages and binary are
     refused."""
     block = stream.read(BLOCK_BYTES)
