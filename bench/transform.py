@@ -10,6 +10,7 @@ own fresh process (``bench.child transform <impl>``), peak RSS as the kernel cou
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -84,6 +85,7 @@ def child_main(_task: str, args: list[str]) -> dict[str, Any]:
 
 
 def run(repetitions: int) -> dict[str, Any]:
+    load_average = os.getloadavg()  # other work on the machine weighs on both alike, not nothing
     inputs = real_inputs()
     transforms = {name: implementation(name) for name in IMPLEMENTATIONS}
     outcomes = {
@@ -112,6 +114,7 @@ def run(repetitions: int) -> dict[str, Any]:
             "unchanged": outcomes["library"].unchanged,
         },
         "repetitions": repetitions,
+        "load_average": list(load_average),
     }
     for name in IMPLEMENTATIONS:
         child = run_child("transform", name)

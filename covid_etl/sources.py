@@ -191,6 +191,9 @@ _BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 1 << 20
 # Lines looked at at once for the ones that need no parsing (at most: a block's lines).
 WINDOW_LINES = 4_096
+# Text that goes to the line path at once where lines that are not skipped come together
+# (JHU's quoted country names, a day's US rows): the skip is tried again after it.
+CLUSTER_CHARS = 4_096
 # Distinct date strings remembered as parsed (a file holds a few thousand days).
 CACHED_DATES = 10_000
 
@@ -218,10 +221,10 @@ def spreadsheet_safe(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def text_blocks(source: str, stream: BinaryIO) -> Iterator[list[str]]:
-    """The lines of a UTF-8 byte stream (a BOM is fine), line ends kept (\\n, \\r\\n or \\r),
-    a block of lines at a time (a list: iterating one is cheaper than a generator of lines);
-    HTML pages and binary are refused."""
+def text_blocks(source: str, stream: BinaryIO) -> Iterator[str]:
+    """The text of a UTF-8 byte stream (a BOM is fine), a block of whole lines at a time (line
+    ends \\n, \\r\\n or \\r; the last block may end mid-line); HTML pages and binary are
+    refused."""
     block = stream.read(BLOCK_BYTES)
     if _HTML.match(block[:512]):
         raise SourceUnusable(source, "got an HTML page instead of CSV (an upstream error page?)")
@@ -238,13 +241,25 @@ def text_blocks(source: str, stream: BinaryIO) -> Iterator[list[str]]:
             byte = (pending + block)[exc.start]
             raise SourceUnusable(source, f"not UTF-8: byte 0x{byte:02x} at offset {at}") from None
         offset += len(block)
-        lines = io.StringIO(text, newline="").readlines()
         # A last line without \n may go on in the next block (a \r may be half of a \r\n).
-        carry = lines.pop() if block and lines and not lines[-1].endswith("\n") else ""
-        yield lines
+        cut = len(text) if not block or text.endswith("\n") else _last_line_start(text)
+        text, carry = text[:cut], text[cut:]
+        yield text
         if not block:
             return
         block = stream.read(BLOCK_BYTES)
+
+
+def _last_line_start(text: str) -> int:
+    """Where the last line of ``text`` starts (a \\r at its very end ends that line)."""
+    before = text.removesuffix("\r")
+    return max(before.rfind("\n"), before.rfind("\r")) + 1
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``, line ends kept (a list: iterating one is cheaper than a
+    generator of lines)."""
+    return io.StringIO(text, newline="").readlines()
 
 
 # A CSV record: the line it starts on, its text as in the file (line ends kept), its fields
@@ -268,10 +283,12 @@ class CsvRecords:
       pairs instead: the reader knows what they hold.
 
     Lines passed over are found a block at a time in C (``_passed_over``): the Python loop
-    runs over the lines that go to the csv reader only.
+    runs over the lines that go to the csv reader only. Lines to skip are found on the text
+    of a block before it is split into lines (``_plain_run``), when no lines are known: a run
+    of them costs a few C passes over its characters, nothing per line.
     """
 
-    def __init__(self, blocks: Iterable[list[str]]):
+    def __init__(self, blocks: Iterable[str]):
         self._blocks = blocks
         self._skip_without = ""
         self._commas = 0
@@ -312,9 +329,36 @@ class CsvRecords:
         start = 0  # the line the record being read starts on
         end = 0  # the line the last record yielded ends on
 
+        def chunks() -> Iterator[list[str]]:
+            """The lines of each block, a run of lines to skip taken out (counted) before a
+            record start; at most one line at a time inside a record or before the header,
+            as what to skip can change after each record."""
+            nonlocal skipped, number
+            for text in self._blocks:
+                at, size = 0, len(text)
+                # A line ends at \n and nowhere else (\r\n is fine, a lone \r is not).
+                plain = text.count("\r") == text.count("\r\n")
+                finds = _Finds(text)
+                while at < size:
+                    absent = self._skip_without
+                    if plain and absent and not consumed and not self._known:
+                        stop = min(finds.next(absent, at), finds.next('"', at))
+                        at, run = _plain_run(text, at, stop, self._commas)
+                        number, skipped = number + run, skipped + run
+                        # The line after goes to the reader; so do the lines in the next
+                        # CLUSTER_CHARS when it comes right away (a cluster of lines to keep).
+                        upto = text.find("\n", at if run else at + CLUSTER_CHARS) + 1 or size
+                    elif plain and (consumed or not end):
+                        upto = text.find("\n", at) + 1 or size
+                    else:
+                        upto = size
+                    if at < size:
+                        yield _lines(text[at:upto])
+                    at = upto
+
         def feed() -> Iterator[str]:
             nonlocal skipped, number, start
-            for block in self._blocks:
+            for block in chunks():
                 at, size = 0, len(block)
                 quotes = list(compress(count(), map(str.__contains__, block, repeat('"'))))
                 while at < size:
@@ -393,6 +437,54 @@ class CsvRecords:
 
 def _ignore(_lines: Iterable[tuple[int, str]]) -> None:
     return None
+
+
+# Every byte but a comma and a line feed: deleted, a plain line of n commas is n commas and \n.
+_NOT_COMMA_OR_LINE_FEED = bytes(sorted(set(range(256)) - set(b",\n")))
+
+
+class _Finds:
+    """Where text next occurs in a block: each found once, not once per line start."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._found: dict[str, int] = {}
+
+    def next(self, needle: str, at: int) -> int:
+        """The first ``needle`` at or after ``at`` (the text's length if none)."""
+        found = self._found.get(needle, -1)
+        if found < at:
+            found = self._text.find(needle, at)
+            found = self._found[needle] = len(self._text) if found < 0 else found
+        return found
+
+
+def _plain_run(text: str, at: int, stop: int, commas: int) -> tuple[int, int]:
+    """From ``at`` (a line start, lines ending at \\n or \\r\\n) to the line holding ``stop`` (the
+    next quote or text to keep), the end of the run of whole lines that provably are records
+    of ``commas`` + 1 fields (no quote, ``commas`` commas: what ``CsvRecords`` skips), and how
+    many lines it holds. C passes over the text: a find, a count, a translation, a comparison."""
+    end = text.rfind("\n", at, stop) + 1 or at
+    run = text[at:end]
+    lines = run.count("\n")
+    shape = ("," * commas + "\n").encode()
+    got, want = run.encode().translate(None, _NOT_COMMA_OR_LINE_FEED), shape * lines
+    if got == want:
+        return end, lines
+    shaped = _common_prefix(got, want) // len(shape)  # the lines before the first misshapen one
+    return at + len(run) - len(run.split("\n", shaped)[-1]), shaped
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes ``a`` and ``b`` share (a bisection of slice comparisons)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _passed_over(lines: list[str], known: Container[str]) -> tuple[list[bool] | None, list[int]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from bench import __main__ as bench_main
 from bench.plot import growth_svg
@@ -54,3 +56,16 @@ def test_the_plot_draws_both_series_through_every_size() -> None:
     lines = re.findall(r'<polyline points="([^"]+)"', svg)
     assert len(lines) == 4 and all(len(points.split()) == 4 for points in lines)
     assert "2,500,000" in svg
+
+
+def test_one_benchmark_rerun_alone_replaces_its_figures_and_the_goals_they_give(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "results.json"
+    cold = {"handler_import_vs_boto3": 1.2}
+    output.write_text(json.dumps({"transform": SPEED, "cold_start": cold, "scale": SCALE}))
+    faster = {"time_ratio_pandas_over_library": 2.5, "rss_ratio_pandas_over_library": 4.0}
+    results = bench_main.replace_figures(output, "transform", faster)
+    assert json.loads(output.read_text()) == results
+    assert results["transform"] == faster and results["cold_start"] == cold
+    assert results["goals"]["transform_time_vs_pandas"] == 0.4

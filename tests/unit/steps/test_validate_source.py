@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
-from covid_etl import keys
+from covid_etl import keys, sources
 from covid_etl.datasets import COUNTY_SPEC
 from covid_etl.records import read_csv
 from covid_etl.sources import BLOCK_BYTES as BLOCK
@@ -144,3 +144,33 @@ def test_the_streamed_path_stages_what_the_whole_file_path_stages(
         (row.date.isoformat(), row.labels["county"]) for row in whole.rows
     ]
     assert [r["fips"] for r in staged] == ["01001", "53033", "01001", ""]
+
+
+def test_jhu_other_countries_are_skipped_in_runs_as_in_the_bench(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ValidateSource reads JHU through validate, as bench/transform.py does: the lines of the
+    other countries are skipped a run at a time, not parsed."""
+    fake_aws = fake_aws_layer(monkeypatch)
+    header = "Date,Country/Region,Province/State,Lat,Long,Confirmed,Recovered,Deaths\n"
+    other = "".join(
+        f"2020-03-{d:02d},{country},,1,1,1,1,1\n"
+        for d in range(1, 29)
+        for country in ("France", "Spain", "Chad")
+    )
+    us = "".join(f"2020-03-{d:02d},US,,40,-100,1,{d},1\n" for d in range(1, 29))
+    fake_aws.objects[("data", keys.raw("r1", "jhu"))] = (header + other + us + other).encode()
+    skipped_in_runs: list[int] = []
+    plain_run = sources._plain_run
+
+    def counted(text: str, at: int, stop: int, commas: int) -> tuple[int, int]:
+        end, lines = plain_run(text, at, stop, commas)
+        skipped_in_runs.append(lines)
+        return end, lines
+
+    monkeypatch.setattr(sources, "_plain_run", counted)
+
+    summary = validate_source(SETTINGS, "r1", "2020-04-01", "jhu", EXTRACT | {"source": "jhu"})
+
+    assert summary["valid"] == 28 and summary["out_of_scope"] == 2 * 84
+    assert sum(skipped_in_runs) >= 84  # at least every line before the first US row
