@@ -218,15 +218,16 @@ def spreadsheet_safe(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def text_blocks(source: str, stream: BinaryIO) -> Iterator[list[str]]:
+def text_blocks(source: str, stream: BinaryIO, shift: int = 0) -> Iterator[list[str]]:
     """The lines of a UTF-8 byte stream (a BOM is fine), line ends kept (\\n, \\r\\n or \\r),
     a block of lines at a time (a list: iterating one is cheaper than a generator of lines);
-    HTML pages and binary are refused."""
+    HTML pages and binary are refused (at the file's offset: the stream's plus ``shift``)."""
     block = stream.read(BLOCK_BYTES)
     if _HTML.match(block[:512]):
         raise SourceUnusable(source, "got an HTML page instead of CSV (an upstream error page?)")
-    offset = len(_BOM) if block.startswith(_BOM) else 0
-    block = block[offset:]
+    bom = len(_BOM) if block.startswith(_BOM) else 0
+    block = block[bom:]
+    offset = shift + bom
     decoder = codecs.getincrementaldecoder("utf-8")()
     carry = ""
     while True:
@@ -271,8 +272,9 @@ class CsvRecords:
     runs over the lines that go to the csv reader only.
     """
 
-    def __init__(self, blocks: Iterable[list[str]]):
+    def __init__(self, blocks: Iterable[list[str]], lines_before: int = 0):
         self._blocks = blocks
+        self._lines_before = lines_before  # numbers count from the line after these
         self._skip_without = ""
         self._commas = 0
         self._known: Container[str] = frozenset()
@@ -308,9 +310,9 @@ class CsvRecords:
     def __iter__(self) -> Iterator[Record]:
         consumed: list[str] = []
         skipped = 0
-        number = 0  # lines read
-        start = 0  # the line the record being read starts on
-        end = 0  # the line the last record yielded ends on
+        number = self._lines_before  # lines read
+        start = number  # the line the record being read starts on
+        end = number  # the line the last record yielded ends on
 
         def feed() -> Iterator[str]:
             nonlocal skipped, number, start
@@ -448,6 +450,7 @@ def validate_stream(
     max_count: int = DEFAULT_MAX_COUNT,
     spec: SourceSpec | None = None,
     known: KnownRows | None = None,
+    resume: Resume | None = None,
 ) -> StreamedSource:
     """``validate`` for a file sorted by date (as NYT publishes them), one date at a time: the
     rows come out sorted by key as ``stream`` is read, and memory holds one date's rows, not
@@ -455,14 +458,28 @@ def validate_stream(
     duplicates could no longer be found): the run fails, nothing of it is loaded.
 
     With ``known``, a line byte for byte the one a known row of its date would be in this
-    file (same columns, values as they are: ``_line_renderer``) is that row: it is not
+    file (same columns, values as they are: ``line_renderer``) is that row: it is not
     parsed, counts as valid and ``known``, and is not in ``rows``. The first row of a date is
     always parsed: it says which date's known rows to expect.
+
+    With ``resume``, ``stream`` is the file's header line then the rest of a file whose
+    earlier dates were read another way (merge_diff's known days): line numbers, offsets and
+    the date order go on from there, and the counts add to ``resume.into``.
     """
     spec = spec or SPECS[source]
-    streamed = StreamedSource(source, iter(()))
-    streamed.rows = _validated(streamed, stream, spec, run_date, max_count, True, known)
+    streamed = resume.into if resume else StreamedSource(source, iter(()))
+    streamed.rows = _validated(streamed, stream, spec, run_date, max_count, True, known, resume)
     return streamed
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a stream of the file's header line and then the rest of the file resumes it."""
+
+    into: StreamedSource  # the counts and rejects of the lines before
+    lines_before: int  # the file's lines before the rest, less the header line given again
+    shift: int  # the rest's offset in the file less its offset in the stream
+    after: date | None  # the last date before the rest: an earlier valid row is out of order
 
 
 def _validated(
@@ -473,11 +490,15 @@ def _validated(
     max_count: int,
     by_date: bool,
     known: KnownRows | None = None,
+    resume: Resume | None = None,
 ) -> Iterator[SourceRow]:
     """The rules of a source, rows sorted by key: of the whole file, or (``by_date``) of each
     date as it ends; rejects and counts go to ``result``."""
     source = result.source
-    records = CsvRecords(text_blocks(source, stream))
+    records = CsvRecords(
+        text_blocks(source, stream, resume.shift if resume else 0),
+        resume.lines_before if resume else 0,
+    )
     read = iter(records)
     first = next((r for r in read if r[1].strip()), None)
     if first is None:
@@ -492,7 +513,7 @@ def _validated(
     ends = _LINE_END.search(first[1])
     line_end = ends.group() if ends else ""
     known_lines = (
-        _known_lines(spec, header, known.columns, max_count, line_end)
+        line_renderer(spec, header, known.columns, max_count, line_end)
         if known is not None
         else None
     )
@@ -500,6 +521,7 @@ def _validated(
     # The last record, while it may be the end of a truncated file: (line, text, fields).
     last: tuple[int, str, list[str] | None] | None = None
     group = _Group(spec, lambda text: parse(next(csv.reader([text]))))
+    group.day = resume.after if resume else None
     for number, text, fields, error in read:
         last = (number, text, fields)
         if fields is None:
@@ -681,7 +703,7 @@ class _Group:
                 yield row
 
 
-def _known_lines(
+def line_renderer(
     spec: SourceSpec, header: list[str], columns: tuple[str, ...], max_count: int, line_end: str
 ) -> Callable[[list[tuple[str, ...]]], dict[str, tuple[str, ...]]] | None:
     """How known rows (their values named by ``columns``) read as lines of a file with this
