@@ -86,10 +86,11 @@ def write(
 
 @dataclass
 class Section:
-    """A date's known lines (without their line ends) and its other rows."""
+    """A date's known lines (without their line ends), their size and its other rows."""
 
     day: bytes
     lines: list[bytes]
+    size: int  # bytes, line ends included
     others: list[Row]
 
 
@@ -100,6 +101,14 @@ class KnownLines:
         self.header_line = (",".join(header) + "\n").encode()
         self._stream = stream
         self._row_of = itemgetter(*_positions(dataset, header))
+        spec = next(iter(dataset.sources.values()))
+        columns = dataset.columns
+        # A key label printed blank holds its stand-in (line_renderer blanks it).
+        self._blank_keys = [
+            (columns.index(name), itemgetter(*parts))
+            for name in spec.key_labels
+            if len(parts := [columns.index(part) for part in spec.blank_key.get(name, ())]) > 1
+        ]
         self._held: Section | None = None
 
     @classmethod
@@ -129,7 +138,7 @@ class KnownLines:
         lines = self._stream.read(int(text_bytes)).split(b"\n")
         lines.pop()  # after the last line end
         extra = self._stream.read(int(extra_bytes)).splitlines()
-        return Section(day, lines, [tuple(json.loads(row)) for row in extra])
+        return Section(day, lines, int(text_bytes), [tuple(json.loads(row)) for row in extra])
 
     def section(self, day: bytes) -> Section | None:
         """The section of ``day`` (earlier ones are passed over), None if it has none; it stays
@@ -142,7 +151,11 @@ class KnownLines:
 
     def row_of(self, line: bytes) -> Row:
         """The snapshot row of one of its known lines (they hold no quote: split on commas)."""
-        return self._row_of(line.decode().split(","))
+        row = self._row_of(line.decode().split(","))
+        for at, parts in self._blank_keys:
+            if not row[at]:
+                row = (*row[:at], "/".join(parts(row)), *row[at + 1 :])
+        return row
 
     def rows(self) -> Iterator[Row]:
         """The snapshot's rows from the section held on, sorted by key."""

@@ -252,7 +252,7 @@ class _KnownDays:
         section = self.known.section(day)
         if section is None:  # a new date
             raise _Doubtful
-        size = sum(map(len, section.lines)) + len(section.lines) + DAY_SLACK_BYTES
+        size = section.size + DAY_SLACK_BYTES
         self._fill(stream, size + DAY_SLACK_BYTES)  # and the line after the date's
         buffer, at = self.buffer, self.at
         window = at + size
@@ -266,11 +266,11 @@ class _KnownDays:
         ):
             raise _Doubtful  # the date goes on past the window, or the next line is odd
         block = buffer[at:end]
-        count = block.count(b"\n")
-        if block.count(b"\n" + start) != count - 1 or b'"' in block or b"\r" in block:
-            raise _Doubtful
         lines = block.split(b"\n")
         lines.pop()  # after the last line end
+        count = len(lines)
+        if block.count(b"\n" + start) != count - 1 or b'"' in block or b"\r" in block:
+            raise _Doubtful
         today = set(lines)
         if len(today) != count:
             raise _Doubtful

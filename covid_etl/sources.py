@@ -716,8 +716,9 @@ def line_renderer(
     a comma, a quote, a line break or surrounding spaces (so the line is its values joined by
     commas, and trimming changes nothing). A day's rows are checked at once (text searches
     over the day); when one fails, row by row with a regular expression that says the same.
-    A row that fails is left to the parse: its line will not match. A blank key label's
-    stand-in is kept as it is, so such rows (NYT's "Unknown" counties) are parsed."""
+    A row that fails is left to the parse: its line will not match. A key label holding its
+    blank key's stand-in is printed blank, as the source prints it (NYT's "Unknown"
+    counties: "2021-01-02,Unknown,Alabama,,2,0"): the parse gives the stand-in back."""
     roles = {
         spec.date_column: "date",
         **{col: name for name, col in spec.counts.items()},
@@ -728,14 +729,15 @@ def line_renderer(
     if len(roles) != 1 + len(spec.counts) + len(spec.labels):
         return None  # a column with two roles
     digits = len(str(min(max_count, INT64_MAX)))
-    count = f"(?:0|[1-9][0-9]{{0,{digits - 2}}})" if digits > 1 else "0"
+    a_count = f"(?:0|[1-9][0-9]{{0,{digits - 2}}})" if digits > 1 else "0"
     pattern = {
         "date": _ISO_DATE_ASCII.pattern,
-        **{name: count for name in spec.counts},
+        **{name: a_count for name in spec.counts},
         **{name: r'(?:[^\s,"]|[^\s,"][^,"\r\n]*[^\s,"])?' for name in spec.labels},
     }
     provable = re.compile(",".join(pattern[roles[name]] for name in header))
-    pick = itemgetter(*(columns.index(roles[name]) for name in header))
+    order = [columns.index(roles[name]) for name in header]
+    pick = itemgetter(*order)
     counts = [itemgetter(columns.index(name)) for name in spec.counts]
     dates = itemgetter(columns.index("date"))
     at = [columns.index(name) for name in spec.key_labels]
@@ -760,8 +762,27 @@ def line_renderer(
                 return False
         return True
 
+    # (key label's place in a line, in a row, its stand-in's parts' places in a row)
+    blank_keys = [
+        (order.index(columns.index(name)), columns.index(name), itemgetter(*parts))
+        for name in spec.key_labels
+        if len(parts := [columns.index(part) for part in spec.blank_key.get(name, ())]) > 1
+    ]
+
+    def printed(row: tuple[str, ...]) -> str:
+        values = list(pick(row))
+        for in_line, in_row, parts in blank_keys:
+            if row[in_row] == "/".join(parts(row)):
+                values[in_line] = ""
+        return ",".join(values)
+
     def lines(rows: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         texts = list(map(",".join, map(pick, rows)))
+        for in_line, in_row, _ in blank_keys:  # a stand-in holds a "/": look at those only
+            for i in compress(
+                count(), map(str.__contains__, map(itemgetter(in_row), rows), repeat("/"))
+            ):
+                texts[i] = printed(rows[i])
         keys = map(key_of, rows) if at else repeat(())
         if rows and all_provable(rows, "\n".join(texts)):
             return dict(zip(map(add, texts, repeat(line_end)), keys))
