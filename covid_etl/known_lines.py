@@ -68,8 +68,12 @@ def write(
     gives them) stamped with its ETag ``stamp``."""
     spec = next(iter(dataset.sources.values()))
     header = source_header(spec)
-    render = line_renderer(spec, header, dataset.columns, max_count, "\n")
-    if render is None or len(dataset.sources) != 1:
+    render = (
+        line_renderer(spec, header, dataset.columns, max_count, "\n")
+        if len(dataset.sources) == 1
+        else None
+    )
+    if render is None:
         raise ValueError(f"dataset {dataset.name}: its rows have no known lines")
     width = len(dataset.key)
     meta = {"snapshot": stamp, "header": ",".join(header), "count_digits": _digits(max_count)}

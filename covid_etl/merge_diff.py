@@ -193,21 +193,23 @@ class _KnownDays:
     """The diff of a file against a snapshot's known lines, a date at a time while each date
     is beyond doubt, then the parsing way (``validate_stream`` resumed) for the rest.
 
-    A date is beyond doubt when its lines are contiguous, each starts with it, none holds a
-    quote or a carriage return, none repeats, the snapshot has the date, it is not after the
-    run date, and it comes after the date before it and before the line after it. Then, with
-    C set operations, ``changed`` = today's lines - the known ones, ``gone`` = known - today's.
-    Only ``changed`` (and the date's first line, which the parsing way parses too, so the
-    rows are the same) is parsed, by ``sources.validate``: each must be valid, and its key a
-    gone line's (or a row with no known line): REVISED, or UNCHANGED if its values are equal.
-    Anything else (a reject, a duplicate, a NEW row) is doubtful, and from that date on the
-    file is read the parsing way, so reject reasons and line numbers are the same."""
+    A date is beyond doubt when its lines are contiguous, each starts with it, none repeats,
+    the snapshot has the date, and the line after them is of a later date (so the dates are
+    in order up to there). Then, with C set operations, ``changed`` = today's lines - the
+    known ones and ``gone`` = known - today's. Only ``changed`` and the date's first line
+    (which the parsing way parses too: the rows are the same) are parsed, by
+    ``sources.validate``, each to one valid row (a date after the run date is rejected there;
+    a quote or a carriage return, which no known line holds, is in a changed line, and a
+    record across lines gives fewer rows than lines); each key must be a gone line's or a
+    row's without a known line: REVISED, or UNCHANGED if its values are equal. Anything else
+    (a reject, a duplicate, a NEW row) is doubtful, and from that date on the file is read
+    the parsing way, so reject reasons and line numbers are the same.
+    """
 
     def __init__(self, dataset: Dataset, known: KnownLines, run_date: date, max_count: int):
         self.dataset, self.known = dataset, known
         self.spec = next(iter(dataset.sources.values()))
         self.run_date, self.max_count = run_date, max_count
-        self.last_day = run_date.isoformat().encode()
         self.width = len(dataset.key)
         self.result = StreamedSource(self.spec.name, iter(()))
         self.lines = 0  # lines read (the header's included)
@@ -238,16 +240,17 @@ class _KnownDays:
                     self._fill(stream, CHUNK_BYTES // 2)
                     if self.at == len(self.buffer):
                         break
-                    after = yield from self._day(stream, after)
+                    after = yield from self._day(stream)
             except _Doubtful:
                 pass
         yield from self._rest(stream, header, after)
 
-    def _day(self, stream: BinaryIO, after: bytes | None) -> Iterator[tuple[str, Row]]:
-        """Diff the date at ``at`` and go past it; the date."""
+    def _day(self, stream: BinaryIO) -> Iterator[tuple[str, Row]]:
+        """Diff the date at ``at`` and go past it; the date (the line after it is of a later
+        date: the order of dates holds up to there)."""
         start = self.buffer[self.at : self.at + 11]
         day = start[:10]
-        if not _DAY_START.fullmatch(start) or day > self.last_day or (after and day <= after):
+        if not _DAY_START.fullmatch(start):
             raise _Doubtful
         section = self.known.section(day)
         if section is None:  # a new date
@@ -269,7 +272,7 @@ class _KnownDays:
         lines = block.split(b"\n")
         lines.pop()  # after the last line end
         count = len(lines)
-        if block.count(b"\n" + start) != count - 1 or b'"' in block or b"\r" in block:
+        if block.count(b"\n" + start) != count - 1:
             raise _Doubtful
         today = set(lines)
         if len(today) != count:
