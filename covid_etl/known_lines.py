@@ -3,9 +3,10 @@
 One section per date of the snapshot, in date order: the lines its rows would be in the
 source file (``sources.line_renderer``: only rows whose line provably parses back to them),
 then its other rows as JSON lines (a county name with a comma, a count with a leading zero).
-The first lines stamp it: the snapshot's ETag (the MD5 of its bytes, as S3 reports a
-single-part object's), the source header the lines are rendered for and the count digits the
-proof assumed. ``merge_diff.diff_source`` compares a day of today's file with its section in
+The first lines stamp it: the snapshot's ETag as an opaque string (on S3 the one S3 returns:
+a KMS-encrypted or multipart object's ETag is not the MD5 of its bytes, so it is never
+recomputed), the source header the lines are rendered for and the count digits the proof
+assumed. ``merge_diff.diff_source`` compares a day of today's file with its section in
 C (set differences of lines); a stamp that does not match today's snapshot, header or limit
 makes it unusable, and the diff reads the snapshot as before.
 
@@ -37,7 +38,8 @@ def source_header(spec: SourceSpec) -> list[str]:
 
 
 def etag(data: bytes) -> str:
-    """The ETag S3 gives a single-part object of these bytes (not KMS-encrypted): their MD5."""
+    """A local file's ETag: the MD5 of its bytes, what S3 gives a single-part object stored
+    as plaintext or SSE-S3 (not SSE-KMS, not multipart: there use the ETag S3 returns)."""
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
