@@ -344,6 +344,7 @@ def only_scale(output: Path) -> int:
     memory_mb, _ = lambda_memory()
     results = json.loads(output.read_text()) if output.is_file() else {}
     big = results["scale"] = scale.run(memory_mb)
+    big["date"] = datetime.now(UTC).isoformat(timespec="seconds")  # the rest keeps its own date
     results.setdefault("goals", {}).update(
         county_time_vs_pyarrow=big["time_ratio_library_over_pyarrow_read"],
         county_peak_rss_mb=big["library"]["peak_rss_mb"],
