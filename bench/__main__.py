@@ -183,58 +183,7 @@ def render(r: dict[str, Any]) -> str:
     out += render_cold_start(r["cold_start"])
     out.append("")
 
-    s = r["scale"]
-    lam = s["lambda"]
-    d = s["library"]["diff"]
-    out.append(
-        f"4. Scale: {s['rows']:,} synthetic NYT-county rows ({s['file_mb']:.0f} MB) against "
-        "yesterday's snapshot, each in its own process"
-    )
-    out += table(
-        ["measured", "seconds", "peak RSS MB"],
-        [
-            ["library: diff_source us-counties, write delta", s["library"]["seconds"],
-             s["library"]["peak_rss_mb"]],
-            ["pyarrow.csv.read_csv, one thread (read only)",
-             s["pyarrow_read"]["one-thread"]["seconds"],
-             s["pyarrow_read"]["one-thread"]["peak_rss_mb"]],
-            ["pyarrow.csv.read_csv, all cores (read only)",
-             s["pyarrow_read"]["threads"]["seconds"], s["pyarrow_read"]["threads"]["peak_rss_mb"]],
-        ],
-    )  # fmt: skip
-    out.append(
-        f"diff: {d['new']:,} new, {d['revised']:,} revised, {d['unchanged']:,} unchanged, "
-        f"{d['rejected']} rejected; library / pyarrow read (one thread) "
-        f"{s['time_ratio_library_over_pyarrow_read']:.0f}x"
-    )
-    out += table(
-        ["rows", "MB", "library s", "library peak RSS MB", "pyarrow s", "pyarrow peak RSS MB"],
-        [
-            [g["rows"], g["file_mb"], g["library_seconds"], g["library_peak_rss_mb"],
-             g["pyarrow_seconds"], g["pyarrow_peak_rss_mb"]]
-            for g in s["growth"]
-        ],
-    )  # fmt: skip
-    out.append(f"growth plotted in bench/{PLOT_NAME}")
-    out.append(
-        f"Lambda at the configured {lam['configured_memory_mb']} MB: "
-        + ("fits" if lam["fits_configured_memory"] else "does NOT fit")
-        + f" (peak {s['library']['peak_rss_mb']:,.0f} MB; at that memory's CPU share "
-        f"~{lam['seconds_at_configured_memory']:.0f} s). At {lam['memory_needed_mb']:,} MB: "
-        f"~{lam['seconds_at_needed_memory']:.0f} s of the {lam['timeout_seconds']} s limit: "
-        + ("fits." if lam["fits_timeout_at_needed_memory"] and lam["fits_max_memory"] else
-           "does NOT fit.")
-    )  # fmt: skip
-    if not lam["fits_configured_memory"]:
-        arrow = s["pyarrow_read"]["one-thread"]
-        out.append(
-            "Instead (not built: the pipeline carries the national series, one row a day): give "
-            f"the validate/transform/plan functions >= {lam['memory_needed_mb']:,} MB (one "
-            "lambda_memory_mb serves all functions today; Lambda allows "
-            f"{scale.LAMBDA_MAX_MEMORY_MB:,} MB), or parse and diff with pyarrow ("
-            f"{arrow['seconds']:.2f} s and {arrow['peak_rss_mb']:,.0f} MB just to read) in the "
-            "Glue Python-shell job at 1 DPU (16 GB, no 15-minute limit)."
-        )
+    out += render_scale(r["scale"])
     out.append("")
 
     out += render_steps(r["steps"])
@@ -364,6 +313,71 @@ def render_transform(t: dict[str, Any]) -> list[str]:
     return out
 
 
+def render_scale(s: dict[str, Any]) -> list[str]:
+    lam = s["lambda"]
+    d = s["library"]["diff"]
+    out = [
+        f"4. Scale: {s['rows']:,} synthetic NYT-county rows ({s['file_mb']:.0f} MB) against "
+        + "yesterday's snapshot (its known lines written in the set-up), each in its own process"
+    ]
+    out += table(
+        ["measured", "seconds", "peak RSS MB"],
+        [
+            ["library: diff_source us-counties, known lines, write delta", s["library"]["seconds"],
+             s["library"]["peak_rss_mb"]],
+            ["pyarrow.csv.read_csv, one thread (read only)",
+             s["pyarrow_read"]["one-thread"]["seconds"],
+             s["pyarrow_read"]["one-thread"]["peak_rss_mb"]],
+            ["pyarrow.csv.read_csv, all cores (read only)",
+             s["pyarrow_read"]["threads"]["seconds"], s["pyarrow_read"]["threads"]["peak_rss_mb"]],
+        ],
+    )  # fmt: skip
+    out.append(
+        f"diff: {d['new']:,} new, {d['revised']:,} revised, {d['unchanged']:,} unchanged, "
+        f"{d['rejected']} rejected; library / pyarrow read (one thread) "
+        f"{s['time_ratio_library_over_pyarrow_read']:.1f}x"
+    )
+    out += table(
+        ["rows", "MB", "library s", "library peak RSS MB", "pyarrow s", "pyarrow peak RSS MB"],
+        [
+            [g["rows"], g["file_mb"], g["library_seconds"], g["library_peak_rss_mb"],
+             g["pyarrow_seconds"], g["pyarrow_peak_rss_mb"]]
+            for g in s["growth"]
+        ],
+    )  # fmt: skip
+    out.append(f"growth plotted in bench/{PLOT_NAME}")
+    out.append(
+        f"Lambda at the configured {lam['configured_memory_mb']} MB: "
+        + ("fits" if lam["fits_configured_memory"] else "does NOT fit")
+        + f" (peak {s['library']['peak_rss_mb']:,.0f} MB; at that memory's CPU share "
+        f"~{lam['seconds_at_configured_memory']:.0f} s). At {lam['memory_needed_mb']:,} MB: "
+        f"~{lam['seconds_at_needed_memory']:.0f} s of the {lam['timeout_seconds']} s limit: "
+        + ("fits." if lam["fits_timeout_at_needed_memory"] and lam["fits_max_memory"] else
+           "does NOT fit.")
+    )  # fmt: skip
+    if not lam["fits_configured_memory"]:
+        arrow = s["pyarrow_read"]["one-thread"]
+        out.append(
+            "Instead (not built: the pipeline carries the national series, one row a day): give "
+            f"the validate/transform/plan functions >= {lam['memory_needed_mb']:,} MB (one "
+            "lambda_memory_mb serves all functions today; Lambda allows "
+            f"{scale.LAMBDA_MAX_MEMORY_MB:,} MB), or parse and diff with pyarrow ("
+            f"{arrow['seconds']:.2f} s and {arrow['peak_rss_mb']:,.0f} MB just to read) in the "
+            "Glue Python-shell job at 1 DPU (16 GB, no 15-minute limit)."
+        )
+    return out
+
+
+def only_scale(output: Path) -> int:
+    progress("4/5 scale: 2.5 million county rows")
+    memory_mb, _ = lambda_memory()
+    big = scale.run(memory_mb)
+    big["date"] = datetime.now(UTC).isoformat(timespec="seconds")  # the rest keeps its own date
+    output.with_name(PLOT_NAME).write_text(growth_svg(big["growth"]))
+    print("\n".join(render_scale(replace_figures(output, "scale", big)["scale"])))
+    return 0
+
+
 def render_cold_start(c: dict[str, Any]) -> list[str]:
     p = c["packages"]
     rounds = c["repetitions"]
@@ -405,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
         "--only",
-        choices=["cold_start", "steps", "transform"],
+        choices=["cold_start", "scale", "steps", "transform"],
         help="run this benchmark alone, print its table, replace its figures in --output",
     )
     args = parser.parse_args(argv)
@@ -413,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         return only_steps(args.output)
     if args.only == "transform":
         return only_transform(args.repetitions, args.output)
+    if args.only == "scale":
+        return only_scale(args.output)
     if args.only:
         return only_cold_start(args.repetitions, args.output)
     results = collect(args.repetitions)

@@ -5,13 +5,18 @@ one "Unknown" county without a FIPS code per state) is generated deterministical
 snapshot the pipeline would hold the day before (every earlier row, sorted by key, one in a
 thousand with an older, lower count: revised upstream today).
 
+The snapshot's known lines (covid_etl.known_lines) are written in the set-up, stamped with the
+snapshot's ETag (its MD5, what S3 reports for it): what the pipeline stored beside it
+yesterday; today's work is what is timed.
+
 What is measured, each in its own process (time and peak RSS), at each size of GROWTH_DAYS:
 - library: the ``us-counties`` dataset through the library's own functions, nothing
-  re-implemented here: ``diff_source`` reads the file as it streams and the snapshot a date
-  at a time beside it (``validate_stream`` with the dataset's source spec: one csv.reader
-  pass, the row rules, duplicates keyed on (date, fips); a line identical to its snapshot
-  row's is that row, unparsed), the changed rows written by ``write_rows``: memory holds a
-  day's rows, not the file.
+  re-implemented here: ``diff_source`` reads the file as it streams and the known lines a
+  date at a time beside it: a date whose lines are beyond doubt is diffed by set operations
+  on its lines, its changed lines parsed; the new date (and any doubtful one, and the rest
+  after it) goes through ``validate_stream`` with the dataset's source spec (one csv.reader
+  pass, the row rules, duplicates keyed on (date, fips)); the changed rows written by
+  ``write_rows``: memory holds a day's rows, not the file.
 - pyarrow: ``pyarrow.csv.read_csv`` of the same file, nothing else: the floor any Python
   pipeline pays just to read it; on one thread (the ratio: the library's path is
   single-threaded), median of a few reads; at the largest size on all cores too.
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import rss_now_kb, run_child, timed
+from covid_etl import known_lines
 from covid_etl.datasets import DATASETS, US_COUNTIES
 from covid_etl.merge_diff import UNCHANGED, Row, diff_source, read_rows, write_rows
 
@@ -84,8 +90,20 @@ def generate(folder: Path, days: int) -> tuple[Path, Path, date]:
     return source, snapshot, FIRST_DAY + timedelta(days=days - 1)
 
 
-def library_counties(source: Path, snapshot: Path, delta: Path, run_date: date) -> dict[str, int]:
-    """Validate the county file and diff it against the snapshot, writing the changed rows."""
+def write_known_lines(snapshot: Path, index: Path) -> str:
+    """Write the snapshot's known lines to ``index`` (the set-up); the snapshot's ETag."""
+    counties = DATASETS[US_COUNTIES]
+    stamp = known_lines.etag(snapshot.read_bytes())
+    with snapshot.open(newline="") as rows, index.open("wb") as out:
+        known_lines.write(counties, read_rows(counties, rows), out, stamp=stamp)
+    return stamp
+
+
+def library_counties(
+    source: Path, snapshot: Path, index: Path, stamp: str, delta: Path, run_date: date
+) -> dict[str, int]:
+    """Validate the county file and diff it against the snapshot (its known lines ``index``,
+    written for the snapshot of ETag ``stamp``), writing the changed rows."""
     counties = DATASETS[US_COUNTIES]
     kinds: Counter[str] = Counter()
 
@@ -98,10 +116,16 @@ def library_counties(source: Path, snapshot: Path, delta: Path, run_date: date) 
     with (
         source.open("rb") as data,
         snapshot.open(newline="") as known,
+        index.open("rb") as lines,
         delta.open("w", newline="") as out,
     ):
         validated, classified = diff_source(
-            counties, data, read_rows(counties, known), run_date=run_date
+            counties,
+            data,
+            read_rows(counties, known),
+            run_date=run_date,
+            known_lines=lines,
+            snapshot_stamp=stamp,
         )
         write_rows(counties, changed(classified), out)
     kinds[UNCHANGED] += validated.known
@@ -125,12 +149,13 @@ def child_main(task: str, args: list[str]) -> dict[str, Any]:
             for _ in range(PYARROW_REPETITIONS)
         )
         return {"seconds": seconds, "rss_ready_mb": ready_mb, "rows": rows[0]}
-    snapshot, delta, run_date = Path(args[1]), Path(args[2]), date.fromisoformat(args[3])
+    snapshot, index, stamp, delta = Path(args[1]), Path(args[2]), args[3], Path(args[4])
+    run_date = date.fromisoformat(args[5])
     ready_mb = rss_now_kb() / 1024
     counts: dict[str, int] = {}
 
     def work() -> None:
-        counts.update(library_counties(source, snapshot, delta, run_date))
+        counts.update(library_counties(source, snapshot, index, stamp, delta, run_date))
 
     return {"seconds": timed(work), "rss_ready_mb": ready_mb, **counts}
 
@@ -165,10 +190,14 @@ def measure(days: int, all_cores: bool) -> dict[str, Any]:
         start = time.perf_counter()
         source, snapshot, run_date = generate(Path(folder), days)
         generate_seconds = time.perf_counter() - start
+        index = Path(folder) / "snapshot.known-lines"
+        start = time.perf_counter()
+        stamp = write_known_lines(snapshot, index)
+        index_seconds = time.perf_counter() - start
         delta = Path(folder) / "delta.csv"
         library = run_child(
             "scale-library",
-            *(str(source), str(snapshot), str(delta), run_date.isoformat()),
+            *(str(source), str(snapshot), str(index), stamp, str(delta), run_date.isoformat()),
             timeout_seconds=LIBRARY_TIMEOUT_SECONDS,
         )
         arrow = {
@@ -181,6 +210,7 @@ def measure(days: int, all_cores: bool) -> dict[str, Any]:
         "rows": COUNTIES * days,
         "file_mb": file_mb,
         "generate_seconds": generate_seconds,
+        "known_lines_seconds": index_seconds,  # the set-up: yesterday's CommitSnapshot's work
         "library": {
             "seconds": out["seconds"],
             "peak_rss_mb": library.peak_rss_mb,

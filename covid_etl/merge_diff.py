@@ -10,6 +10,7 @@ or unchanged holding one row of each stream at a time: memory does not grow with
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import groupby
@@ -17,9 +18,24 @@ from operator import itemgetter, lt
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 from covid_etl.datasets import Dataset
-from covid_etl.sources import DEFAULT_MAX_COUNT, SourceRow, StreamedSource, validate_stream
+from covid_etl.known_lines import KnownLines
+from covid_etl.sources import (
+    DEFAULT_MAX_COUNT,
+    Resume,
+    SourceRow,
+    SourceUnusable,
+    StreamedSource,
+    validate,
+    validate_stream,
+)
 
 NEW, REVISED, UNCHANGED = "new", "revised", "unchanged"
+
+# Bytes of the source read at a time on the known days' path (a day of counties is ~150 KB).
+CHUNK_BYTES = 1 << 22
+# A day's lines are looked for this far past the size of its known lines.
+DAY_SLACK_BYTES = 1 << 16
+_DAY_START = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2},")
 
 Row = tuple[str, ...]
 T = TypeVar("T")
@@ -121,24 +137,215 @@ def diff_source(
     *,
     run_date: date,
     max_count: int = DEFAULT_MAX_COUNT,
+    known_lines: BinaryIO | None = None,
+    snapshot_stamp: str = "",
 ) -> tuple[StreamedSource, Iterator[tuple[str, Row]]]:
     """A one-source dataset's file validated as it streams and diffed against the snapshot a
     date at a time: the validation and the rows of each changed row (NEW or REVISED, or
     UNCHANGED when its line differs from the snapshot's but its values do not). A line that
     is byte for byte a snapshot row's is that row, unchanged, and is not parsed: the
-    validation counts it in ``known`` (see ``validate_stream``)."""
+    validation counts it in ``known`` (see ``validate_stream``).
+
+    ``known_lines`` (covid_etl.known_lines) written for the snapshot whose ETag is
+    ``snapshot_stamp`` stands in for ``snapshot``, and a date whose lines are all beyond doubt
+    is diffed in C (``_KnownDays``); the same validation, rows and rejects either way."""
     spec = next(iter(dataset.sources.values()))
+    known = (
+        KnownLines.open(dataset, known_lines, stamp=snapshot_stamp, max_count=max_count)
+        if known_lines is not None
+        else None
+    )
+    if known is not None:
+        return _KnownDays(dataset, known, run_date, max_count).diff(stream)
     days = SnapshotDays(dataset, snapshot)
     validated = validate_stream(
         spec.name, stream, run_date=run_date, max_count=max_count, spec=spec, known=days
     )
+    return validated, _classified(dataset, validated, days)
+
+
+def _classified(
+    dataset: Dataset, validated: StreamedSource, days: SnapshotDays
+) -> Iterator[tuple[str, Row]]:
     width = len(dataset.key)
+    for row in rows_of(dataset, validated.rows):
+        yield _kind(row, days.day_rows.get(row[:width])), row
 
-    def classified() -> Iterator[tuple[str, Row]]:
-        for row in rows_of(dataset, validated.rows):
-            yield _kind(row, days.day_rows.get(row[:width])), row
 
-    return validated, classified()
+class _Doubtful(Exception):
+    """A date the known days' path cannot vouch for: it and the rest go the parsing way."""
+
+
+class _Rest:
+    """The bytes held, then the rest of a stream (what ``validate_stream`` reads on)."""
+
+    def __init__(self, held: bytes, stream: BinaryIO):
+        self._held, self._stream = held, stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self._held:
+            held, self._held = self._held, b""
+            return held
+        return self._stream.read(size)
+
+
+class _KnownDays:
+    """The diff of a file against a snapshot's known lines, a date at a time while each date
+    is beyond doubt, then the parsing way (``validate_stream`` resumed) for the rest.
+
+    A date is beyond doubt when its lines are contiguous, each starts with it, none repeats,
+    the snapshot has the date, and the line after them is of a later date (so the dates are
+    in order up to there). Then, with C set operations, ``changed`` = today's lines - the
+    known ones and ``gone`` = known - today's. Only ``changed`` and the date's first line
+    (which the parsing way parses too: the rows are the same) are parsed, by
+    ``sources.validate``, each to one valid row (a date after the run date is rejected there;
+    a quote or a carriage return, which no known line holds, is in a changed line, and a
+    record across lines gives fewer rows than lines); each key must be a gone line's or a
+    row's without a known line: REVISED, or UNCHANGED if its values are equal. Anything else
+    (a reject, a duplicate, a NEW row) is doubtful, and from that date on the file is read
+    the parsing way, so reject reasons and line numbers are the same.
+    """
+
+    def __init__(self, dataset: Dataset, known: KnownLines, run_date: date, max_count: int):
+        self.dataset, self.known = dataset, known
+        self.spec = next(iter(dataset.sources.values()))
+        self.run_date, self.max_count = run_date, max_count
+        self.width = len(dataset.key)
+        self.result = StreamedSource(self.spec.name, iter(()))
+        self.lines = 0  # lines read (the header's included)
+        self.offset = 0  # the file's offset of ``buffer``'s first byte
+        self.buffer = b""
+        self.at = 0
+        self.ended = False
+
+    def diff(self, stream: BinaryIO) -> tuple[StreamedSource, Iterator[tuple[str, Row]]]:
+        return self.result, self._classified(stream)
+
+    def _fill(self, stream: BinaryIO, wanted: int) -> None:
+        """At least ``wanted`` bytes after ``at`` held, unless the stream ends first."""
+        while not self.ended and len(self.buffer) - self.at < wanted:
+            more = stream.read(CHUNK_BYTES)
+            self.ended = not more
+            self.offset += self.at
+            self.buffer, self.at = self.buffer[self.at :] + more, 0
+
+    def _classified(self, stream: BinaryIO) -> Iterator[tuple[str, Row]]:
+        header = self.known.header_line
+        self._fill(stream, CHUNK_BYTES)
+        after: bytes | None = None
+        if self.buffer.startswith(header):
+            self.at, self.lines = len(header), 1
+            try:
+                while True:
+                    self._fill(stream, CHUNK_BYTES // 2)
+                    if self.at == len(self.buffer):
+                        break
+                    after = yield from self._day(stream)
+            except _Doubtful:
+                pass
+        yield from self._rest(stream, header, after)
+
+    def _day(self, stream: BinaryIO) -> Iterator[tuple[str, Row]]:
+        """Diff the date at ``at`` and go past it; the date (the line after it is of a later
+        date: the order of dates holds up to there)."""
+        start = self.buffer[self.at : self.at + 11]
+        day = start[:10]
+        if not _DAY_START.fullmatch(start):
+            raise _Doubtful
+        section = self.known.section(day)
+        if section is None:  # a new date
+            raise _Doubtful
+        size = section.size + DAY_SLACK_BYTES
+        self._fill(stream, size + DAY_SLACK_BYTES)  # and the line after the date's
+        buffer, at = self.buffer, self.at
+        window = at + size
+        last = buffer.rfind(b"\n" + start, at, window)
+        end = buffer.find(b"\n", max(at, last + 1)) + 1
+        following = buffer[end : end + 11]
+        if not end or not (
+            _DAY_START.fullmatch(following) and following > start
+            if following
+            else self.ended and end == len(buffer)
+        ):
+            raise _Doubtful  # the date goes on past the window, or the next line is odd
+        block = buffer[at:end]
+        lines = block.split(b"\n")
+        lines.pop()  # after the last line end
+        count = len(lines)
+        if block.count(b"\n" + start) != count - 1:
+            raise _Doubtful
+        today = set(lines)
+        if len(today) != count:
+            raise _Doubtful
+        stored = set(section.lines)
+        changed = today - stored
+        gone = stored - today
+        parsed = sorted(changed) if lines[0] in changed else [lines[0], *sorted(changed)]
+        rows = self._parse(parsed)
+        first = None if lines[0] in changed else self.known.row_of(lines[0])
+        known_rows = {row[: self.width]: row for row in map(self.known.row_of, gone)}
+        known_rows.update((row[: self.width], row) for row in section.others)
+        classified = []
+        for row in rows:
+            if row == first:
+                classified.append((UNCHANGED, row))
+                continue
+            was = known_rows.get(row[: self.width])
+            if was is None:  # NEW, or a duplicate of a line known and unchanged
+                raise _Doubtful
+            classified.append((_kind(row, was), row))
+        self.result.valid += count
+        self.result.known += count - len(parsed)
+        self.lines += count
+        self.at = end
+        yield from classified
+        return day
+
+    def _parse(self, lines: list[bytes]) -> list[Row]:
+        """The rows of a few lines of the date, sorted by key: all valid and apart, or doubtful."""
+        data = self.known.header_line + b"\n".join(lines) + b"\n"
+        try:
+            validated = validate(
+                self.spec.name,
+                data,
+                run_date=self.run_date,
+                max_count=self.max_count,
+                spec=self.spec,
+            )
+        except SourceUnusable:
+            raise _Doubtful from None
+        if validated.rejects or validated.out_of_scope or len(validated.rows) != len(lines):
+            raise _Doubtful
+        return list(rows_of(self.dataset, validated.rows))
+
+    def _rest(
+        self, stream: BinaryIO, header: bytes, after: bytes | None
+    ) -> Iterator[tuple[str, Row]]:
+        """The file from ``at`` on, the parsing way (the whole file if its header is not the
+        known lines' own), against the known lines' rows from there."""
+        rest = self.buffer[self.at :]
+        resume = Resume(self.result, lines_before=0, shift=0, after=None)
+        if self.lines:  # the header was read: given again, numbers and offsets shifted
+            rest, resume = (
+                header + rest,
+                Resume(
+                    into=self.result,
+                    lines_before=self.lines - 1,
+                    shift=self.offset + self.at - len(header),
+                    after=date.fromisoformat(after.decode()) if after else None,
+                ),
+            )
+        days = SnapshotDays(self.dataset, self.known.rows())
+        validated = validate_stream(
+            self.spec.name,
+            _Rest(rest, stream),  # type: ignore[arg-type]  # read() is all it calls
+            run_date=self.run_date,
+            max_count=self.max_count,
+            spec=self.spec,
+            known=days,
+            resume=resume,
+        )
+        yield from _classified(self.dataset, validated, days)
 
 
 def rows_of(dataset: Dataset, rows: Iterable[SourceRow]) -> Iterator[Row]:

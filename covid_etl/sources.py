@@ -221,15 +221,16 @@ def spreadsheet_safe(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def text_blocks(source: str, stream: BinaryIO) -> Iterator[str]:
+def text_blocks(source: str, stream: BinaryIO, shift: int = 0) -> Iterator[str]:
     """The text of a UTF-8 byte stream (a BOM is fine), a block of whole lines at a time (line
     ends \\n, \\r\\n or \\r; the last block may end mid-line); HTML pages and binary are
-    refused."""
+    refused (at the file's offset: the stream's plus ``shift``)."""
     block = stream.read(BLOCK_BYTES)
     if _HTML.match(block[:512]):
         raise SourceUnusable(source, "got an HTML page instead of CSV (an upstream error page?)")
-    offset = len(_BOM) if block.startswith(_BOM) else 0
-    block = block[offset:]
+    bom = len(_BOM) if block.startswith(_BOM) else 0
+    block = block[bom:]
+    offset = shift + bom
     decoder = codecs.getincrementaldecoder("utf-8")()
     carry = ""
     while True:
@@ -288,8 +289,9 @@ class CsvRecords:
     of them costs a few C passes over its characters, nothing per line.
     """
 
-    def __init__(self, blocks: Iterable[str]):
+    def __init__(self, blocks: Iterable[str], lines_before: int = 0):
         self._blocks = blocks
+        self._lines_before = lines_before  # numbers count from the line after these
         self._skip_without = ""
         self._commas = 0
         self._known: Container[str] = frozenset()
@@ -325,9 +327,9 @@ class CsvRecords:
     def __iter__(self) -> Iterator[Record]:
         consumed: list[str] = []
         skipped = 0
-        number = 0  # lines read
-        start = 0  # the line the record being read starts on
-        end = 0  # the line the last record yielded ends on
+        number = self._lines_before  # lines read
+        start = number  # the line the record being read starts on
+        end = number  # the line the last record yielded ends on
 
         def chunks() -> Iterator[list[str]]:
             """The lines of each block, a run of lines to skip taken out (counted) before a
@@ -540,6 +542,7 @@ def validate_stream(
     max_count: int = DEFAULT_MAX_COUNT,
     spec: SourceSpec | None = None,
     known: KnownRows | None = None,
+    resume: Resume | None = None,
 ) -> StreamedSource:
     """``validate`` for a file sorted by date (as NYT publishes them), one date at a time: the
     rows come out sorted by key as ``stream`` is read, and memory holds one date's rows, not
@@ -547,14 +550,28 @@ def validate_stream(
     duplicates could no longer be found): the run fails, nothing of it is loaded.
 
     With ``known``, a line byte for byte the one a known row of its date would be in this
-    file (same columns, values as they are: ``_line_renderer``) is that row: it is not
+    file (same columns, values as they are: ``line_renderer``) is that row: it is not
     parsed, counts as valid and ``known``, and is not in ``rows``. The first row of a date is
     always parsed: it says which date's known rows to expect.
+
+    With ``resume``, ``stream`` is the file's header line then the rest of a file whose
+    earlier dates were read another way (merge_diff's known days): line numbers, offsets and
+    the date order go on from there, and the counts add to ``resume.into``.
     """
     spec = spec or SPECS[source]
-    streamed = StreamedSource(source, iter(()))
-    streamed.rows = _validated(streamed, stream, spec, run_date, max_count, True, known)
+    streamed = resume.into if resume else StreamedSource(source, iter(()))
+    streamed.rows = _validated(streamed, stream, spec, run_date, max_count, True, known, resume)
     return streamed
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a stream of the file's header line and then the rest of the file resumes it."""
+
+    into: StreamedSource  # the counts and rejects of the lines before
+    lines_before: int  # the file's lines before the rest, less the header line given again
+    shift: int  # the rest's offset in the file less its offset in the stream
+    after: date | None  # the last date before the rest: an earlier valid row is out of order
 
 
 def _validated(
@@ -565,11 +582,15 @@ def _validated(
     max_count: int,
     by_date: bool,
     known: KnownRows | None = None,
+    resume: Resume | None = None,
 ) -> Iterator[SourceRow]:
     """The rules of a source, rows sorted by key: of the whole file, or (``by_date``) of each
     date as it ends; rejects and counts go to ``result``."""
     source = result.source
-    records = CsvRecords(text_blocks(source, stream))
+    records = CsvRecords(
+        text_blocks(source, stream, resume.shift if resume else 0),
+        resume.lines_before if resume else 0,
+    )
     read = iter(records)
     first = next((r for r in read if r[1].strip()), None)
     if first is None:
@@ -584,7 +605,7 @@ def _validated(
     ends = _LINE_END.search(first[1])
     line_end = ends.group() if ends else ""
     known_lines = (
-        _known_lines(spec, header, known.columns, max_count, line_end)
+        line_renderer(spec, header, known.columns, max_count, line_end)
         if known is not None
         else None
     )
@@ -592,6 +613,7 @@ def _validated(
     # The last record, while it may be the end of a truncated file: (line, text, fields).
     last: tuple[int, str, list[str] | None] | None = None
     group = _Group(spec, lambda text: parse(next(csv.reader([text]))))
+    group.day = resume.after if resume else None
     for number, text, fields, error in read:
         last = (number, text, fields)
         if fields is None:
@@ -773,7 +795,7 @@ class _Group:
                 yield row
 
 
-def _known_lines(
+def line_renderer(
     spec: SourceSpec, header: list[str], columns: tuple[str, ...], max_count: int, line_end: str
 ) -> Callable[[list[tuple[str, ...]]], dict[str, tuple[str, ...]]] | None:
     """How known rows (their values named by ``columns``) read as lines of a file with this
@@ -786,8 +808,9 @@ def _known_lines(
     a comma, a quote, a line break or surrounding spaces (so the line is its values joined by
     commas, and trimming changes nothing). A day's rows are checked at once (text searches
     over the day); when one fails, row by row with a regular expression that says the same.
-    A row that fails is left to the parse: its line will not match. A blank key label's
-    stand-in is kept as it is, so such rows (NYT's "Unknown" counties) are parsed."""
+    A row that fails is left to the parse: its line will not match. A key label holding its
+    blank key's stand-in is printed blank, as the source prints it (NYT's "Unknown"
+    counties: "2021-01-02,Unknown,Alabama,,2,0"): the parse gives the stand-in back."""
     roles = {
         spec.date_column: "date",
         **{col: name for name, col in spec.counts.items()},
@@ -798,14 +821,15 @@ def _known_lines(
     if len(roles) != 1 + len(spec.counts) + len(spec.labels):
         return None  # a column with two roles
     digits = len(str(min(max_count, INT64_MAX)))
-    count = f"(?:0|[1-9][0-9]{{0,{digits - 2}}})" if digits > 1 else "0"
+    a_count = f"(?:0|[1-9][0-9]{{0,{digits - 2}}})" if digits > 1 else "0"
     pattern = {
         "date": _ISO_DATE_ASCII.pattern,
-        **{name: count for name in spec.counts},
+        **{name: a_count for name in spec.counts},
         **{name: r'(?:[^\s,"]|[^\s,"][^,"\r\n]*[^\s,"])?' for name in spec.labels},
     }
     provable = re.compile(",".join(pattern[roles[name]] for name in header))
-    pick = itemgetter(*(columns.index(roles[name]) for name in header))
+    order = [columns.index(roles[name]) for name in header]
+    pick = itemgetter(*order)
     counts = [itemgetter(columns.index(name)) for name in spec.counts]
     dates = itemgetter(columns.index("date"))
     at = [columns.index(name) for name in spec.key_labels]
@@ -830,8 +854,27 @@ def _known_lines(
                 return False
         return True
 
+    # (key label's place in a line, in a row, its stand-in's parts' places in a row)
+    blank_keys = [
+        (order.index(columns.index(name)), columns.index(name), itemgetter(*parts))
+        for name in spec.key_labels
+        if len(parts := [columns.index(part) for part in spec.blank_key.get(name, ())]) > 1
+    ]
+
+    def printed(row: tuple[str, ...]) -> str:
+        values = list(pick(row))
+        for in_line, in_row, parts in blank_keys:
+            if row[in_row] == "/".join(parts(row)):
+                values[in_line] = ""
+        return ",".join(values)
+
     def lines(rows: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         texts = list(map(",".join, map(pick, rows)))
+        for in_line, in_row, _ in blank_keys:  # a stand-in holds a "/": look at those only
+            for i in compress(
+                count(), map(str.__contains__, map(itemgetter(in_row), rows), repeat("/"))
+            ):
+                texts[i] = printed(rows[i])
         keys = map(key_of, rows) if at else repeat(())
         if rows and all_provable(rows, "\n".join(texts)):
             return dict(zip(map(add, texts, repeat(line_end)), keys))

@@ -130,7 +130,7 @@ def test_a_line_identical_to_a_snapshot_row_is_unchanged_without_being_parsed() 
         SOURCE_HEADER,
         "2021-01-01,Baldwin,Alabama,01003,7,0",  # known, but a date's first row is parsed
         "2021-01-01,Autauga,Alabama,01001,5,1",  # known
-        "2021-01-01,Unknown,Alabama,,2,0",  # a blank FIPS: parsed, unchanged
+        "2021-01-01,Unknown,Alabama,,2,0",  # known: a blank FIPS is printed blank
         "2021-01-02,Autauga,Alabama,01001,6,1",  # parsed (first of its date)
         "2021-01-02,Baldwin,Alabama,01003,9,0",  # revised
         "2021-01-02,Baldwin,Alabama,01003,9,0",  # its identical duplicate
@@ -140,7 +140,7 @@ def test_a_line_identical_to_a_snapshot_row_is_unchanged_without_being_parsed() 
     data = "\n".join(lines).encode() + b"\n"
     validated, classified = diff_source(COUNTIES, io.BytesIO(data), snapshot, run_date=TODAY)
     changes = list(classified)
-    assert validated.known == 1  # line 3
+    assert validated.known == 2  # lines 3 and 4
     parsed_kinds, parsed = classify_by_parsing(data, snapshot)
     assert [c for c in changes if c[0] != UNCHANGED] == [
         c for c in parsed_kinds if c[0] != UNCHANGED
