@@ -59,7 +59,12 @@ def extract_source(
     if result.status == 304:
         if previous_size is None:  # no ETag was sent: a server answering 304 anyway
             raise SourceUnavailable(source, url, "HTTP 304 to a request without an ETag")
-        aws.copy_object(settings.data_bucket, previous["raw_key"], settings.data_bucket, raw_key)
+        # A run started again (after an approval) has its download already: S3 refuses a copy
+        # of an object onto itself.
+        if previous["raw_key"] != raw_key:
+            aws.copy_object(
+                settings.data_bucket, previous["raw_key"], settings.data_bucket, raw_key
+            )
         return {"source": source, "url": url, "http_status": 304, "bytes": previous_size}
     state = {"url": url, "etag": result.etag, "raw_key": raw_key}
     aws.put_object(settings.data_bucket, state_key, json.dumps(state).encode(), "application/json")

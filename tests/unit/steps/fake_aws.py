@@ -73,6 +73,8 @@ class FakeAws:
         return None if body is None else len(body)
 
     def copy_object(self, source_bucket: str, source_key: str, bucket: str, key: str) -> None:
+        # S3 answers InvalidRequest: a copy onto itself that changes nothing is illegal.
+        assert (source_bucket, source_key) != (bucket, key), "CopyObject of an object onto itself"
         self.objects[(bucket, key)] = self.objects[(source_bucket, source_key)]
 
     def open_object(self, bucket: str, key: str) -> BinaryIO | None:

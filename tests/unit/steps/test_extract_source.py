@@ -87,6 +87,8 @@ def test_the_download_is_saved_as_a_stream_and_a_304_copies_the_previous_one(
     assert asked[0]["etag"] is None and asked[1]["etag"] == '"e1"'
     assert asked[0]["retries"] == 7 and asked[0]["max_bytes"] == 10 * 1024 * 1024
     assert fake_aws.objects[("data", keys.raw("r2", "nyt"))] == b"v1"
+    # The first run started again (after an approval): its download is there, not copied.
+    assert step.extract_source(settings, "r1", "nyt", URL)["http_status"] == 304
     # The state still points at the download the ETag belongs to.
     state = json.loads(fake_aws.objects[("data", keys.source_state("nyt"))])
     assert state == {"url": URL, "etag": '"e1"', "raw_key": keys.raw("r1", "nyt")}
