@@ -181,6 +181,11 @@ class BoundedBody:
         self._held = data[size:]
         return data[:size]
 
+    def close(self) -> None:
+        """Stop reading (s3transfer closes what it uploaded, boto/s3transfer#80)."""
+        self._held = b""
+        self._chunks = iter(())
+
 
 def too_large(max_bytes: int, size: int | None = None) -> str:
     """The problem of a source over the limit: its size when known, else where reading stopped."""
