@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 import pytest
 
 from covid_etl import aws, steps
-from covid_etl.datasets import Dataset, Record
+from covid_etl.datasets import DATASETS, US_COUNTIES, Dataset, Record
 from covid_etl.records import US, DailyRecord
 from covid_etl.settings import Settings
 
@@ -190,6 +190,12 @@ class PieceByPiece(io.BytesIO):
 
     def read1(self, size: int | None = -1) -> bytes:
         return self.read(size)
+
+
+def first_load(count: int, day: date) -> list[Record]:
+    """A county first load's records: ``count`` counties of one day, sorted by FIPS."""
+    spec = DATASETS[US_COUNTIES]
+    return [spec.record(day, f"{n:05d}", "C", "S", n, 0) for n in range(count)]
 
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:

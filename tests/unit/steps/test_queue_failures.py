@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from fake_aws import SETTINGS, fake_aws_layer
+from fake_aws import SETTINGS, fake_aws_layer, first_load
 
 from covid_etl import keys
 from covid_etl.datasets import DATASETS, US_COUNTIES
@@ -71,15 +71,12 @@ def test_a_failed_first_load_is_streamed_and_sent_a_batch_at_a_time(
 ) -> None:
     # A county first load whose load failed: 2,500 failures, the outcome never read whole.
     fake_aws = fake_aws_layer(monkeypatch)
-    spec = DATASETS[US_COUNTIES]
-    counties = [spec.record(D1, f"{n:05d}", "C", "S", n, 0) for n in range(2500)]
-    outcome = {
-        "kind": [NEW] * 2500,
-        "origin": ["today"] * 2500,
-        "outcome": ["failed"] * 2500,
-        "reason": ["throttled"] * 2500,
-    }
-    fake_aws.objects[("data", keys.outcome("r1"))] = to_csv(counties, outcome, spec)
+    failed = {"kind": [NEW], "origin": ["today"], "outcome": ["failed"], "reason": ["throttled"]}
+    fake_aws.objects[("data", keys.outcome("r1"))] = to_csv(
+        first_load(2500, D1),
+        {column: value * 2500 for column, value in failed.items()},
+        DATASETS[US_COUNTIES],
+    )
     fake_aws.streamed_only.add(("data", keys.outcome("r1")))
     calls: list[int] = []
     monkeypatch.setattr(fake_aws, "send_messages", lambda url, bodies: calls.append(len(bodies)))

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from fake_aws import SETTINGS, fake_aws_layer
+from fake_aws import SETTINGS, fake_aws_layer, first_load
 
 from covid_etl import keys
 from covid_etl.datasets import DATASETS, US_COUNTIES
@@ -76,7 +76,7 @@ def test_a_county_first_load_is_read_back_a_batch_at_a_time_and_streamed(
     # is read whole, the table is asked a batch of keys at a time.
     fake_aws = fake_aws_layer(monkeypatch)
     spec = DATASETS[US_COUNTIES]
-    counties = [spec.record(D1, f"{n:05d}", "C", "S", n, 0) for n in range(2500)]
+    counties = first_load(2500, D1)
     extra = {"kind": [NEW] * 2500, "origin": ["today"] * 2500, "before_cases": [""] * 2500}
     fake_aws.objects[("data", "delta.csv")] = to_csv(counties, extra, spec)
     fake_aws.objects[("data", "failures.csv")] = to_csv(
