@@ -75,7 +75,7 @@ def collect(repetitions: int) -> dict[str, Any]:
     speed = transform.run(repetitions)
     progress("4/5 scale: 2.5 million county rows")
     big = scale.run(memory_mb)
-    progress("4b/5 steps: 1 M county rows through validate, transform, plan")
+    progress("4b/5 steps: 1 M county rows through every Lambda step of a county run")
     county_steps = steps.run(memory_mb)
     return {
         "goals": goals(speed, cold, big),
@@ -243,13 +243,18 @@ def render_steps(s: dict[str, Any]) -> list[str]:
             [scenario, step, m["peak_rss_mb"], m["rss_ready_mb"],
              ", ".join(f"{k} {v:,}" for k, v in m.items() if k in steps.COUNTED)]
             for scenario, by_step in s["scenarios"].items()
-            for step, m in by_step.items()
+            for step in steps.STEPS if (m := by_step.get(step))
         ],
     )  # fmt: skip
     out.append(
         f"largest peak {s['peak_rss_mb']:,.0f} MB: {s['peak_share_of_configured']:.0%} of the "
         f"functions' configured {s['configured_memory_mb']} MB"
     )
+    if "upload_parts_in_memory_mb" in s:
+        out.append(
+            f"(S3 a folder: an upload here holds one 8 MB part at a time; on AWS s3transfer "
+            f"holds up to {s['upload_parts_in_memory_mb']:.0f} MB of parts, 24 MB more at most)"
+        )
     return out
 
 
@@ -266,7 +271,7 @@ def replace_figures(output: Path, name: str, figures: dict[str, Any]) -> dict[st
 
 
 def only_steps(output: Path) -> int:
-    progress("4b/5 steps: 1 M county rows through validate, transform, plan")
+    progress("4b/5 steps: 1 M county rows through every Lambda step of a county run")
     memory_mb, _ = lambda_memory()
     results = replace_figures(output, "steps", steps.run(memory_mb))
     print("\n".join(render_steps(results["steps"])))

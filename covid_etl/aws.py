@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.s3.transfer import TransferConfig
 from botocore import exceptions as botocore_errors
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -133,6 +134,24 @@ def get_object(bucket: str, key: str, max_bytes: int | None = None) -> bytes | N
     return response["Body"].read()
 
 
+def object_size(bucket: str, key: str) -> int | None:
+    """The object's size in bytes (HeadObject: nothing read), or None when it does not exist."""
+    try:
+        return client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            return None
+        raise
+
+
+def copy_object(source_bucket: str, source_key: str, bucket: str, key: str) -> None:
+    """Copy an object server-side: its bytes never pass through the function (CopyObject: up
+    to 5 GB, datasets.COPY_OBJECT_MAX_BYTES)."""
+    client("s3").copy_object(
+        Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key}
+    )
+
+
 def open_object(bucket: str, key: str) -> BinaryIO | None:
     """The object as a stream read as it is consumed (a file too large to hold), or None when
     it does not exist."""
@@ -144,11 +163,21 @@ def put_object(bucket: str, key: str, body: bytes, content_type: str = "text/csv
     client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
 
 
+# An upload holds at most this many 8 MB parts in memory (s3transfer's default is 10: 80 MB
+# of the functions' 256 MB for a stream read as it is sent, a download piped to S3).
+UPLOAD_PARTS_IN_MEMORY = 4
+UPLOAD_CONFIG = TransferConfig(max_concurrency=UPLOAD_PARTS_IN_MEMORY)
+UPLOAD_CONFIG.max_in_memory_upload_chunks = UPLOAD_PARTS_IN_MEMORY
+
+
 def upload_file(bucket: str, key: str, file: BinaryIO, content_type: str = "text/csv") -> None:
-    """Upload ``file`` from where it is (a spooled temp file): multipart once it is large, so
-    the object is never whole in memory. The file is closed once uploaded (s3transfer does,
+    """Upload ``file`` as it reads (a spooled temp file, a download's stream): multipart once
+    it is large, so the object is never whole in memory; an error while reading aborts the
+    upload and leaves no object. The file is closed once uploaded (s3transfer does,
     boto/s3transfer#80)."""
-    client("s3").upload_fileobj(file, bucket, key, ExtraArgs={"ContentType": content_type})
+    client("s3").upload_fileobj(
+        file, bucket, key, ExtraArgs={"ContentType": content_type}, Config=UPLOAD_CONFIG
+    )
 
 
 def presigned_url(bucket: str, key: str, expires_seconds: int) -> str:

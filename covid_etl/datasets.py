@@ -20,6 +20,9 @@ from covid_etl.sources import JHU, NYT, SPECS, SourceSpec
 US = "us"
 US_COUNTIES = "us-counties"
 DEFAULT = US
+# S3's CopyObject copies at most 5 GB in one request (larger takes UploadPartCopy): ExtractSource
+# copies an uploaded or unchanged source server-side, so no dataset takes a larger file.
+COPY_OBJECT_MAX_BYTES = 5 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,19 @@ class Dataset:
     # date at a time (sources.validate_stream), so memory holds a date's rows, not the file's;
     # a file out of date order is then unusable. False: read whole, in any order.
     sorted_by_date: bool = False
+    # the largest source file taken (ExtractSource streams it to S3, whatever its size): the
+    # national series' steps hold a file whole (about 26 times its size, make bench), so 10 MB
+    # is its bound; a dataset sorted by date streams through every step, a date at a time.
+    max_source_bytes: int = 10 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.columns[: len(self.key)] != self.key or self.table_key != self.key:
             raise ValueError(f"dataset {self.name}: its columns and table must start with its key")
+        if self.max_source_bytes > COPY_OBJECT_MAX_BYTES:
+            raise ValueError(
+                f"dataset {self.name}: max_source_bytes {self.max_source_bytes:,} is over the "
+                f"{COPY_OBJECT_MAX_BYTES:,} bytes S3's CopyObject copies (an upload is copied)"
+            )
 
     @property
     def counts(self) -> tuple[str, ...]:
@@ -170,6 +182,7 @@ DATASETS: dict[str, Dataset] = {
             NYT: "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us-counties.csv"
         },
         sorted_by_date=True,
+        max_source_bytes=1024**3,  # NYT's file is ~100 MB
     ),
 }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -54,7 +56,7 @@ class SourceUnavailable(Exception):
 @dataclass(frozen=True)
 class Download:
     status: int  # 200, or 304 when the ETag still matches
-    body: bytes | None
+    size: int  # the bytes saved (0 on 304)
     etag: str | None
 
 
@@ -63,15 +65,19 @@ def download(
     url: str,
     *,
     etag: str | None,
+    save: Callable[[BinaryIO], None],
     timeout_seconds: float,
     retries: int,
     backoff_seconds: float,
     max_bytes: int,
 ) -> Download:
-    """GET ``url``; on 304 (If-None-Match matched) the body is None: the source is unchanged.
+    """GET ``url`` and hand the body, as a stream read as it arrives, to ``save`` (an upload to
+    S3): the body is never whole in memory. On 304 (If-None-Match matched) nothing is saved:
+    the source is unchanged.
 
-    A body over ``max_bytes`` (decompressed) fails before it is held whole: by its
-    Content-Length when the server sends one, else as soon as the stream passes the limit.
+    A body over ``max_bytes`` (decompressed) fails: by its Content-Length before it is read when
+    the server sends one, else as soon as the stream passes the limit; a body cut short fails
+    too. Either way ``save`` sees the error from its read, so it must not keep what it read.
     """
     retry = BoundedRetry(
         total=retries,
@@ -98,7 +104,7 @@ def download(
                 timeout=(CONNECT_TIMEOUT_SECONDS, timeout_seconds),
                 stream=True,
             )
-            body = _read_at_most(source, url, response, max_bytes)
+            size = _save_at_most(source, url, response, max_bytes, save)
         except requests.exceptions.ChunkedEncodingError as exc:
             raise SourceUnavailable(source, url, f"truncated download: {_root(exc)}") from None
         except requests.exceptions.RetryError as exc:
@@ -114,35 +120,78 @@ def download(
                 source, url, f"connection failed after {retries} retries: {_root(exc)}"
             ) from None
     if response.status_code == 304:
-        return Download(status=304, body=None, etag=etag)
+        return Download(status=304, size=0, etag=etag)
     if response.status_code != 200:
         raise SourceUnavailable(
             source, url, f"HTTP {response.status_code} {response.reason} after {retries} retries"
         )
-    return Download(status=200, body=body, etag=response.headers.get("ETag"))
+    return Download(status=200, size=size, etag=response.headers.get("ETag"))
 
 
-def _read_at_most(source: str, url: str, response: requests.Response, max_bytes: int) -> bytes:
+def _save_at_most(
+    source: str,
+    url: str,
+    response: requests.Response,
+    max_bytes: int,
+    save: Callable[[BinaryIO], None],
+) -> int:
+    """The bytes ``save`` read from a 200's body (0 for another status: nothing saved)."""
     if response.status_code != 200:
-        return b""
+        return 0
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise SourceUnavailable(source, url, too_large(max_bytes, int(declared)))
-    body = bytearray()
-    for chunk in response.iter_content(chunk_size=1024 * 1024):
-        body += chunk
-        if len(body) > max_bytes:
-            raise SourceUnavailable(source, url, too_large(max_bytes))
-    return bytes(body)
+    body = BoundedBody(
+        response.iter_content(chunk_size=1024 * 1024),
+        max_bytes,
+        SourceUnavailable(source, url, too_large(max_bytes)),
+    )
+    save(body)
+    return body.size
+
+
+class BoundedBody:
+    """A body's chunks as a file to read, which fails with ``over_limit`` once more than
+    ``max_bytes`` came (requests' iter_content keeps its own errors: a truncated body is
+    ChunkedEncodingError, a stalled one a timeout). A read of n bytes gets n until the body
+    ends: s3transfer reads each part (8 MB, at least 5 MB but the last) in one call."""
+
+    def __init__(self, chunks: Iterator[bytes], max_bytes: int, over_limit: Exception):
+        self._chunks = chunks
+        self._held = b""
+        self._max_bytes = max_bytes
+        self._over_limit = over_limit
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        parts, wanted = [self._held], size - len(self._held)
+        while size < 0 or wanted > 0:
+            chunk = next(self._chunks, b"")
+            if not chunk:
+                break
+            self.size += len(chunk)
+            if self.size > self._max_bytes:
+                raise self._over_limit
+            parts.append(chunk)
+            wanted -= len(chunk)
+        data = b"".join(parts)
+        if size < 0:
+            self._held = b""
+            return data
+        self._held = data[size:]
+        return data[:size]
+
+    def close(self) -> None:
+        """Stop reading (s3transfer closes what it uploaded, boto/s3transfer#80)."""
+        self._held = b""
+        self._chunks = iter(())
 
 
 def too_large(max_bytes: int, size: int | None = None) -> str:
     """The problem of a source over the limit: its size when known, else where reading stopped."""
     if size is None:
-        return (
-            f"too large: over the {max_bytes:,} bytes allowed (MAX_SOURCE_BYTES); stopped reading"
-        )
-    return f"too large: {size:,} bytes, more than the {max_bytes:,} allowed (MAX_SOURCE_BYTES); not read"
+        return f"too large: over the {max_bytes:,} bytes allowed (the dataset's limit); stopped reading"
+    return f"too large: {size:,} bytes, more than the {max_bytes:,} allowed (the dataset's limit); not read"
 
 
 def _root(exc: BaseException) -> str:

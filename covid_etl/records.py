@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
-from typing import Any
+from typing import Any, TextIO
 
 from covid_etl.datasets import DEFAULT, Dataset, Record, dataset
 from covid_etl.merge_diff import merge
@@ -213,55 +213,78 @@ class Settlement:
     """What a run does to the retry queue: messages to send (records that failed this run),
     receipt handles to make visible at once (a retried record that failed again keeps its
     message, so SQS counts the attempt and moves it to the DLQ after maxReceiveCount runs) and
-    receipt handles to delete (settled)."""
+    receipt handles to delete (settled). The messages come as the outcome is read; the
+    handles are complete once they are all read."""
 
-    to_send: list[dict[str, Any]]
+    to_send: Iterator[dict[str, Any]]
     to_keep: list[str]
     to_delete: list[str]
 
 
 def settle_retries(
-    run_id: str, outcome: list[dict[str, str]], retries: list[dict[str, Any]], spec: Dataset = US
+    run_id: str,
+    outcome: Iterable[dict[str, str]],
+    retries: list[dict[str, Any]],
+    spec: Dataset = US,
 ) -> Settlement:
-    """Settle the retry messages this run received against its outcome rows; a message says
-    its dataset (none: the default), so only this dataset's runs receive it."""
+    """Settle the retry messages this run received against its outcome rows (streamed: memory
+    holds the retries, not the rows); a message says its dataset (none: the default), so only
+    this dataset's runs receive it."""
     handles_by_day: dict[tuple, list[str]] = {}
     for entry in retries:
         key = tuple(entry["record"][name] for name in spec.key)
         handles_by_day.setdefault(key, []).append(entry["receipt_handle"])
-    to_send, to_keep, to_delete = [], [], []
-    for row in outcome:
-        handles = handles_by_day.pop(tuple(row[name] for name in spec.key), [])
-        if row["outcome"] == LOADED:
-            to_delete += handles
-        elif row["origin"] == RETRY and handles:
-            to_keep.append(handles[0])
-            to_delete += handles[1:]
-        else:
-            to_delete += handles
-            record = {k: row[k] for k in spec.columns}
-            message = {"run_id": run_id, "kind": row["kind"], "record": record}
-            if spec is not US:
-                message["dataset"] = spec.name
-            to_send.append({**message, "reason": row["reason"]})
-    # Messages for days today's sources superseded and that did not need a write.
-    for handles in handles_by_day.values():
-        to_delete += handles
-    return Settlement(to_send, to_keep, to_delete)
+    to_keep: list[str] = []
+    to_delete: list[str] = []
+
+    def to_send() -> Iterator[dict[str, Any]]:
+        for row in outcome:
+            handles = handles_by_day.pop(tuple(row[name] for name in spec.key), [])
+            if row["outcome"] == LOADED:
+                to_delete.extend(handles)
+            elif row["origin"] == RETRY and handles:
+                to_keep.append(handles[0])
+                to_delete.extend(handles[1:])
+            else:
+                to_delete.extend(handles)
+                record = {k: row[k] for k in spec.columns}
+                message = {"run_id": run_id, "kind": row["kind"], "record": record}
+                if spec is not US:
+                    message["dataset"] = spec.name
+                yield {**message, "reason": row["reason"]}
+        # Messages for days today's sources superseded and that did not need a write.
+        for handles in handles_by_day.values():
+            to_delete.extend(handles)
+
+    return Settlement(to_send(), to_keep, to_delete)
 
 
 def to_csv(
-    records: list[Record], extra: dict[str, list[str]] | None = None, spec: Dataset = US
+    records: Iterable[Record], extra: dict[str, list[str]] | None = None, spec: Dataset = US
 ) -> bytes:
     """Records as CSV in the dataset's columns; ``extra`` adds columns (name -> one value per
     record)."""
-    extra = extra or {}
     out = io.StringIO()
+    write_csv(out, records, extra, spec)
+    return out.getvalue().encode()
+
+
+def write_csv(
+    out: TextIO,
+    records: Iterable[Record],
+    extra: dict[str, Iterable[str]] | None = None,
+    spec: Dataset = US,
+) -> int:
+    """Write records as CSV (see to_csv) to ``out`` as they come; how many were written."""
+    extra = extra or {}
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*spec.columns, *extra])
-    for i, record in enumerate(records):
-        writer.writerow([*record.as_row().values(), *(values[i] for values in extra.values())])
-    return out.getvalue().encode()
+    values = [iter(column) for column in extra.values()]
+    written = 0
+    for record in records:
+        writer.writerow([*record.as_row().values(), *(next(column) for column in values)])
+        written += 1
+    return written
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:

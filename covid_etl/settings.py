@@ -14,11 +14,10 @@ from covid_etl.contract import ENVIRONMENT_VARIABLES
 from covid_etl.datasets import DEFAULT, Dataset, dataset
 from covid_etl.sources import DEFAULT_MAX_COUNT, JHU, NYT
 
-# Today's files are 21 KB and 3.6 MB. The extract step holds a download whole, and the national
-# series' row path about 26 times a county-shaped file's size (make bench, scale: 2,962 MB for
-# 113 MB): 10 MB of it would just overrun the functions' 256 MB. A dataset sorted by date streams
-# through the steps after extract (bench steps: 63 MB for 1 M county rows): extract bounds it.
-DEFAULT_MAX_SOURCE_BYTES = 10 * 1024 * 1024
+# Each dataset declares the largest source it takes (Dataset.max_source_bytes: 10 MB for the
+# national series, whose steps hold a file whole, 1 GB for the counties, which stream through
+# every step). MAX_SOURCE_BYTES, when set (not 0), lowers every dataset's limit to it.
+DEFAULT_MAX_SOURCE_BYTES = 0
 
 DEFAULT_NYT_URL = dataset(DEFAULT).urls[NYT]
 DEFAULT_JHU_URL = dataset(DEFAULT).urls[JHU]
@@ -67,6 +66,12 @@ class Settings:
         if spec.name == DEFAULT:
             return {NYT: self.nyt_url, JHU: self.jhu_url}
         return dict(spec.urls)
+
+    def source_limit(self, spec: Dataset) -> int:
+        """The largest source file of ``spec`` taken: its own limit, or MAX_SOURCE_BYTES if lower."""
+        if self.max_source_bytes:
+            return min(self.max_source_bytes, spec.max_source_bytes)
+        return spec.max_source_bytes
 
     def approval_thresholds(self) -> Thresholds:
         return Thresholds(self.approval_share, self.approval_rows, self.approval_factor)

@@ -190,8 +190,8 @@ variable "dashboard_url_ttl_seconds" {
 
 variable "max_source_bytes" {
   type        = number
-  description = "Largest source file read; a bigger one fails the run before it is read (MAX_SOURCE_BYTES)."
-  default     = 10485760
+  description = "0, or a cap on every dataset's own source size limit (10 MB for us, 1 GB for us-counties); a bigger file fails the run before it is stored (MAX_SOURCE_BYTES)."
+  default     = 0
 }
 
 variable "max_count" {

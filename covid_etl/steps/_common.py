@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import islice
 from tempfile import SpooledTemporaryFile
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
@@ -43,8 +45,14 @@ def open_text(settings: Settings, key: str) -> TextIO | None:
     return None if body is None else io.TextIOWrapper(body, encoding="utf-8", newline="")
 
 
+def csv_rows(settings: Settings, key: str) -> Iterator[dict[str, str]]:
+    """The rows of a CSV object of the data bucket, streamed; none when it does not exist."""
+    text = open_text(settings, key)
+    return iter(()) if text is None else csv.DictReader(text)
+
+
 @contextmanager
-def uploaded(settings: Settings, key: str) -> Iterator[TextIO]:
+def uploaded(settings: Settings, key: str, content_type: str = "text/csv") -> Iterator[TextIO]:
     """A text file to write, uploaded to the data bucket as ``key`` when the block ends (not on
     an error: a step that fails half way leaves no object)."""
     with SpooledTemporaryFile(SPOOLED_BYTES) as file:
@@ -52,7 +60,19 @@ def uploaded(settings: Settings, key: str) -> Iterator[TextIO]:
         yield out
         out.detach()  # flushed into the file, which stays open: the wrapper is done with it
         file.seek(0)
-        aws.upload_file(settings.data_bucket, key, file)  # closes the file (boto/s3transfer#80)
+        # closes the file (boto/s3transfer#80)
+        aws.upload_file(settings.data_bucket, key, file, content_type)
+
+
+T = TypeVar("T")
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter): a stream handled a batch at a
+    time (itertools.batched is Python 3.12)."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def read_snapshot(settings: Settings, spec: Dataset = US) -> Iterator[Record]:

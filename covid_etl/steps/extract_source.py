@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from covid_etl import aws, keys
+from covid_etl import aws, datasets, keys
 from covid_etl.extract import SourceUnavailable, download, too_large
-from covid_etl.handler import RUN_ID, schema
+from covid_etl.handler import DATASET, RUN_ID, schema
 from covid_etl.settings import Settings
 
 # The input the state machine passes (the handler validates it before the step runs).
@@ -15,48 +15,57 @@ SCHEMA = schema(
         "run_id": RUN_ID,
         "source": {"enum": ["nyt", "jhu"]},
         "url": {"type": "string", "pattern": "^(https?|s3)://"},
-    }
+        "dataset": DATASET,
+    },
+    required=["run_id", "source", "url"],
 )
 
 
-def extract_source(settings: Settings, run_id: str, source: str, url: str) -> dict:
-    """Download to raw/<run>/<source>.csv; a 304 reuses the previous download.
+def extract_source(
+    settings: Settings, run_id: str, source: str, url: str, dataset: str | None = None
+) -> dict:
+    """Stream the download to raw/<run>/<source>.csv; a 304 copies the previous download.
 
-    An ``s3://`` URL is an uploaded file (the upload trigger): it is copied as it is.
+    An ``s3://`` URL is an uploaded file (the upload trigger): it is copied as it is. Copies
+    are server-side and the download goes to S3 as it arrives: the function holds at most a
+    few upload parts (aws.UPLOAD_PARTS_IN_MEMORY), whatever the file's size.
     """
+    max_bytes = settings.source_limit(datasets.dataset(dataset))
+    raw_key = keys.raw(run_id, source)
     if url.startswith("s3://"):
         bucket, _, key = url.removeprefix("s3://").partition("/")
-        try:
-            body = aws.get_object(bucket, key, max_bytes=settings.max_source_bytes)
-        except aws.ObjectTooLarge as exc:
-            raise SourceUnavailable(
-                source, url, too_large(settings.max_source_bytes, exc.size)
-            ) from None
-        if body is None:
+        size = aws.object_size(bucket, key)
+        if size is None:
             raise SourceUnavailable(source, url, "no such uploaded object")
-        aws.put_object(settings.data_bucket, keys.raw(run_id, source), body)
-        return {"source": source, "url": url, "http_status": 200, "bytes": len(body)}
+        if size > max_bytes:
+            raise SourceUnavailable(source, url, too_large(max_bytes, size))
+        aws.copy_object(bucket, key, settings.data_bucket, raw_key)
+        return {"source": source, "url": url, "http_status": 200, "bytes": size}
     state_key = keys.source_state(source)
     previous = json.loads(aws.get_object(settings.data_bucket, state_key) or b"{}")
-    previous_body = None
+    previous_size = None
     if previous.get("url") == url and previous.get("raw_key"):
-        previous_body = aws.get_object(settings.data_bucket, previous["raw_key"])
+        previous_size = aws.object_size(settings.data_bucket, previous["raw_key"])
     result = download(
         source,
         url,
-        etag=previous.get("etag") if previous_body is not None else None,
+        etag=previous.get("etag") if previous_size is not None else None,
+        save=lambda body: aws.upload_file(settings.data_bucket, raw_key, body),
         timeout_seconds=settings.http_timeout_seconds,
         retries=settings.http_retries,
         backoff_seconds=settings.http_backoff_seconds,
-        max_bytes=settings.max_source_bytes,
+        max_bytes=max_bytes,
     )
-    body = previous_body if result.status == 304 else result.body
-    assert body is not None
-    raw_key = keys.raw(run_id, source)
-    aws.put_object(settings.data_bucket, raw_key, body)
-    if result.status == 200:
-        state = {"url": url, "etag": result.etag, "raw_key": raw_key}
-        aws.put_object(
-            settings.data_bucket, state_key, json.dumps(state).encode(), "application/json"
-        )
-    return {"source": source, "url": url, "http_status": result.status, "bytes": len(body)}
+    if result.status == 304:
+        if previous_size is None:  # no ETag was sent: a server answering 304 anyway
+            raise SourceUnavailable(source, url, "HTTP 304 to a request without an ETag")
+        # A run started again (after an approval) has its download already: S3 refuses a copy
+        # of an object onto itself.
+        if previous["raw_key"] != raw_key:
+            aws.copy_object(
+                settings.data_bucket, previous["raw_key"], settings.data_bucket, raw_key
+            )
+        return {"source": source, "url": url, "http_status": 304, "bytes": previous_size}
+    state = {"url": url, "etag": result.etag, "raw_key": raw_key}
+    aws.put_object(settings.data_bucket, state_key, json.dumps(state).encode(), "application/json")
+    return {"source": source, "url": url, "http_status": 200, "bytes": result.size}

@@ -8,7 +8,14 @@ from datetime import date
 import pytest
 
 from covid_etl.contract import DATASET_TABLE_KEYS, NAME_TEMPLATES
-from covid_etl.datasets import DATASETS, US, US_COUNTIES, UnknownDataset, dataset
+from covid_etl.datasets import (
+    COPY_OBJECT_MAX_BYTES,
+    DATASETS,
+    US,
+    US_COUNTIES,
+    UnknownDataset,
+    dataset,
+)
 from covid_etl.sources import NYT, ValidatedSource, validate
 
 TODAY = date(2021, 1, 5)
@@ -136,3 +143,11 @@ def test_a_spec_whose_columns_do_not_start_with_its_key_is_refused() -> None:
     spec = DATASETS[US_COUNTIES]
     with pytest.raises(ValueError, match="must start with its key"):
         replace(spec, columns=("fips", "date", *spec.columns[2:]))
+
+
+def test_a_spec_whose_size_limit_is_over_what_copy_object_copies_is_refused() -> None:
+    # ExtractSource copies an upload or an unchanged download with CopyObject: 5 GB at most.
+    counties = DATASETS[US_COUNTIES]
+    assert replace(counties, max_source_bytes=COPY_OBJECT_MAX_BYTES).max_source_bytes
+    with pytest.raises(ValueError, match="over the 5,368,709,120 bytes S3's CopyObject copies"):
+        replace(counties, max_source_bytes=COPY_OBJECT_MAX_BYTES + 1)

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 import pytest
 
 from covid_etl import aws, steps
-from covid_etl.datasets import Dataset, Record
+from covid_etl.datasets import DATASETS, US_COUNTIES, Dataset, Record
 from covid_etl.records import US, DailyRecord
 from covid_etl.settings import Settings
 
@@ -60,12 +60,28 @@ class FakeAws:
     LockHeld = aws.LockHeld
     ObjectTooLarge = aws.ObjectTooLarge
 
+    # Objects a step must stream (a county-size file): get_object of one fails, and its stream
+    # refuses a read of the whole rest (read() or read(-1)) and any read over 64 KB.
+    streamed_only: set[tuple[str, str]] = field(default_factory=set)
+
     def get_object(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
+        assert (bucket, key) not in self.streamed_only, f"{key} read whole"
         return self.objects.get((bucket, key))
+
+    def object_size(self, bucket: str, key: str) -> int | None:
+        body = self.objects.get((bucket, key))
+        return None if body is None else len(body)
+
+    def copy_object(self, source_bucket: str, source_key: str, bucket: str, key: str) -> None:
+        # S3 answers InvalidRequest: a copy onto itself that changes nothing is illegal.
+        assert (source_bucket, source_key) != (bucket, key), "CopyObject of an object onto itself"
+        self.objects[(bucket, key)] = self.objects[(source_bucket, source_key)]
 
     def open_object(self, bucket: str, key: str) -> BinaryIO | None:
         body = self.objects.get((bucket, key))
-        return None if body is None else io.BytesIO(body)
+        if body is None:
+            return None
+        return PieceByPiece(body) if (bucket, key) in self.streamed_only else io.BytesIO(body)
 
     def put_object(
         self, bucket: str, key: str, body: bytes, content_type: str = "text/csv"
@@ -163,6 +179,23 @@ class FakeAws:
             return {"status": "FAILED", "error": self.failing[position], "rows": -1}
         copy = self.statements[position].startswith("COPY ")
         return {"status": "FINISHED", "error": "", "rows": self.copied_rows if copy else 0}
+
+
+class PieceByPiece(io.BytesIO):
+    """An object's stream that may only be read a piece at a time (as a TextIOWrapper does)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None and 0 <= size <= 64 * 1024, f"read({size}): the whole object"
+        return super().read(size)
+
+    def read1(self, size: int | None = -1) -> bytes:
+        return self.read(size)
+
+
+def first_load(count: int, day: date) -> list[Record]:
+    """A county first load's records: ``count`` counties of one day, sorted by FIPS."""
+    spec = DATASETS[US_COUNTIES]
+    return [spec.record(day, f"{n:05d}", "C", "S", n, 0) for n in range(count)]
 
 
 def fake_aws_layer(monkeypatch: pytest.MonkeyPatch) -> FakeAws:

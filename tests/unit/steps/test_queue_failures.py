@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from fake_aws import SETTINGS, fake_aws_layer
+from fake_aws import SETTINGS, fake_aws_layer, first_load
 
 from covid_etl import keys
 from covid_etl.datasets import DATASETS, US_COUNTIES
@@ -64,3 +64,24 @@ def test_a_failed_county_is_queued_with_its_dataset_and_its_retry_settled_by_its
     assert fake_aws.deleted == ["h1"]
     [message] = fake_aws.sent
     assert message["dataset"] == "us-counties" and message["record"] == king.as_row()
+
+
+def test_a_failed_first_load_is_streamed_and_sent_a_batch_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A county first load whose load failed: 2,500 failures, the outcome never read whole.
+    fake_aws = fake_aws_layer(monkeypatch)
+    failed = {"kind": [NEW], "origin": ["today"], "outcome": ["failed"], "reason": ["throttled"]}
+    fake_aws.objects[("data", keys.outcome("r1"))] = to_csv(
+        first_load(2500, D1),
+        {column: value * 2500 for column, value in failed.items()},
+        DATASETS[US_COUNTIES],
+    )
+    fake_aws.streamed_only.add(("data", keys.outcome("r1")))
+    calls: list[int] = []
+    monkeypatch.setattr(fake_aws, "send_messages", lambda url, bodies: calls.append(len(bodies)))
+
+    counts = queue_failures(SETTINGS, "r1", "us-counties")
+
+    assert counts == {"queued": 2500, "requeued": 0, "settled": 0}
+    assert calls == [1000, 1000, 500]
