@@ -119,6 +119,9 @@ def embedded_aws(
     moto_bridge.share_botocore_loader()  # before moto's imports build their sessions
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
+    if compute:
+        moto_bridge.parse_each_definition_once()
+
     for variable, value in {**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
         os.environ[variable] = value
     os.environ.pop("AWS_PROFILE", None)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import boto3
 import botocore.session
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from etl_tools.local.moto_bridge import (
@@ -16,6 +17,7 @@ from etl_tools.local.moto_bridge import (
     LoadFaults,
     dump_messages,
     execution_events,
+    parse_each_definition_once,
     restore_message,
     share_botocore_loader,
 )
@@ -210,3 +212,34 @@ def test_every_botocore_session_shares_one_data_loader() -> None:
     share_botocore_loader()
     first, second = botocore.session.Session(), botocore.session.Session()
     assert first.get_component("data_loader") is second.get_component("data_loader")
+
+
+def test_a_definition_parsed_once_still_runs_each_execution_afresh_and_refuses_bad_asl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    parse_each_definition_once()
+    definition = json.dumps(
+        {"StartAt": "Add", "States": {"Add": {"Type": "Pass", "ResultPath": "$.seen", "End": True}}}
+    )
+    role = "arn:aws:iam::123456789012:role/sfn"
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        boto3.setup_default_session(region_name="us-east-1")
+        sfn = boto3.client("stepfunctions")
+        machine = sfn.create_state_machine(name="m", definition=definition, roleArn=role)
+        outputs = []
+        for n in (1, 2):
+            started = sfn.start_execution(
+                stateMachineArn=machine["stateMachineArn"], name=f"e{n}", input=json.dumps({"n": n})
+            )
+            arn = started["executionArn"]
+            while (done := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+                time.sleep(0.01)
+            outputs.append(json.loads(done["output"]))
+        with pytest.raises(ClientError, match="ASLParserException"):
+            sfn.create_state_machine(name="bad", definition='{"StartAt": ', roleArn=role)
+    assert outputs == [{"n": 1, "seen": {"n": 1}}, {"n": 2, "seen": {"n": 2}}]
+    assert definition in AmazonStateLanguageParser.parse.trees  # parsed once, kept
