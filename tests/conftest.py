@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 import boto3
 import pytest
 
 from covid_etl import aws
 from covid_etl.records import DailyRecord
+from etl_tools.cli import main
 from etl_tools.local.moto_bridge import LoadFaults
 from etl_tools.local.runner import (
     LocalStack,
@@ -48,6 +52,21 @@ def etl(
         check=False,
         env={**os.environ, **(env or {})},
     )
+
+
+def etl_here(*args: str, state_dir: Path) -> subprocess.CompletedProcess:
+    """`etl ARGS --state-dir DIR` in this process: `main` is what the process runs, less its
+    start-up (~1-3 s of imports before it reads a word). For what a command answers (exit
+    status, messages, what it left in the dir); what only a process shows (a lock held by a
+    running command, signals, kill -9) stays with `etl`."""
+    out, err = io.StringIO(), io.StringIO()
+    # main's SIGTERM handler is the process's, not pytest's.
+    with redirect_stdout(out), redirect_stderr(err), mock.patch.object(signal, "signal"):
+        try:
+            status = main([*args, "--state-dir", str(state_dir)])
+        except SystemExit as exited:  # argparse's usage errors
+            status = exited.code
+    return subprocess.CompletedProcess(list(args), status, out.getvalue(), err.getvalue())
 
 
 def saved_table(state_dir: Path) -> list[dict[str, str]]:

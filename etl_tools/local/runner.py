@@ -103,7 +103,11 @@ def embedded_aws(
     it; ``reset`` forgets its state first. See ``state_store`` for what the dir holds.
     ``settings`` overrides tunable settings (e.g. the approval thresholds) of every function.
     """
+    moto_bridge.share_botocore_loader()  # before moto's imports build their sessions
     from moto import mock_aws  # the local runner only: never in a Lambda package
+
+    if compute:
+        moto_bridge.parse_each_definition_once()
 
     for variable, value in {**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
         os.environ[variable] = value
@@ -478,11 +482,9 @@ def logs_to(path: Path) -> Iterator[None]:
         log.setLevel(saved[2])
 
 
-# The status is polled often, so that a run's end is seen at once; the history less often:
-# moto serializes every event of the execution on each call, and a polling loop that does so
-# every 50 ms holds the GIL the execution's own thread needs (a run took ~30 % longer).
-STATUS_POLL_SECONDS = 0.05
-HISTORY_POLL_SECONDS = 0.5
+# How often the status and the new history events are read: often, so a run's end is seen at
+# once; the events come from moto's interpreter without the API's serializer (moto_bridge).
+POLL_SECONDS = 0.05
 
 
 def _wait(
@@ -491,31 +493,28 @@ def _wait(
     """The execution's description once it ended or paused for a task token, the seconds spent
     in each state, and whether it paused (a waiting task's TaskSubmitted event came last)."""
     deadline = time.monotonic() + timeout
-    history_due = 0.0
     seen = 0
+    last: dict | None = None
     entered: dict[str, datetime] = {}
     state_seconds: dict[str, float] = {}
     while True:
         description = sfn.describe_execution(executionArn=execution_arn)
         ended = description["status"] != "RUNNING"
-        if ended or time.monotonic() >= history_due:
-            history_due = time.monotonic() + HISTORY_POLL_SECONDS
-            events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)[
-                "events"
-            ]
-            for event in events[seen:]:
-                line = _progress_line(event, entered, state_seconds)
-                if line and progress:
-                    progress(line)
-            seen = len(events)
-            if ended:
-                return description, state_seconds, False
-            if events and _waits_for_token(events[-1]):
-                return description, state_seconds, True
+        # Read after the status: an ended execution's events are all there.
+        for event in moto_bridge.execution_events(execution_arn, seen):
+            line = _progress_line(event, entered, state_seconds)
+            if line and progress:
+                progress(line)
+            seen += 1
+            last = event
+        if ended:
+            return description, state_seconds, False
+        if last and _waits_for_token(last):
+            return description, state_seconds, True
         if time.monotonic() > deadline:
             sfn.stop_execution(executionArn=execution_arn, error="Timeout")
             raise TimeoutError(f"execution still running after {timeout:.0f} s")
-        time.sleep(STATUS_POLL_SECONDS)
+        time.sleep(POLL_SECONDS)
 
 
 def _waits_for_token(event: dict) -> bool:

@@ -24,6 +24,7 @@ from botocore.credentials import Credentials
 from conftest import (
     Pipeline,
     etl,
+    etl_here,
     independent_join,
     large_revision,
     revised_nyt,
@@ -148,7 +149,7 @@ def test_an_approval_holds_for_its_plan_only(state: tuple[Path, Path]) -> None:
 def test_answering_a_run_that_is_not_paused_is_a_usage_error(state: tuple[Path, Path]) -> None:
     state_dir, _ = state
     [done] = saved_runs(state_dir)
-    result = etl("approve", done["run_id"], state_dir=state_dir)
+    result = etl_here("approve", done["run_id"], state_dir=state_dir)  # its main, in this process
     assert result.returncode == 2
     assert f"run {done['run_id']} is SUCCEEDED, not AWAITING_APPROVAL" in result.stderr
 

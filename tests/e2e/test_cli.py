@@ -1,4 +1,6 @@
-"""`etl` as a user runs it: a subprocess, exit codes, the progress lines and the email."""
+"""`etl` as a user runs it: a subprocess, exit codes, the progress lines and the email. What a
+command prints about a saved state (runs, show, export, query), its help and its refusals run
+its `main` in this process (conftest.etl_here): a process each cost ~1-3 s of start-up."""
 
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import independent_join
+from conftest import etl_here, independent_join
 
 from etl_tools.cli import main
 from etl_tools.local.sources_server import DEFAULT_FILES
 
 ETL = [sys.executable, "-m", "etl_tools.cli"]
+STATE_DIR = Path(".etl")  # etl's default, relative to the test's folder
 
 
 def etl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -27,7 +30,9 @@ def etl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_run_export_runs_and_a_second_run_that_writes_nothing(tmp_path: Path) -> None:
+def test_run_export_runs_and_a_second_run_that_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = etl("run", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     for state in (
@@ -49,12 +54,13 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(tmp_path: Path) ->
     [email] = (tmp_path / ".etl" / "outbox").iterdir()
     assert "accounting: OK" in email.read_text()
 
-    exported = etl("export", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)  # the read-only commands in this process (conftest.etl_here)
+    exported = etl_here("export", state_dir=STATE_DIR)
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     expected = independent_join()
     assert rows == [{k: str(v) for k, v in r.as_row().items()} for r in expected]
     # The SQL layer's view of the processed zone is the same table (README: SQL).
-    queried = etl("query", "SELECT * FROM daily ORDER BY date", cwd=tmp_path)
+    queried = etl_here("query", "SELECT * FROM daily ORDER BY date", state_dir=STATE_DIR)
     assert queried.returncode == 0, queried.stderr
     assert queried.stdout == exported.stdout
 
@@ -67,7 +73,7 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(tmp_path: Path) ->
         assert f"Source {source}: " in second.stdout
         assert "unchanged upstream (HTTP 304)" in second.stdout.split(f"Source {source}: ")[1]
 
-    history = etl("runs", cwd=tmp_path).stdout.splitlines()
+    history = etl_here("runs", state_dir=STATE_DIR).stdout.splitlines()
     assert len(history) == 2
     assert "inserted=0" in history[0] and f"inserted={len(expected)}" in history[1]
 
@@ -127,24 +133,30 @@ def test_a_usage_error_is_exit_2_from_the_process(tmp_path: Path) -> None:
 
 
 def test_a_reversed_backfill_window_is_refused_with_its_reason(tmp_path: Path) -> None:
-    result = etl("trigger", "--from", "2020-05-01", "--to", "2020-04-01", cwd=tmp_path)
+    result = etl_here(
+        "trigger", "--from", "2020-05-01", "--to", "2020-04-01", state_dir=tmp_path / ".etl"
+    )
     assert result.returncode == 2
     assert "empty window: --from 2020-05-01 is after --to 2020-04-01" in result.stderr
     assert not (tmp_path / ".etl").exists()
 
 
-def test_show_runs_export_and_version_on_a_real_local_state(tmp_path: Path) -> None:
+def test_show_runs_export_and_version_on_a_real_local_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     nyt = tmp_path / "us.csv"
     nyt.write_bytes(DEFAULT_FILES["nyt"].read_bytes().rstrip(b"\n") + b"\n2020-02-30,1,1\n")
     bad_line = len(nyt.read_bytes().splitlines())
     assert etl("run", "--source", f"nyt={nyt}", cwd=tmp_path).returncode == 0
 
-    [line] = etl("runs", "--status", "SUCCEEDED", "--limit", "1", cwd=tmp_path).stdout.splitlines()
+    monkeypatch.chdir(tmp_path)  # the read-only commands in this process (conftest.etl_here)
+    runs = etl_here("runs", "--status", "SUCCEEDED", "--limit", "1", state_dir=STATE_DIR)
+    [line] = runs.stdout.splitlines()
     run_id = line.split()[0]
     assert "  schedule  " in line
-    assert etl("runs", "--status", "FAILED", cwd=tmp_path).stdout == ""
+    assert etl_here("runs", "--status", "FAILED", state_dir=STATE_DIR).stdout == ""
 
-    shown = etl("show", run_id, cwd=tmp_path)
+    shown = etl_here("show", run_id, state_dir=STATE_DIR)
     assert shown.returncode == 0, shown.stderr
     assert f"run {run_id}: SUCCEEDED" in shown.stdout
     assert "trigger: schedule" in shown.stdout and "rejected=1" in shown.stdout
@@ -152,7 +164,7 @@ def test_show_runs_export_and_version_on_a_real_local_state(tmp_path: Path) -> N
         assert f"\n  {state} " in shown.stdout
     assert f"rejected nyt line {bad_line}: impossible date" in shown.stdout
     assert f"log: .etl/logs/{run_id}.jsonl\n" in shown.stdout
-    missing = etl("show", "run-nope", cwd=tmp_path)
+    missing = etl_here("show", "run-nope", state_dir=STATE_DIR)
     assert missing.returncode == 1 and "no run 'run-nope'" in missing.stderr
 
     window = ("--from", "2020-04-01", "--to", "2020-04-03")
@@ -161,9 +173,11 @@ def test_show_runs_export_and_version_on_a_real_local_state(tmp_path: Path) -> N
         for r in independent_join()
         if "2020-04-01" <= r.date.isoformat() <= "2020-04-03"
     ]
-    as_csv = etl("export", *window, cwd=tmp_path).stdout
+    as_csv = etl_here("export", *window, state_dir=STATE_DIR).stdout
     assert list(csv.DictReader(io.StringIO(as_csv))) == expected
-    as_json = json.loads(etl("export", *window, "--format", "json", cwd=tmp_path).stdout)
+    as_json = json.loads(
+        etl_here("export", *window, "--format", "json", state_dir=STATE_DIR).stdout
+    )
     assert [{k: str(v) for k, v in row.items()} for row in as_json] == expected
     assert isinstance(as_json[0]["cases"], int)
     parquet = subprocess.run(
@@ -179,13 +193,13 @@ def test_show_runs_export_and_version_on_a_real_local_state(tmp_path: Path) -> N
 
 
 def test_help_documents_the_faults(tmp_path: Path) -> None:
-    result = etl("run", "--help", cwd=tmp_path)
+    result = etl_here("run", "--help", state_dir=tmp_path / ".etl")
     assert result.returncode == 0
     assert "http500:SOURCE:N" in result.stdout and "unprocessed:DAY" in result.stdout
 
 
 def test_the_same_file_uploaded_twice_keeps_two_runs_each_with_its_record_log_and_email(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     partner_file = tmp_path / "us.csv"
     partner_file.write_bytes(DEFAULT_FILES["nyt"].read_bytes())
@@ -196,12 +210,13 @@ def test_the_same_file_uploaded_twice_keeps_two_runs_each_with_its_record_log_an
         [line] = [x for x in result.stdout.splitlines() if x.startswith("etl upload: started ")]
         started.append(line.removeprefix("etl upload: started "))
     assert started[0] != started[1]
-    history = etl("runs", cwd=tmp_path).stdout.splitlines()
+    monkeypatch.chdir(tmp_path)  # the read-only commands in this process (conftest.etl_here)
+    history = etl_here("runs", state_dir=STATE_DIR).stdout.splitlines()
     assert [line.split()[0] for line in history] == started[::-1]  # no run re-started either
     assert all("  upload  " in line for line in history)
     for run_id in started:
         assert (tmp_path / ".etl" / "outbox" / f"{run_id}.txt").is_file()
         log = tmp_path / ".etl" / "logs" / f"{run_id}.jsonl"
         assert {json.loads(x)["run_id"] for x in log.read_text().splitlines()} == {run_id}
-        shown = etl("show", run_id, cwd=tmp_path).stdout
+        shown = etl_here("show", run_id, state_dir=STATE_DIR).stdout
         assert "trigger: upload" in shown and f"log: .etl/logs/{run_id}.jsonl\n" in shown

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import etl
+from conftest import etl, etl_here, process_state_kept
 from test_subscribers import Endpoint
 
 from covid_etl.events import RECORD_CHANGED
@@ -92,8 +92,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         approved = etl("approve", run_id, state_dir=state_dir)
         assert approved.returncode == 0, approved.stdout + approved.stderr
         second = approved.stdout
-        exported = etl("export", "--dataset", "us-counties", state_dir=state_dir)
-        us_exported = etl("export", state_dir=state_dir)
+        # What the store holds, printed by export's main in this process (conftest.etl_here).
+        with process_state_kept():
+            exported = etl_here("export", "--dataset", "us-counties", state_dir=state_dir)
+            us_exported = etl_here("export", state_dir=state_dir)
         assert exported.returncode == 0, exported.stderr
         yield Runs(
             first=counts_of(first),

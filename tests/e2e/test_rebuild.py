@@ -10,7 +10,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from conftest import Pipeline, independent_join
+import pytest
+from conftest import Pipeline, etl_here, independent_join
 
 from covid_etl import aws, keys
 from covid_etl.accounting import invariant_violations
@@ -27,20 +28,22 @@ def etl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_etl_rebuild_loads_everything_and_a_run_after_it_finds_all_unchanged(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = etl("rebuild", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "  Rebuild " in first.stdout and "  StartLoadJob " in first.stdout
     expected = independent_join()
-    exported = list(csv.DictReader(io.StringIO(etl("export", cwd=tmp_path).stdout)))
+    monkeypatch.chdir(tmp_path)  # the read-only commands in this process (conftest.etl_here)
+    exported = etl_here("export", state_dir=Path(".etl")).stdout
+    exported = list(csv.DictReader(io.StringIO(exported)))
     assert exported == [{k: str(v) for k, v in r.as_row().items()} for r in expected]
 
     second = etl("run", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert f"unchanged={len(expected)}" in second.stdout and "new=0" in second.stdout
     assert "  Rebuild " not in second.stdout
-    history = etl("runs", cwd=tmp_path).stdout.splitlines()
+    history = etl_here("runs", state_dir=Path(".etl")).stdout.splitlines()
     assert [line.split()[3] for line in history] == ["schedule", "rebuild"]
 
 

@@ -1,5 +1,7 @@
 """The state dir under a hostile or careless user: two commands at once, Ctrl-C, kill -9 at any
-point, a damaged or foreign dir. Each command is a real `etl` process."""
+point, a damaged or foreign dir. What only a process shows (a lock held by a running command,
+signals, kill -9) uses real `etl` processes; a command's answer to a busy, missing, foreign or
+damaged dir is its `main` in this process (conftest.etl_here)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from conftest import (
     JHU_BYTES,
     NYT_BYTES,
     etl,
+    etl_here,
     exit_status_in_a_child,
     independent_join,
     saved_runs,
@@ -193,7 +196,10 @@ def test_every_command_waits_for_no_one_on_a_busy_dir(state_dir: Path, tmp_path:
     upload = tmp_path / "us.csv"
     upload.write_bytes(NYT_BYTES)
     try:
-        for command in (
+        refused = etl("run", state_dir=state_dir)  # a process's exit status
+        assert refused.returncode == STATE_DIR_UNUSABLE, refused.stderr
+        assert f"in use by another etl command (process {holder.pid})" in refused.stderr
+        for command in (  # each command's answer: in this process
             ["run"],
             ["run", "--reset"],
             ["upload", str(upload), "--source", "nyt"],
@@ -202,7 +208,7 @@ def test_every_command_waits_for_no_one_on_a_busy_dir(state_dir: Path, tmp_path:
             ["export"],
             ["runs"],
         ):
-            refused = etl(*command, state_dir=state_dir)
+            refused = etl_here(*command, state_dir=state_dir)
             assert refused.returncode == STATE_DIR_UNUSABLE, command
             assert f"in use by another etl command (process {holder.pid})" in refused.stderr
     finally:
@@ -248,10 +254,10 @@ def test_the_state_grows_with_the_data_not_with_the_runs(state_dir: Path) -> Non
 def test_export_runs_and_redrive_on_a_missing_or_foreign_dir_exit_4(
     tmp_path: Path, command: list[str]
 ) -> None:
-    missing = etl(*command, state_dir=tmp_path / "nowhere")
+    missing = etl_here(*command, state_dir=tmp_path / "nowhere")
     assert missing.returncode == STATE_DIR_UNUSABLE and "no local state in" in missing.stderr
     (tmp_path / "letter.txt").write_text("mine")
-    foreign = etl(*command, state_dir=tmp_path)
+    foreign = etl_here(*command, state_dir=tmp_path)
     assert foreign.returncode == STATE_DIR_UNUSABLE and "not an etl state dir" in foreign.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["letter.txt"]
 
@@ -260,7 +266,7 @@ def test_reset_never_deletes_a_folder_that_is_not_a_state_dir(tmp_path: Path) ->
     documents = tmp_path / "Documents"
     documents.mkdir()
     (documents / "thesis.docx").write_text("years of work")
-    result = etl("run", "--reset", state_dir=documents)
+    result = etl_here("run", "--reset", state_dir=documents)
     assert result.returncode == STATE_DIR_UNUSABLE
     assert "not an etl state dir" in result.stderr and "Traceback" not in result.stderr
     assert (documents / "thesis.docx").read_text() == "years of work"
@@ -288,7 +294,7 @@ def test_a_corrupt_or_foreign_state_is_refused_with_a_way_out(
     else:
         (state_dir / MARKER).write_text("{}")
     for command in (["run"], ["export"], ["runs"]):
-        result = etl(*command, state_dir=state_dir)
+        result = etl_here(*command, state_dir=state_dir)
         assert result.returncode == STATE_DIR_UNUSABLE, (command, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr
     if damage in ("legacy", "manifest"):

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import boto3
+import botocore.session
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from etl_tools.local.moto_bridge import Bridge, LoadFaults, dump_messages, restore_message
+from etl_tools.local.moto_bridge import (
+    Bridge,
+    LoadFaults,
+    dump_messages,
+    execution_events,
+    parse_each_definition_once,
+    restore_message,
+    share_botocore_loader,
+)
 from etl_tools.naming import Names
 
 NAMES = Names("local", "123456789012")
@@ -161,3 +172,74 @@ def test_the_glue_script_writes_a_county_delta_with_the_datasets_key(bridge: Bri
         "date,fips,county,state,cases,deaths,error",
         f"2020-04-02,53033,King,Washington,{2**64},1,{reason}",
     ]
+
+
+def test_execution_events_are_the_history_the_api_returns_from_any_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the runner reads without the API's serializer is what GetExecutionHistory says."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    definition = {
+        "StartAt": "One",
+        "States": {
+            "One": {"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.one", "Next": "Two"},
+            "Two": {"Type": "Pass", "End": True},
+        },
+    }
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        boto3.setup_default_session(region_name="us-east-1")
+        sfn = boto3.client("stepfunctions")
+        role = "arn:aws:iam::123456789012:role/sfn"
+        machine = sfn.create_state_machine(
+            name="m", definition=json.dumps(definition), roleArn=role
+        )["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+            time.sleep(0.01)
+        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        events = execution_events(arn, 0)
+        tail = execution_events(arn, 3)
+    assert [e["type"] for e in history][-1] == "ExecutionSucceeded"
+    fields = ("id", "type", "timestamp", "stateExitedEventDetails")
+    assert [[e.get(f) for f in fields] for e in events] == [
+        [e.get(f) for f in fields] for e in history
+    ]
+    assert tail == events[3:] and len(tail) == len(history) - 3
+
+
+def test_every_botocore_session_shares_one_data_loader() -> None:
+    share_botocore_loader()
+    first, second = botocore.session.Session(), botocore.session.Session()
+    assert first.get_component("data_loader") is second.get_component("data_loader")
+
+
+def test_a_definition_parsed_once_still_runs_each_execution_afresh_and_refuses_bad_asl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    parse_each_definition_once()
+    definition = json.dumps(
+        {"StartAt": "Add", "States": {"Add": {"Type": "Pass", "ResultPath": "$.seen", "End": True}}}
+    )
+    role = "arn:aws:iam::123456789012:role/sfn"
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        boto3.setup_default_session(region_name="us-east-1")
+        sfn = boto3.client("stepfunctions")
+        machine = sfn.create_state_machine(name="m", definition=definition, roleArn=role)
+        outputs = []
+        for n in (1, 2):
+            started = sfn.start_execution(
+                stateMachineArn=machine["stateMachineArn"], name=f"e{n}", input=json.dumps({"n": n})
+            )
+            arn = started["executionArn"]
+            while (done := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+                time.sleep(0.01)
+            outputs.append(json.loads(done["output"]))
+        with pytest.raises(ClientError, match="ASLParserException"):
+            sfn.create_state_machine(name="bad", definition='{"StartAt": ', roleArn=role)
+    assert outputs == [{"n": 1, "seen": {"n": 1}}, {"n": 2, "seen": {"n": 2}}]
+    assert definition in AmazonStateLanguageParser.parse.trees  # parsed once, kept
