@@ -94,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Every command registers itself one way: a function that adds its subparser and sets its
-# func. Those below are cli.py's own; the others live in their command's module.
+# Every command registers itself one way: a function that adds its subparser with
+# etl_tools.command.add_command. Those below are cli.py's own; the others live in their
+# command's module.
 def _register_run(sub: Any) -> None:
     run = add_command(
         sub,
