@@ -24,8 +24,7 @@ import boto3
 from botocore.credentials import Credentials
 
 from covid_etl.api import ROUTES
-from etl_tools.command import add_command
-from etl_tools.local.dashboard_server import add_port_argument
+from etl_tools.command import add_command, add_port_argument
 from etl_tools.local.runner import (
     LOCAL_CREDENTIALS,
     LocalStack,

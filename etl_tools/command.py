@@ -37,3 +37,13 @@ def add_state_dir_argument(parser: argparse.ArgumentParser, purpose: str) -> Non
         default=DEFAULT_STATE_DIR,
         help=f"{purpose} (default: {DEFAULT_STATE_DIR})",
     )
+
+
+def add_port_argument(parser: argparse.ArgumentParser, default: int) -> None:
+    """--port of a server on 127.0.0.1 (`etl dashboard`, `etl api`)."""
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=default,
+        help=f"TCP port on 127.0.0.1; 0 picks a free one (default: {default})",
+    )

@@ -12,7 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from etl_tools.command import add_command
+from etl_tools.command import add_command, add_port_argument
 
 DEFAULT_PORT = 8765
 
@@ -27,16 +27,6 @@ def register(subparsers: Any) -> None:
         "on 127.0.0.1 and print its URL. Ctrl-C stops it.",
     )
     add_port_argument(parser, DEFAULT_PORT)
-
-
-def add_port_argument(parser: argparse.ArgumentParser, default: int) -> None:
-    """--port of a server on 127.0.0.1 (`etl dashboard`, `etl api`)."""
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=default,
-        help=f"TCP port on 127.0.0.1; 0 picks a free one (default: {default})",
-    )
 
 
 class _Handler(SimpleHTTPRequestHandler):
