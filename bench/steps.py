@@ -87,14 +87,17 @@ def _aws_outside(folder: Path, delta_key: str) -> None:
     def get_object(bucket: str, key: str, max_bytes: int | None = None) -> bytes | None:
         return path(bucket, key).read_bytes() if path(bucket, key).is_file() else None
 
-    def object_size(bucket: str, key: str) -> int | None:
-        return path(bucket, key).stat().st_size if path(bucket, key).is_file() else None
+    def head_object(bucket: str, key: str) -> Any:
+        is_file = path(bucket, key).is_file()
+        return aws.ObjectHead(path(bucket, key).stat().st_size, None) if is_file else None
 
     def put_object(bucket: str, key: str, body: bytes, content_type: str = "text/csv") -> None:
         path(bucket, key).parent.mkdir(parents=True, exist_ok=True)
         path(bucket, key).write_bytes(body)
 
-    def copy_object(source_bucket: str, source_key: str, bucket: str, key: str) -> None:
+    def copy_object(
+        source_bucket: str, source_key: str, bucket: str, key: str, version_id: Any = None
+    ) -> None:
         path(bucket, key).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path(source_bucket, source_key), path(bucket, key))
 
@@ -126,7 +129,7 @@ def _aws_outside(folder: Path, delta_key: str) -> None:
     replaced = {
         "open_object": open_object,
         "get_object": get_object,
-        "object_size": object_size,
+        "head_object": head_object,
         "put_object": put_object,
         "copy_object": copy_object,
         "upload_file": upload_file,

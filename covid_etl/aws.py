@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any, BinaryIO
@@ -134,22 +135,33 @@ def get_object(bucket: str, key: str, max_bytes: int | None = None) -> bytes | N
     return response["Body"].read()
 
 
-def object_size(bucket: str, key: str) -> int | None:
-    """The object's size in bytes (HeadObject: nothing read), or None when it does not exist."""
+@dataclass(frozen=True)
+class ObjectHead:
+    size: int  # bytes
+    version_id: str | None  # None in a bucket without versioning
+
+
+def head_object(bucket: str, key: str) -> ObjectHead | None:
+    """The object's size and version (HeadObject: nothing read), or None when it does not exist."""
     try:
-        return client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"]
+        head = client("s3").head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
             return None
         raise
+    return ObjectHead(head["ContentLength"], head.get("VersionId"))
 
 
-def copy_object(source_bucket: str, source_key: str, bucket: str, key: str) -> None:
+def copy_object(
+    source_bucket: str, source_key: str, bucket: str, key: str, version_id: str | None = None
+) -> None:
     """Copy an object server-side: its bytes never pass through the function (CopyObject: up
-    to 5 GB, datasets.COPY_OBJECT_MAX_BYTES)."""
-    client("s3").copy_object(
-        Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key}
-    )
+    to 5 GB, datasets.COPY_OBJECT_MAX_BYTES). With ``version_id``, that version, the one a
+    HeadObject checked, even when the key was written again since."""
+    source = {"Bucket": source_bucket, "Key": source_key}
+    if version_id is not None:
+        source["VersionId"] = version_id
+    client("s3").copy_object(Bucket=bucket, Key=key, CopySource=source)
 
 
 def open_object(bucket: str, key: str) -> BinaryIO | None:

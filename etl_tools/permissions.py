@@ -7,6 +7,8 @@ every AWS call a handler makes and check its action is granted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from covid_etl.contract import FUNCTION_GRANTS
 
 # botocore operation names whose IAM action differs from "<service>:<Operation>".
@@ -27,6 +29,16 @@ def iam_action(service: str, operation: str) -> str:
     return _ACTION_OF_OPERATION.get(
         (service, operation), f"{_IAM_PREFIX.get(service, service)}:{operation}"
     )
+
+
+def iam_actions(service: str, operation: str, headers: Mapping[str, str]) -> set[str]:
+    """The IAM actions a call needs, given its request's headers: a CopyObject of one version
+    of its source (x-amz-copy-source ending ?versionId=...) also needs s3:GetObjectVersion."""
+    actions = {iam_action(service, operation)}
+    copy_source = headers.get("x-amz-copy-source", "") if operation == "CopyObject" else ""
+    if service == "s3" and "?versionId=" in copy_source:
+        actions.add("s3:GetObjectVersion")
+    return actions
 
 
 def allowed_actions(function: str) -> set[str]:

@@ -34,18 +34,20 @@ def extract_source(
     raw_key = keys.raw(run_id, source)
     if url.startswith("s3://"):
         bucket, _, key = url.removeprefix("s3://").partition("/")
-        size = aws.object_size(bucket, key)
-        if size is None:
+        upload = aws.head_object(bucket, key)
+        if upload is None:
             raise SourceUnavailable(source, url, "no such uploaded object")
-        if size > max_bytes:
-            raise SourceUnavailable(source, url, too_large(max_bytes, size))
-        aws.copy_object(bucket, key, settings.data_bucket, raw_key)
-        return {"source": source, "url": url, "http_status": 200, "bytes": size}
+        if upload.size > max_bytes:
+            raise SourceUnavailable(source, url, too_large(max_bytes, upload.size))
+        # The version checked, not whatever the key holds by now (an upload written again).
+        aws.copy_object(bucket, key, settings.data_bucket, raw_key, upload.version_id)
+        return {"source": source, "url": url, "http_status": 200, "bytes": upload.size}
     state_key = keys.source_state(source)
     previous = json.loads(aws.get_object(settings.data_bucket, state_key) or b"{}")
     previous_size = None
     if previous.get("url") == url and previous.get("raw_key"):
-        previous_size = aws.object_size(settings.data_bucket, previous["raw_key"])
+        previous_raw = aws.head_object(settings.data_bucket, previous["raw_key"])
+        previous_size = previous_raw.size if previous_raw else None
     result = download(
         source,
         url,

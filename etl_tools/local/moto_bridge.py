@@ -79,7 +79,7 @@ from covid_etl import rebuild
 from covid_etl.contract import FUNCTIONS
 from covid_etl.handler import LOGGER
 from etl_tools.naming import Names
-from etl_tools.permissions import iam_action
+from etl_tools.permissions import iam_actions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOAD_JOB = "load_job"
@@ -421,11 +421,12 @@ class Bridge:
 
     # --- Least-privilege recording ---------------------------------------------------------
 
-    def _record(self, model: Any, **_: Any) -> None:
+    def _record(self, model: Any, params: dict[str, Any] | None = None, **_: Any) -> None:
         function = getattr(self._current, "name", None)
         if function:
             service = model.service_model.signing_name
-            self.calls[function].add(iam_action(service, model.name))
+            headers = (params or {}).get("headers", {})
+            self.calls[function].update(iam_actions(service, model.name, headers))
 
 
 def _send_task_failure(params: dict, **_: Any) -> tuple[Any, dict]:

@@ -7,6 +7,7 @@ import io
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import boto3
 import pytest
@@ -17,6 +18,7 @@ from covid_etl.extract import SourceUnavailable, download
 from covid_etl.settings import Settings
 from covid_etl.steps.extract_source import extract_source
 from etl_tools.local.sources_server import SourcesServer, UpstreamFaults, this_process_url
+from etl_tools.permissions import allowed_actions, iam_actions
 
 FAST = {"timeout_seconds": 0.5, "retries": 2, "backoff_seconds": 0.01, "max_bytes": 10**7}
 
@@ -115,6 +117,43 @@ def test_an_uploaded_source_over_the_byte_limit_fails_before_it_is_read(
     )
 
 
+def test_an_upload_written_again_while_it_is_checked_is_copied_as_checked(
+    moto_bucket: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HeadObject then CopyObject: a second upload to the same key in between (over the limit,
+    say) must not be what the run copies. The data bucket is versioned: the checked version is
+    copied."""
+    s3 = boto3.client("s3")
+    s3.put_bucket_versioning(Bucket="data", VersioningConfiguration={"Status": "Enabled"})
+    aws.put_object("data", "landing/nyt/us.csv", b"date,cases,deaths\n")
+    copy = aws.copy_object
+
+    def written_again_first(*args: object) -> None:
+        aws.put_object("data", "landing/nyt/us.csv", b"x" * 2_000)
+        copy(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aws, "copy_object", written_again_first)
+    needed: set[str] = set()
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        needed.update(iam_actions("s3", model.name, params["headers"]))
+
+    aws.client("s3").meta.events.register("before-call", record)
+    result = extract_source(moto_bucket, "r1", "nyt", "s3://data/landing/nyt/us.csv")
+    assert aws.get_object("data", keys.raw("r1", "nyt")) == b"date,cases,deaths\n"
+    assert result["bytes"] == 18
+    # Copying one version of the upload is s3:GetObjectVersion on AWS (moto does not check).
+    assert "s3:GetObjectVersion" in needed
+    assert needed <= allowed_actions("extract_source"), needed - allowed_actions("extract_source")
+
+
+def test_a_copy_of_the_current_object_needs_no_version_permission() -> None:
+    plain = {"x-amz-copy-source": "data/landing/nyt/us.csv"}
+    versioned = {"x-amz-copy-source": "data/landing/nyt/us.csv?versionId=3sL4kqtJlcpXroDTDmJ"}
+    assert iam_actions("s3", "CopyObject", plain) == {"s3:PutObject"}
+    assert iam_actions("s3", "CopyObject", versioned) == {"s3:PutObject", "s3:GetObjectVersion"}
+
+
 class EndlessBody(BaseHTTPRequestHandler):
     """An upstream that sends no Content-Length: the body ends when the connection closes."""
 
@@ -199,8 +238,8 @@ def test_a_truncated_download_stores_nothing(moto_bucket) -> None:  # type: igno
     ):
         extract_source(moto_bucket, "r1", "nyt", server.urls["nyt"])
     assert faults["nyt"].truncated == 1
-    assert aws.object_size("data", keys.raw("r1", "nyt")) is None
-    assert aws.object_size("data", keys.source_state("nyt")) is None
+    assert aws.head_object("data", keys.raw("r1", "nyt")) is None
+    assert aws.head_object("data", keys.source_state("nyt")) is None
 
 
 def test_a_download_passing_the_limit_midway_aborts_its_upload(moto_bucket) -> None:  # type: ignore[no-untyped-def]
@@ -211,6 +250,6 @@ def test_a_download_passing_the_limit_midway_aborts_its_upload(moto_bucket) -> N
     assert raised.value.problem == (
         "too large: over the 12,582,912 bytes allowed (the dataset's limit); stopped reading"
     )
-    assert aws.object_size("data", keys.raw("r1", "nyt")) is None
+    assert aws.head_object("data", keys.raw("r1", "nyt")) is None
     uploads = boto3.client("s3").list_multipart_uploads(Bucket="data").get("Uploads", [])
     assert uploads == []  # aborted, not left for the lifecycle rule

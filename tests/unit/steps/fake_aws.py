@@ -68,11 +68,18 @@ class FakeAws:
         assert (bucket, key) not in self.streamed_only, f"{key} read whole"
         return self.objects.get((bucket, key))
 
-    def object_size(self, bucket: str, key: str) -> int | None:
+    def head_object(self, bucket: str, key: str) -> aws.ObjectHead | None:
         body = self.objects.get((bucket, key))
-        return None if body is None else len(body)
+        return None if body is None else aws.ObjectHead(len(body), None)
 
-    def copy_object(self, source_bucket: str, source_key: str, bucket: str, key: str) -> None:
+    def copy_object(
+        self,
+        source_bucket: str,
+        source_key: str,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+    ) -> None:
         # S3 answers InvalidRequest: a copy onto itself that changes nothing is illegal.
         assert (source_bucket, source_key) != (bucket, key), "CopyObject of an object onto itself"
         self.objects[(bucket, key)] = self.objects[(source_bucket, source_key)]

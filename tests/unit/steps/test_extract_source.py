@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fake_aws import SETTINGS, fake_aws_layer
 
-from covid_etl import keys
+from covid_etl import aws, keys
 from covid_etl.extract import SourceUnavailable
 from covid_etl.steps import extract_source as step
 
@@ -39,7 +39,9 @@ def test_a_missing_or_too_large_upload_makes_the_source_unavailable(
         step.extract_source(SETTINGS, "r1", "nyt", "s3://data/landing/nyt/gone.csv")
 
     fake_aws.objects[UPLOAD] = b"date,cases,deaths\n"
-    monkeypatch.setattr(fake_aws, "object_size", lambda bucket, key: 11 * 1024 * 1024)
+    monkeypatch.setattr(
+        fake_aws, "head_object", lambda b, k: aws.ObjectHead(11 * 1024 * 1024, None)
+    )
     with pytest.raises(SourceUnavailable, match="11,534,336 bytes, more than the 10,485,760"):
         step.extract_source(SETTINGS, "r1", "nyt", "s3://data/landing/nyt/us.csv")
     assert (("data", keys.raw("r1", "nyt"))) not in fake_aws.objects
@@ -50,7 +52,9 @@ def test_the_size_limit_is_the_datasets_lowered_by_the_setting(
 ) -> None:
     fake_aws = fake_aws_layer(monkeypatch)
     fake_aws.objects[UPLOAD] = b"date,county,state,fips,cases,deaths\n"
-    monkeypatch.setattr(fake_aws, "object_size", lambda bucket, key: 100 * 1024 * 1024)
+    monkeypatch.setattr(
+        fake_aws, "head_object", lambda b, k: aws.ObjectHead(100 * 1024 * 1024, None)
+    )
     url = "s3://data/landing/nyt/us.csv"
 
     # NYT's ~100 MB us-counties.csv: over the national series' 10 MB, inside the counties' 1 GB.
