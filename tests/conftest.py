@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
@@ -69,6 +70,35 @@ def etl_here(*args: str, state_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(list(args), status, out.getvalue(), err.getvalue())
 
 
+def etl_in_a_child(
+    *args: str, state_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`etl ARGS --state-dir DIR` in a forked child of this process: a process of its own (the
+    state store's fault hook may end it with os._exit at any write, as kill -9 would), without
+    the interpreter's start and imports a fresh `etl` process pays (~5 s of CPU a run)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+
+        def work() -> int:
+            # Unbuffered: what was printed is in the file even if the child ends at os._exit.
+            sys.stdout = io.TextIOWrapper(
+                io.FileIO(out.fileno(), "w", closefd=False), write_through=True
+            )
+            sys.stderr = io.TextIOWrapper(
+                io.FileIO(err.fileno(), "w", closefd=False), write_through=True
+            )
+            try:
+                return main([*args, "--state-dir", str(state_dir)])
+            except SystemExit as exited:
+                return int(exited.code or 0)
+
+        status = exit_status_in_a_child(work, env)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(
+            list(args), status, out.read().decode(), err.read().decode()
+        )
+
+
 def saved_table(state_dir: Path) -> list[dict[str, str]]:
     """The loaded table a state dir holds, as `etl export` prints it (CSV rows), read from its
     store in this process: a test of what a command saved needs no `etl export` process
@@ -90,18 +120,19 @@ def _saved_items(state_dir: Path, table: str) -> list[dict]:
     return [aws.from_item(item) for item in items]
 
 
-def exit_status_in_a_child(work: Callable[[], None], env: dict[str, str]) -> int:
-    """Run ``work`` in a forked child with these environment variables; its exit status (0 when
-    it returned, 1 when it raised). The state store's fault hook ends a child with os._exit, at
-    that instruction, as kill -9 would; a fork pays no interpreter start and imports, which a
-    fresh `python -c` per killed write did (~0.5 s each)."""
+def exit_status_in_a_child(
+    work: Callable[[], int | None], env: dict[str, str] | None = None
+) -> int:
+    """Run ``work`` in a forked child with these environment variables; its exit status (what
+    it returned, 0 for None; 1 when it raised). The state store's fault hook ends a child with
+    os._exit, at that instruction, as kill -9 would; a fork pays no interpreter start and
+    imports, which a fresh `python -c` per killed write did (~0.5 s each)."""
     pid = os.fork()
     if pid == 0:  # the child: it never returns into pytest
         status = 1
         try:
-            os.environ.update(env)
-            work()
-            status = 0
+            os.environ.update(env or {})
+            status = work() or 0
         finally:
             os._exit(status)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])

@@ -1,9 +1,10 @@
 """The approval gate on the real state machine: a large revision pauses the run until an operator
 approves (it loads), rejects (nothing written) or nobody answers in time (rejected by timeout).
 
-The `etl` tests run real processes: the run pauses and exits 3, and the answer comes from a
-later process, as an operator's would. The in-process tests answer the paused execution itself
-with its task token, as the API does on AWS.
+The `etl` tests: the run pauses and exits 3 (a real process, once), and the answer comes from a
+later command, as an operator's would. It reads only the state dir: each command's `main` starts
+its own embedded account (the later commands run in this process, conftest.etl_here). The
+in-process tests answer the paused execution itself with its task token, as the API does on AWS.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def paused_run_id(result: subprocess.CompletedProcess) -> str:
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A state dir after a first load of the shipped files (copied by each test)."""
     state_dir = tmp_path_factory.mktemp("baseline") / "state"
-    first = etl("run", state_dir=state_dir)
+    first = etl_here("run", state_dir=state_dir)
     assert first.returncode == 0, first.stderr
     return state_dir
 
@@ -79,7 +80,7 @@ def test_a_large_revision_pauses_holding_the_lock_and_etl_approve_loads_it(
     state_dir, revised = state
     before = saved_table(state_dir)
 
-    paused = etl("run", "--source", f"nyt={revised}", state_dir=state_dir)
+    paused = etl("run", "--source", f"nyt={revised}", state_dir=state_dir)  # a real process
     run_id = paused_run_id(paused)
     assert "awaiting approval: revises 20 of 261 loaded days (7.7% > 5.0%)" in paused.stdout
     assert f"Subject: [covid-etl] AWAITING_APPROVAL: run {run_id}" in paused.stdout
@@ -88,11 +89,11 @@ def test_a_large_revision_pauses_holding_the_lock_and_etl_approve_loads_it(
     assert record["approval_counts"]["revised"] == 20 and len(record["approval_token"]) > 0
     assert saved_table(state_dir) == before  # nothing written while it waits
 
-    blocked = etl("run", state_dir=state_dir)  # the paused run holds the lock
+    blocked = etl_here("run", state_dir=state_dir)  # the paused run holds the lock
     assert blocked.returncode == 1
     assert f"RunInProgress: run {run_id} in progress" in blocked.stderr
 
-    approved = etl("approve", run_id, state_dir=state_dir)
+    approved = etl_here("approve", run_id, state_dir=state_dir)
     assert approved.returncode == 0, approved.stdout + approved.stderr
     assert "  StartLoadJob " in approved.stdout and "  RequestApproval " not in approved.stdout
     rows = saved_table(state_dir)
@@ -101,15 +102,15 @@ def test_a_large_revision_pauses_holding_the_lock_and_etl_approve_loads_it(
     assert record["status"] == "SUCCEEDED" and record["approved_by"].startswith("local:")
     assert record["counts"]["updated"] == 20
     # The lock was released: the next run of the same sources finds nothing to load.
-    assert etl("run", "--source", f"nyt={revised}", state_dir=state_dir).returncode == 0
+    assert etl_here("run", "--source", f"nyt={revised}", state_dir=state_dir).returncode == 0
 
 
 def test_a_rejected_run_writes_nothing_and_the_snapshot_stays(state: tuple[Path, Path]) -> None:
     state_dir, revised = state
     before = saved_table(state_dir)
-    run_id = paused_run_id(etl("run", "--source", f"nyt={revised}", state_dir=state_dir))
+    run_id = paused_run_id(etl_here("run", "--source", f"nyt={revised}", state_dir=state_dir))
 
-    rejected = etl("reject", run_id, state_dir=state_dir)
+    rejected = etl_here("reject", run_id, state_dir=state_dir)
     assert rejected.returncode == 0, rejected.stdout + rejected.stderr
     assert f"run {run_id}: REJECTED" in rejected.stdout
     assert f"Subject: [covid-etl] REJECTED: run {run_id}" in rejected.stdout
@@ -118,7 +119,7 @@ def test_a_rejected_run_writes_nothing_and_the_snapshot_stays(state: tuple[Path,
     assert saved_table(state_dir) == before
     # The snapshot did not advance: the same sources plan the same 20 revisions again (and,
     # with a gate that lets them through, load them: the lock was released).
-    again = etl(
+    again = etl_here(
         "run",
         "--source",
         f"nyt={revised}",
@@ -134,14 +135,14 @@ def test_a_rejected_run_writes_nothing_and_the_snapshot_stays(state: tuple[Path,
 
 def test_an_approval_holds_for_its_plan_only(state: tuple[Path, Path]) -> None:
     state_dir, revised = state
-    run_id = paused_run_id(etl("run", "--source", f"nyt={revised}", state_dir=state_dir))
+    run_id = paused_run_id(etl_here("run", "--source", f"nyt={revised}", state_dir=state_dir))
     first_plan = run_record(state_dir, run_id)["approval_plan_hash"]
     revised.write_bytes(revised_nyt(*REVISED_DAYS, bump=2000))  # upstream changed meanwhile
 
-    asked_again = etl("approve", run_id, state_dir=state_dir)
+    asked_again = etl_here("approve", run_id, state_dir=state_dir)
     assert paused_run_id(asked_again) == run_id
     assert run_record(state_dir, run_id)["approval_plan_hash"] != first_plan
-    assert etl("approve", run_id, state_dir=state_dir).returncode == 0
+    assert etl_here("approve", run_id, state_dir=state_dir).returncode == 0
     expected = independent_join(revised_nyt(*REVISED_DAYS, bump=2000))  # the second plan
     assert saved_table(state_dir) == [{k: str(v) for k, v in r.as_row().items()} for r in expected]
 
