@@ -640,13 +640,16 @@ def run_line(run: dict[str, Any]) -> str:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # SIGTERM ends a command as Ctrl-C does: nothing half-saved
+    raise KeyboardInterrupt  # Ctrl-C, kill -INT and SIGTERM end a command alike: nothing half-saved
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Both installed, not inherited: Python leaves SIGINT ignored in a process started with it
+    # ignored (`etl run &` in a script, nohup), which then ran on through `kill -INT` and saved.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     try:
         return args.func(args)
     except UsageError as exc:
