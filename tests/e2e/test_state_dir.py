@@ -1,7 +1,8 @@
 """The state dir under a hostile or careless user: two commands at once, Ctrl-C, kill -9 at any
 point, a damaged or foreign dir. What only a process shows (a lock held by a running command,
-signals, kill -9) uses real `etl` processes; a command's answer to a busy, missing, foreign or
-damaged dir is its `main` in this process (conftest.etl_here)."""
+signals, kill -9 at a random moment) uses real `etl` processes; a crash at a given write of the
+save is a forked `etl` (conftest.etl_in_a_child); a command's answer (to a busy, missing, foreign
+or damaged dir, and every run after a crash) is its `main` in this process (conftest.etl_here)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from conftest import (
     NYT_BYTES,
     etl,
     etl_here,
+    etl_in_a_child,
     exit_status_in_a_child,
     independent_join,
+    process_state_kept,
     saved_runs,
     saved_table,
 )
@@ -89,7 +92,9 @@ def assert_consistent(state_dir: Path, as_of: date) -> None:
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     state_dir = tmp_path_factory.mktemp("baseline") / "state"
-    assert etl("run", "--as-of", BASELINE_DAY.isoformat(), state_dir=state_dir).returncode == 0
+    with process_state_kept():
+        ran = etl_here("run", "--as-of", BASELINE_DAY.isoformat(), state_dir=state_dir)
+    assert ran.returncode == 0, ran.stderr
     return state_dir
 
 
@@ -107,13 +112,13 @@ def test_a_run_killed_at_any_point_leaves_a_state_the_next_run_completes(
     """exit:1: killed at the first write of the save; exit:committed: right after the commit
     point, before the email reaches outbox/; enospc:3: the disk is full at the third write
     (a run that loads days, as the table save did after the snapshot's); kill:SEED: SIGKILL at
-    a random moment of the run.
+    a random moment of the run (a real process: the moment is the OS's, not a write's).
     tests/unit/test_state_store.py kills the store at every write: the state is then the old
     or the new one, whole, and this test shows the next run completes from either."""
     kind, _, at = crash.partition(":")
     run = ["run", "--as-of", NEXT_DAY.isoformat()]
     if kind in ("exit", "enospc"):
-        failed = etl(*run, state_dir=state_dir, env={FAULT_VARIABLE: crash})
+        failed = etl_in_a_child(*run, state_dir=state_dir, env={FAULT_VARIABLE: crash})
         if kind == "exit":
             assert failed.returncode == CRASH_EXIT_STATUS, failed.stderr
         else:
@@ -125,7 +130,7 @@ def test_a_run_killed_at_any_point_leaves_a_state_the_next_run_completes(
         time.sleep(random.Random(int(at)).uniform(0, 6))  # where it lands is not asserted
         process.kill()
         process.communicate()
-    again = etl(*run, state_dir=state_dir)
+    again = etl_here(*run, state_dir=state_dir)
     assert again.returncode == 0, again.stderr
     assert_consistent(state_dir, NEXT_DAY)
 
@@ -153,7 +158,7 @@ def test_a_kill_at_every_write_of_a_real_save_leaves_the_old_or_the_new_state(
     the run's email exactly when its state is there. The test above runs on from both."""
     after = tmp_path / "after"
     shutil.copytree(baseline, after)
-    assert etl("run", "--as-of", NEXT_DAY.isoformat(), state_dir=after).returncode == 0
+    assert etl_here("run", "--as-of", NEXT_DAY.isoformat(), state_dir=after).returncode == 0
     [email] = {f"outbox/{p.name}" for p in (after / "outbox").iterdir()} - {
         f"outbox/{p.name}" for p in (baseline / "outbox").iterdir()
     }
@@ -179,7 +184,7 @@ def test_a_kill_at_every_write_of_a_real_save_leaves_the_old_or_the_new_state(
 
 def test_two_runs_at_once_one_is_refused_and_nothing_is_lost(state_dir: Path) -> None:
     first = started("run", state_dir=state_dir, until="etl run: state machine")
-    second = etl("run", state_dir=state_dir)
+    second = etl_here("run", state_dir=state_dir)  # the lock is the running process's
     assert second.returncode == STATE_DIR_UNUSABLE
     assert f"is in use by another etl command (process {first.pid})" in second.stderr
     first.communicate(timeout=300)
@@ -239,7 +244,7 @@ def test_ctrl_c_or_sigterm_mid_run_saves_nothing_and_blocks_no_run(
     assert (state_dir / MANIFEST).read_bytes() == manifest
     assert [r["status"] for r in saved_runs(state_dir)] == ["SUCCEEDED"]  # no RUNNING record kept
     if signum == signal.SIGINT:
-        assert etl("run", state_dir=state_dir).returncode == 0  # not "in progress" for an hour
+        assert etl_here("run", state_dir=state_dir).returncode == 0  # not "in progress" for an hour
 
 
 def test_the_state_grows_with_the_data_not_with_the_runs(state_dir: Path) -> None:
@@ -250,7 +255,7 @@ def test_the_state_grows_with_the_data_not_with_the_runs(state_dir: Path) -> Non
         return sum(p.stat().st_size for p in state_dir.rglob("*") if p.is_file())
 
     before = size()
-    assert etl("run", "--as-of", BASELINE_DAY.isoformat(), state_dir=state_dir).returncode == 0
+    assert etl_here("run", "--as-of", BASELINE_DAY.isoformat(), state_dir=state_dir).returncode == 0
     assert size() - before < 50_000
     # Each run keeps its copy of the source by key; both keys name one stored object.
     objects = json.loads((state_dir / MANIFEST).read_text())["s3"]
