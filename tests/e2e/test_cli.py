@@ -1,6 +1,8 @@
-"""`etl` as a user runs it: a subprocess, exit codes, the progress lines and the email. What a
-command prints about a saved state (runs, show, export, query), its help and its refusals run
-its `main` in this process (conftest.etl_here): a process each cost ~1-3 s of start-up."""
+"""`etl` as a user runs it: one `etl run` as a real process (the README's command: its exit
+code, progress lines and email) and a real exit 1 and 2. Every other command (the runs after
+it, a failed run, an upload, what a command prints about a saved state, its help and its
+refusals) runs its `main` in this process (conftest.etl_here): each reads only the state dir
+and starts its own embedded account, as a process would, less ~5 s of start-up."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ import json
 import signal
 import subprocess
 import sys
+from contextlib import redirect_stdout
 from importlib.metadata import version
 from pathlib import Path
+from unittest import mock
 
 import pyarrow.parquet as pq
 import pytest
@@ -33,7 +37,7 @@ def etl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_run_export_runs_and_a_second_run_that_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = etl("run", cwd=tmp_path)
+    first = etl("run", cwd=tmp_path)  # the one real `etl run` process
     assert first.returncode == 0, first.stderr
     for state in (
         "StartRun",
@@ -54,7 +58,7 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(
     [email] = (tmp_path / ".etl" / "outbox").iterdir()
     assert "accounting: OK" in email.read_text()
 
-    monkeypatch.chdir(tmp_path)  # the read-only commands in this process (conftest.etl_here)
+    monkeypatch.chdir(tmp_path)  # the commands after it in this process (conftest.etl_here)
     exported = etl_here("export", state_dir=STATE_DIR)
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     expected = independent_join()
@@ -64,11 +68,11 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(
     assert queried.returncode == 0, queried.stderr
     assert queried.stdout == exported.stdout
 
-    second = etl("run", cwd=tmp_path)
+    second = etl_here("run", state_dir=STATE_DIR)
     assert second.returncode == 0
     assert "inserted=0" in second.stdout and "updated=0" in second.stdout
     assert "NothingToLoad" in second.stdout
-    # a new process serves the sources on a new port: the saved ETags still apply (README)
+    # a new command serves the sources on a new port: the saved ETags still apply (README)
     for source in ("nyt", "jhu"):
         assert f"Source {source}: " in second.stdout
         assert "unchanged upstream (HTTP 304)" in second.stdout.split(f"Source {source}: ")[1]
@@ -81,10 +85,15 @@ def test_run_export_runs_and_a_second_run_that_writes_nothing(
 def test_a_failed_run_exits_1_with_the_error(tmp_path: Path) -> None:
     bad = tmp_path / "us.csv"
     bad.write_text("date,cases\n2020-03-01,1\n")
-    result = etl("run", "--source", f"nyt={bad}", cwd=tmp_path)
+    result = etl_here("run", "--source", f"nyt={bad}", state_dir=tmp_path / ".etl")
     assert result.returncode == 1
     assert "source nyt: missing required column(s) deaths" in result.stderr
     assert "Subject: [covid-etl] FAILED" in result.stdout
+    # A real process exits 1 with the error alone, no traceback (`show` on the same dir: a
+    # process of its own that costs no run).
+    missing = etl("show", "run-nope", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr == "etl show: error: no run 'run-nope' in .etl\n"
 
 
 @pytest.mark.parametrize(
@@ -147,9 +156,9 @@ def test_show_runs_export_and_version_on_a_real_local_state(
     nyt = tmp_path / "us.csv"
     nyt.write_bytes(DEFAULT_FILES["nyt"].read_bytes().rstrip(b"\n") + b"\n2020-02-30,1,1\n")
     bad_line = len(nyt.read_bytes().splitlines())
-    assert etl("run", "--source", f"nyt={nyt}", cwd=tmp_path).returncode == 0
+    monkeypatch.chdir(tmp_path)  # the commands in this process (conftest.etl_here)
+    assert etl_here("run", "--source", f"nyt={nyt}", state_dir=STATE_DIR).returncode == 0
 
-    monkeypatch.chdir(tmp_path)  # the read-only commands in this process (conftest.etl_here)
     runs = etl_here("runs", "--status", "SUCCEEDED", "--limit", "1", state_dir=STATE_DIR)
     [line] = runs.stdout.splitlines()
     run_id = line.split()[0]
@@ -164,8 +173,6 @@ def test_show_runs_export_and_version_on_a_real_local_state(
         assert f"\n  {state} " in shown.stdout
     assert f"rejected nyt line {bad_line}: impossible date" in shown.stdout
     assert f"log: .etl/logs/{run_id}.jsonl\n" in shown.stdout
-    missing = etl_here("show", "run-nope", state_dir=STATE_DIR)
-    assert missing.returncode == 1 and "no run 'run-nope'" in missing.stderr
 
     window = ("--from", "2020-04-01", "--to", "2020-04-03")
     expected = [
@@ -175,21 +182,24 @@ def test_show_runs_export_and_version_on_a_real_local_state(
     ]
     as_csv = etl_here("export", *window, state_dir=STATE_DIR).stdout
     assert list(csv.DictReader(io.StringIO(as_csv))) == expected
-    as_json = json.loads(
-        etl_here("export", *window, "--format", "json", state_dir=STATE_DIR).stdout
-    )
-    assert [{k: str(v) for k, v in row.items()} for row in as_json] == expected
-    assert isinstance(as_json[0]["cases"], int)
-    parquet = subprocess.run(
-        [*ETL, "export", *window, "--format", "parquet"],
-        capture_output=True,
-        cwd=tmp_path,
-        check=True,
-    ).stdout
-    table = pq.read_table(io.BytesIO(parquet)).to_pylist()
+    # The formats' rules (JSON's numbers, Parquet's types) are tests/unit/test_export.py's; a
+    # binary one goes to stdout's bytes.
+    table = pq.read_table(io.BytesIO(parquet_exported(*window))).to_pylist()
     assert [{k: str(v) for k, v in row.items()} for row in table] == expected
 
-    assert etl("--version", cwd=tmp_path).stdout == f"etl {version('covid-etl')}\n"
+    assert etl_here("--version", state_dir=STATE_DIR).stdout == f"etl {version('covid-etl')}\n"
+
+
+def parquet_exported(*window: str) -> bytes:
+    """What `etl export --format parquet` writes to its stdout's bytes, in this process (a
+    binary stdout, which conftest.etl_here's text capture has not)."""
+    written = io.BytesIO()
+    stdout = io.TextIOWrapper(written, encoding="utf-8")
+    with redirect_stdout(stdout), mock.patch.object(signal, "signal"):
+        status = main(["export", *window, "--format", "parquet", "--state-dir", str(STATE_DIR)])
+    stdout.flush()
+    assert status == 0
+    return written.getvalue()
 
 
 def test_help_documents_the_faults(tmp_path: Path) -> None:
@@ -204,13 +214,13 @@ def test_the_same_file_uploaded_twice_keeps_two_runs_each_with_its_record_log_an
     partner_file = tmp_path / "us.csv"
     partner_file.write_bytes(DEFAULT_FILES["nyt"].read_bytes())
     started = []
-    for _ in range(2):  # two processes: moto forgets the first execution's name in between
-        result = etl("upload", str(partner_file), "--source", "nyt", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)  # the commands in this process (conftest.etl_here)
+    for _ in range(2):  # each command its own embedded account: the first execution's name gone
+        result = etl_here("upload", str(partner_file), "--source", "nyt", state_dir=STATE_DIR)
         assert result.returncode == 0, result.stderr
         [line] = [x for x in result.stdout.splitlines() if x.startswith("etl upload: started ")]
         started.append(line.removeprefix("etl upload: started "))
     assert started[0] != started[1]
-    monkeypatch.chdir(tmp_path)  # the read-only commands in this process (conftest.etl_here)
     history = etl_here("runs", state_dir=STATE_DIR).stdout.splitlines()
     assert [line.split()[0] for line in history] == started[::-1]  # no run re-started either
     assert all("  upload  " in line for line in history)

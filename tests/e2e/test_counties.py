@@ -1,18 +1,18 @@
-"""The us-counties dataset end to end through `etl` (real processes) on a small generated county
-file: two runs (new, revised and unchanged counties, a conflicting duplicate (date, fips), a
+"""The us-counties dataset end to end through `etl` on a small generated county file: two runs (new, revised and unchanged counties, a conflicting duplicate (date, fips), a
 county without FIPS), the second paused at the approval gate and approved, the export, the
-accounting, and the RecordChanged events a subscriber gets."""
+accounting, and the RecordChanged events a subscriber gets. Each command is its `main` in this
+process (conftest.etl_here), reading only the state dir, as a process would less its start-up:
+a real `etl` process is tested in test_cli.py."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import etl, etl_here, process_state_kept
+from conftest import etl_here, process_state_kept, saved_table
 from test_subscribers import Endpoint
 
 from covid_etl.events import RECORD_CHANGED
@@ -70,12 +70,12 @@ class Runs:
     second: dict[str, int]  # its counts once approved
     second_stdout: str
     export: str
-    us_export: str
+    us_table: list[dict[str, str]]
     events: list[dict]
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     folder = tmp_path_factory.mktemp("counties")
     state_dir = folder / "state"
     endpoint = Endpoint()
@@ -83,35 +83,32 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     first_file.write_text(as_file(FIRST))
     second_file.write_text(as_file(SECOND))
     try:
-        first = run(state_dir, first_file)
-        # Subscribed from the second run on: its events are the county delta's.
-        subscription = [{"name": "counties", "url": endpoint.url}]
-        (state_dir / "subscribers.json").write_text(json.dumps(subscription))
-        paused = run(state_dir, second_file, exit_code=3)
-        [run_id] = re.findall(r"^run (run-\S+): AWAITING_APPROVAL", paused, re.MULTILINE)
-        approved = etl("approve", run_id, state_dir=state_dir)
-        assert approved.returncode == 0, approved.stdout + approved.stderr
-        second = approved.stdout
-        # What the store holds, printed by export's main in this process (conftest.etl_here).
-        with process_state_kept():
+        with process_state_kept():  # the embedded accounts' environment stays in here
+            first = run(state_dir, first_file)
+            # Subscribed from the second run on: its events are the county delta's.
+            subscription = [{"name": "counties", "url": endpoint.url}]
+            (state_dir / "subscribers.json").write_text(json.dumps(subscription))
+            paused = run(state_dir, second_file, exit_code=3)
+            [run_id] = re.findall(r"^run (run-\S+): AWAITING_APPROVAL", paused, re.MULTILINE)
+            approved = etl_here("approve", run_id, state_dir=state_dir)
             exported = etl_here("export", "--dataset", "us-counties", state_dir=state_dir)
-            us_exported = etl_here("export", state_dir=state_dir)
-        assert exported.returncode == 0, exported.stderr
-        yield Runs(
-            first=counts_of(first),
-            paused=paused,
-            second=counts_of(second),
-            second_stdout=second,
-            export=exported.stdout,
-            us_export=us_exported.stdout,
-            events=[e for e in endpoint.events if e["detail-type"] == RECORD_CHANGED],
-        )
     finally:
         endpoint.server.shutdown()
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    assert exported.returncode == 0, exported.stderr
+    return Runs(
+        first=counts_of(first),
+        paused=paused,
+        second=counts_of(approved.stdout),
+        second_stdout=approved.stdout,
+        export=exported.stdout,
+        us_table=saved_table(state_dir),
+        events=[e for e in endpoint.events if e["detail-type"] == RECORD_CHANGED],
+    )
 
 
 def run(state_dir: Path, county_file: Path, exit_code: int = 0) -> str:
-    done = etl(
+    done = etl_here(
         "run", "--dataset", "us-counties", "--source", f"nyt={county_file}", state_dir=state_dir
     )
     assert done.returncode == exit_code, done.stdout + done.stderr
@@ -122,7 +119,7 @@ def test_the_export_is_the_second_file_keyed_by_date_and_fips(runs: Runs) -> Non
     assert runs.export == expected_export(SECOND_VALID)
     assert "2020-03-01,Washington/Unknown,Unknown,Washington," in runs.export
     # The national series' table is another table: untouched by the county runs.
-    assert runs.us_export == "date,cases,deaths,recovered\n"
+    assert runs.us_table == []
 
 
 def test_the_first_run_loads_every_row(runs: Runs) -> None:
