@@ -94,43 +94,33 @@ def test_a_handler_raising_fails_the_run_and_releases_the_lock(loaded: Pipeline)
     assert not _lock(loaded)
 
 
-def test_a_failed_load_queues_every_record_and_the_next_run_loads_them(loaded: Pipeline) -> None:
-    assert loaded.run().status == "SUCCEEDED"  # back to the shipped files
-    days = ["2020-07-01", "2020-07-02", "2020-07-03"]
-    source = revised_nyt(*days, bump=11)
-    result = loaded.run(nyt=source, load=LoadFaults(fail=True))
-    counts = assert_run(result, "FAILED", "load job")
-    assert (counts["updated"], counts["queued"]) == (0, 3)
-    assert "3 record(s) queued for retry" in result.run["error"]
-    assert len(loaded.retry_queue()) == 3
-    # The next run drains the queue first: the same day, the sources unchanged.
-    again = loaded.run(nyt=source)
-    counts = assert_run(again, "SUCCEEDED")
-    assert (counts["retried"], counts["updated"], counts["queued"]) == (3, 3, 0)
-    assert loaded.retry_queue() == []
-    assert loaded.table() == independent_join(source, JHU_BYTES)
-
-
-def test_unprocessed_records_are_queued_loaded_next_run_and_a_poison_one_ends_in_the_dlq(
+def test_records_a_failed_or_partial_load_left_are_retried_until_loaded_or_in_the_dlq(
     loaded: Pipeline,
 ) -> None:
-    """Of the two days the load could not write, 2020-08-02 loads on the next run; 2020-09-01
-    never does: after retry_max_receives receives it sits in the DLQ, not retried forever."""
+    """A failed load queues every record; the next run retries them, and what its load cannot
+    write (unprocessed) stays queued: 2020-08-02 loads the run after, 2020-09-01 never does and,
+    after retry_max_receives receives, sits in the DLQ, not retried forever."""
     assert loaded.run().status == "SUCCEEDED"  # back to the shipped files
     source = revised_nyt("2020-08-01", "2020-08-02", "2020-09-01", bump=3)
+    failed = loaded.run(nyt=source, load=LoadFaults(fail=True))
+    counts = assert_run(failed, "FAILED", "load job")
+    assert (counts["updated"], counts["queued"]) == (0, 3)
+    assert "3 record(s) queued for retry" in failed.run["error"]
+    assert len(loaded.retry_queue()) == 3
+    # The next run drains the queue first (the same day, the sources unchanged): receive 1.
     faults = parse_faults(["throttle:1", "unprocessed:2020-08-02,2020-09-01"])
     result = loaded.run(nyt=source, load=faults["load"])
     counts = assert_run(result, "SUCCEEDED", "queued for retry 2")
-    assert (counts["updated"], counts["queued"]) == (1, 2)
+    assert (counts["retried"], counts["updated"], counts["queued"]) == (3, 1, 2)
     assert unfired_faults(faults, loaded.stack.bridge.raised) == []
     queued = [json.loads(message["body"]) for message in loaded.retry_queue()]
     assert sorted(body["record"]["date"] for body in queued) == ["2020-08-02", "2020-09-01"]
-    assert {body["run_id"] for body in queued} == {result.run_id}
-    # 2020-08-02 loads on the next run; 2020-09-01 stays unwritable, received once a run.
+    assert {body["run_id"] for body in queued} == {failed.run_id}
+    # 2020-08-02 loads on the next run (receive 2); 2020-09-01 stays unwritable.
     poison = LoadFaults(unprocessed_days={"2020-09-01"})
     counts = assert_run(loaded.run(nyt=source, load=poison), "SUCCEEDED")
     assert (counts["retried"], counts["updated"], counts["queued"]) == (2, 1, 1)
-    for _ in range(loaded.stack.settings.retry_max_receives - 1):
+    for _ in range(loaded.stack.settings.retry_max_receives - 2):
         counts = assert_run(loaded.run(nyt=source, load=poison), "SUCCEEDED")
         assert (counts["retried"], counts["queued"]) == (1, 1)
     # The next receive moves it to the DLQ: the run sees no retry, and the email says so.
