@@ -1,6 +1,6 @@
 """FanOutChanges' ItemBatcher on a county-size delta: the item count, not the byte cap, cuts the
 batches, so a delta of 50,000 county changes is 100 children of 500 (docs/architecture.md#events).
-tests/e2e/test_events_at_scale.py runs a delta of three batches through the real Map."""
+tests/e2e/test_events_at_scale.py runs a delta of two batches through the real Map."""
 
 from __future__ import annotations
 
