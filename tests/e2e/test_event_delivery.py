@@ -1,5 +1,6 @@
 """The events after a load, on the embedded AWS: RecordChanged per changed record through the
-distributed Map, one RunCompleted, counted in the run record; refused entries kept in S3."""
+distributed Map, one RunCompleted, counted in the run record; refused entries kept in S3 (sent
+again before that: tests/unit/steps/test_publish_changes.py)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def settle(loaded: Pipeline) -> None:
     assert loaded.run().status == "SUCCEEDED"
 
 
-def test_three_changed_days_send_three_record_changed_and_one_run_completed(
+def test_three_changed_days_send_three_record_changed_and_one_run_completed_then_none(
     loaded: Pipeline, bus_queue: str
 ) -> None:
     days = ("2020-06-01", "2020-06-02", "2020-06-03")
@@ -69,47 +70,26 @@ def test_three_changed_days_send_three_record_changed_and_one_run_completed(
     recorded = aws.get_run(loaded.stack.settings.runs_table, result.run_id)["events"]
     assert (recorded["changed"], recorded["published"], recorded["kept"]) == (3, 3, 0)
     assert recorded["error"] == "" and recorded["run_completed"] == "published"
-
-
-def test_a_run_that_loads_nothing_sends_no_event(loaded: Pipeline, bus_queue: str) -> None:
-    settle(loaded)
-    result = loaded.run()
-    assert result.status == "SUCCEEDED"
-    assert captured(bus_queue, result.run_id) == []
-    assert "events" not in aws.get_run(loaded.stack.settings.runs_table, result.run_id)
-
-
-def refusing(loaded: Pipeline, entries: int, nyt: bytes) -> dict:
-    """A run whose first ``entries`` PutEvents entries EventBridge refuses; its events counts."""
-    settle(loaded)
-    loaded.stack.bridge.refuse_event_entries = entries
-    try:
-        result = loaded.run(nyt=nyt)
-    finally:
-        loaded.stack.bridge.refuse_event_entries = 0
-    assert result.status == "SUCCEEDED", result.cause
-    return {
-        "run_id": result.run_id,
-        **aws.get_run(loaded.stack.settings.runs_table, result.run_id)["events"],
-    }
-
-
-def test_a_refused_entry_is_sent_again(loaded: Pipeline, bus_queue: str) -> None:
-    recorded = refusing(loaded, 1, revised_nyt("2020-07-02", bump=13))
-    assert (recorded["changed"], recorded["published"], recorded["kept"]) == (1, 1, 0)
-    assert [
-        e["detail"]["date"]
-        for e in captured(bus_queue, recorded["run_id"])
-        if e["detail-type"] == RECORD_CHANGED
-    ] == ["2020-07-02"]
+    # The same sources again: the run loads nothing and sends no event.
+    again = loaded.run(nyt=revised_nyt(*days, bump=7))
+    assert again.status == "SUCCEEDED" and again.run["counts"]["delta"] == 0
+    assert captured(bus_queue, again.run_id) == []
+    assert "events" not in aws.get_run(loaded.stack.settings.runs_table, again.run_id)
 
 
 def test_entries_eventbridge_keeps_refusing_are_kept_in_s3_and_counted(loaded: Pipeline) -> None:
-    recorded = refusing(loaded, 1_000, revised_nyt("2020-07-01", bump=11))
+    settle(loaded)
+    loaded.stack.bridge.refuse_event_entries = 1_000  # every PutEvents entry refused
+    try:
+        result = loaded.run(nyt=revised_nyt("2020-07-01", bump=11))
+    finally:
+        loaded.stack.bridge.refuse_event_entries = 0
+    assert result.status == "SUCCEEDED", result.cause
+    recorded = aws.get_run(loaded.stack.settings.runs_table, result.run_id)["events"]
     assert (recorded["changed"], recorded["published"], recorded["kept"]) == (1, 0, 1)
     assert recorded["run_completed"] == "kept"
-    bucket, run_id = loaded.stack.settings.data_bucket, recorded["run_id"]
-    [kept] = json.loads(aws.get_object(bucket, keys.unpublished(run_id, "2020-07-01")))
+    bucket = loaded.stack.settings.data_bucket
+    [kept] = json.loads(aws.get_object(bucket, keys.unpublished(result.run_id, "2020-07-01")))
     assert kept["error_code"] == "InternalFailure"
     assert json.loads(kept["entry"]["Detail"])["date"] == "2020-07-01"
-    assert aws.get_object(bucket, keys.unpublished(run_id, "run"))
+    assert aws.get_object(bucket, keys.unpublished(result.run_id, "run"))

@@ -1,7 +1,8 @@
 """Malformed sources through the real state machine, a few of each kind: bad rows are quarantined
 in S3 and named in the email, an unusable source fails the run with a notification; either way
 the table holds no bad value and loses no good one. Every variant's row rules are checked in
-tests/unit/test_sources_malformed.py."""
+tests/unit/test_sources_malformed.py; a decreasing cumulative value, a revision and no error, in
+tests/unit/test_sources.py and tests/unit/test_decreasing_revision.py."""
 
 from __future__ import annotations
 
@@ -10,21 +11,20 @@ import io
 
 import pytest
 from conftest import Pipeline
-from malformed_sources import NYT_INDEX, NYT_LINES, Case, case_named
+from malformed_sources import Case, case_named
 
 from covid_etl import aws, keys
 from covid_etl.accounting import invariant_violations
 from etl_tools.cli import print_run_report
 
-# Each source's quarantine, an odd but valid file, each source refused, and the join refusing.
-# A variant about the state machine's own limits (a payload size) belongs here too: validate()
-# alone cannot show that a run survives it.
+# Each source's quarantine, each source refused, and the join refusing. A variant about the
+# state machine's own limits (a payload size) belongs here too: validate() alone cannot show
+# that a run survives it. An odd but valid file (BOM and CRLF) is validate()'s alone.
 WHOLE_PIPELINE_CASES = [
     case_named(name)
     for name in (
         "nyt two bad rows",
         "jhu negative recovered",
-        "BOM and CRLF",
         "nyt empty",
         "jhu HTML page",
         "sources share no day",
@@ -67,15 +67,3 @@ def test_bad_source(loaded: Pipeline, case: Case, tmp_path) -> None:
     assert not any(
         item["pk"] == aws.LOCK_KEY for item in aws.scan(loaded.stack.settings.runs_table)
     ), "the lock is released"
-
-
-def test_a_decreasing_cumulative_value_is_a_revision_not_an_error(loaded: Pipeline) -> None:
-    lines = list(NYT_LINES)
-    day, cases, deaths = lines[NYT_INDEX].split(",")
-    lines[NYT_INDEX] = f"{day},{int(cases) - 1000},{deaths}"
-    result = loaded.run(nyt="\n".join(lines).encode())
-    counts = result.run["counts"]
-    assert result.status == "SUCCEEDED"
-    assert (counts["rejected"], counts["revised"], counts["updated"]) == (0, 1, 1)
-    assert {r.date.isoformat(): r.cases for r in loaded.table()}[day] == int(cases) - 1000
-    assert invariant_violations(counts) == []

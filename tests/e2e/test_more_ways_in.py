@@ -43,12 +43,7 @@ def test_an_upload_runs_the_pipeline_and_every_put_gets_its_own_run(
         assert same_bytes != run_id
         assert follow_run(stack, same_bytes).run["counts"]["unchanged"] == counts["joined"]
         assert aws.get_run(stack.settings.runs_table, run_id)["counts"] == counts
-        # A changed file under the same key is a new upload.
-        partner_file.write_bytes(revised_nyt("2020-06-10", bump=5))
-        upload(stack, partner_file, "nyt")
-        [again] = deliver_uploads(stack)
-        assert again not in (run_id, same_bytes)
-        assert follow_run(stack, again).run["counts"]["updated"] == 1
+        # (A changed file is a new put all the more: tests/unit/test_upload_names.py.)
 
 
 def test_an_upload_the_pipeline_cannot_use_is_reported_not_dropped(pipeline: Pipeline) -> None:
@@ -97,10 +92,12 @@ def test_a_backfill_window_loads_only_that_window(pipeline: Pipeline) -> None:
     assert loaded["2020-08-01"] != expected["2020-08-01"], "outside the window: not touched"
 
 
-def test_redrive_moves_dlq_messages_back_and_the_next_run_loads_them(pipeline: Pipeline) -> None:
+def test_redrive_moves_dlq_messages_back_and_the_next_load_writes_them_and_its_parquet(
+    pipeline: Pipeline,
+) -> None:
     """Two records of 2020-09-09 sat in the DLQ: the day's current value, which never reached the
     table, and an older one that upstream corrected since. The redrive loads the first; the
-    stale one is never written over it."""
+    stale one is never written over it. The load writes its staged days as Parquet too."""
     assert pipeline.run().status == "SUCCEEDED"
     settings = pipeline.stack.settings
     [current] = [r for r in pipeline.table() if r.date.isoformat() == "2020-09-09"]
@@ -120,13 +117,10 @@ def test_redrive_moves_dlq_messages_back_and_the_next_run_loads_them(pipeline: P
     assert [r for r in pipeline.table() if r.date == current.date] == [current]
     assert pipeline.retry_queue() == []
     assert pipeline.table() == independent_join()
-
-
-def test_each_load_writes_the_staged_days_as_parquet(loaded: Pipeline) -> None:
-    result = loaded.run(nyt=revised_nyt("2020-05-05", bump=3))
-    assert result.run["counts"]["delta"] == 1
+    # The load's Parquet object: every joined day, stamped with the write time of the item it
+    # wrote (the SQL layer's "newest" order).
     data = aws.get_object(
-        loaded.stack.settings.data_bucket, keys.processed(result.run["run_date"], result.run_id)
+        pipeline.stack.settings.data_bucket, keys.processed(result.run["run_date"], result.run_id)
     )
     table = pq.read_table(io.BytesIO(data))
     assert table.schema == pa.schema(
@@ -138,10 +132,9 @@ def test_each_load_writes_the_staged_days_as_parquet(loaded: Pipeline) -> None:
             ("loaded_at", pa.string()),
         ]
     )
-    # The run's write time, the same as on the item it wrote: the SQL layer's "newest" order.
     item = boto3.client("dynamodb").get_item(
-        TableName=loaded.stack.settings.daily_table, Key={"date": {"S": "2020-05-05"}}
+        TableName=pipeline.stack.settings.daily_table, Key={"date": {"S": "2020-09-09"}}
     )["Item"]
     assert set(table.column("loaded_at").to_pylist()) == {item["loaded_at"]["S"]}
     assert table.num_rows == result.run["counts"]["joined"] == 261
-    assert table.column("date").to_pylist() == [r.date for r in loaded.table()]
+    assert table.column("date").to_pylist() == [r.date for r in pipeline.table()]
