@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from etl_tools import smoke
-from etl_tools.local.runner import embedded_aws, run_pipeline
+from etl_tools.local.runner import embedded_aws
 from etl_tools.local.sources_server import SourcesServer
 from etl_tools.local.state_store import StateStore
 from etl_tools.naming import Names
@@ -194,11 +194,13 @@ def test_local_env_needs_a_local_run_first(
     assert f"no local stack in {tmp_path}: run `etl run`" in capsys.readouterr().err
 
 
-def test_local_smoke_passes_after_a_local_run(
+def test_local_smoke_passes_on_the_saved_local_stack(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with SourcesServer() as server, embedded_aws(tmp_path, source_urls=server.urls) as stack:
-        assert run_pipeline(stack).status == "SUCCEEDED"
+    # The stack as `etl run` saves it; a run before the smoke's own would only add ~3 s of CPU:
+    # the smoke's execution is the run its checks read.
+    with SourcesServer() as server, embedded_aws(tmp_path, source_urls=server.urls):
+        pass
     args = parse(["smoke", "--env", "local", "--state-dir", str(tmp_path), "--timeout", "120"])
     assert args.func(args) == 0
     out = capsys.readouterr().out

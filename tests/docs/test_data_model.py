@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import NYT_BYTES, Pipeline, large_revision
+from conftest import NYT_BYTES, Pipeline, independent_join, revised_nyt
 
 from covid_etl import aws
 from etl_tools.local import state_store
@@ -47,21 +47,28 @@ def raw_items(table: str) -> list[dict[str, Any]]:
     return [item for page in pages for item in page["Items"]]
 
 
+# The runs load the history to April (~70 days): what they write is the same as the full
+# history's (~300 days), at a fraction of the time.
+AS_OF = date(2020, 4, 1)
+
+
 @pytest.fixture(scope="module")
 def runs(pipeline: Pipeline) -> Pipeline:
-    """A rebuild of the days to April, a run that rejects a row, a run that fails, a large
-    revision approved at the gate (its task token answered as the API does) that queues a
-    record, its undoing rejected, and a run of the us-counties dataset."""
-    # A rebuild writes the Rebuild job's keys.
-    assert pipeline.run(as_of=date(2020, 4, 1), rebuild=True).status == "SUCCEEDED"
+    """A rebuild that rejects a row, a run that fails, a large revision approved at the gate
+    (its task token answered as the API does) that queues a record, its undoing rejected, and
+    a run of the us-counties dataset: each a real execution, so one run writes what it can."""
+    # The Rebuild job's keys and a rejected row's, in the run that loads the history.
     bad_row = NYT_BYTES.rstrip(b"\n") + b"\n2020-02-30,1,1\n"
-    assert pipeline.run(nyt=bad_row).status == "SUCCEEDED"
-    assert pipeline.run(raise_in={"transform_sources"}).status == "FAILED"
-    queued = LoadFaults(unprocessed_days={"2020-08-30"})  # one of the revised days
-    revision = pipeline.run(nyt=large_revision(), load=queued)
+    assert pipeline.run(nyt=bad_row, as_of=AS_OF, rebuild=True).status == "SUCCEEDED"
+    assert pipeline.run(as_of=AS_OF, raise_in={"transform_sources"}).status == "FAILED"
+    # 20 of the loaded days revised: over the approval gate's default share (5 %).
+    days = [r.date.isoformat() for r in independent_join() if r.date <= AS_OF][-20:]
+    queued = LoadFaults(unprocessed_days={days[0]})  # one of the revised days
+    revision = pipeline.run(nyt=revised_nyt(*days, bump=1000), as_of=AS_OF, load=queued)
     assert pipeline.answer(revision, approve=True).status == "SUCCEEDED"
-    assert queued.held_days == {"2020-08-30"}
-    assert pipeline.answer(pipeline.run(nyt=NYT_BYTES), approve=False).status == "FAILED"
+    assert queued.held_days == {days[0]}
+    undoing = pipeline.run(as_of=AS_OF)
+    assert pipeline.answer(undoing, approve=False).status == "FAILED"
     pipeline.server.bodies = {**pipeline.server.bodies, "nyt": COUNTIES}
     county_run = {"dataset": "us-counties", "sources": {"nyt": pipeline.server.urls["nyt"]}}
     assert run_pipeline(pipeline.stack, trigger=county_run).status == "SUCCEEDED"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -37,26 +38,49 @@ def checkov(folder: Path) -> tuple[int, dict[str, Any]]:
     return result.returncode, json.loads(result.stdout)
 
 
+# A queue checkov must fail (CKV_AWS_27), scanned in the same run as infra/: checkov's start is
+# most of a run's cost, so the negative case shares it.
+KNOWN_BAD = "known-bad"
+UNENCRYPTED_QUEUE = """resource "aws_sqs_queue" "q" {
+  name                    = "q"
+  sqs_managed_sse_enabled = false
+}
+"""
+
+
 @pytest.fixture(scope="module")
-def infra_report() -> tuple[int, dict[str, Any]]:
-    return checkov(INFRA)
+def scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
+    """One checkov run over a copy of infra/ beside a known-bad folder; a report's file paths
+    are relative to the scanned folder, so infra/'s read as they do when infra/ is scanned."""
+    folder = tmp_path_factory.mktemp("checkov") / "scan"
+    shutil.copytree(INFRA, folder)
+    (folder / KNOWN_BAD).mkdir()
+    (folder / KNOWN_BAD / "main.tf").write_text(UNENCRYPTED_QUEUE)
+    return checkov(folder)
 
 
-def test_infra_passes_every_check(infra_report: tuple[int, dict[str, Any]]) -> None:
-    code, report = infra_report
+def failed_checks(report: dict[str, Any], *, known_bad: bool) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in report["results"]["failed_checks"]
+        if c["file_path"].startswith(f"/{KNOWN_BAD}/") == known_bad
+    ]
+
+
+def test_infra_passes_every_check(scan: tuple[int, dict[str, Any]]) -> None:
+    _, report = scan
     failed = [
         f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}"
-        for c in report["results"]["failed_checks"]
+        for c in failed_checks(report, known_bad=False)
     ]
     assert not failed, "\n".join(failed)
-    assert code == 0
     summary = report["summary"]
     assert summary["parsing_errors"] == 0
     assert summary["passed"] >= 200 and summary["resource_count"] >= 40, summary
 
 
-def test_every_skip_is_inline_with_a_reason(infra_report: tuple[int, dict[str, Any]]) -> None:
-    _, report = infra_report
+def test_every_skip_is_inline_with_a_reason(scan: tuple[int, dict[str, Any]]) -> None:
+    _, report = scan
     for check in report["results"]["skipped_checks"]:
         reason = check["check_result"].get("suppress_comment", "")
         assert reason and reason != "No comment provided", check["check_id"]
@@ -70,11 +94,7 @@ def test_no_configuration_file_skips_checks_wholesale() -> None:
             assert not (folder / name).exists(), folder / name
 
 
-def test_checkov_fails_an_unencrypted_queue(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text(
-        'resource "aws_sqs_queue" "q" {\n  name                    = "q"\n'
-        "  sqs_managed_sse_enabled = false\n}\n"
-    )
-    code, report = checkov(tmp_path)
-    assert code == 1
-    assert "CKV_AWS_27" in {c["check_id"] for c in report["results"]["failed_checks"]}
+def test_checkov_fails_an_unencrypted_queue(scan: tuple[int, dict[str, Any]]) -> None:
+    code, report = scan
+    assert code == 1  # the known-bad queue's failure alone fails the run
+    assert "CKV_AWS_27" in {c["check_id"] for c in failed_checks(report, known_bad=True)}

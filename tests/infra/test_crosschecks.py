@@ -3,6 +3,7 @@ resource, the state machine's placeholders, the settings' defaults, every refere
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -37,10 +38,12 @@ RESOURCE_SETTINGS = {
 }
 
 
+@functools.cache  # parsed once per process: no test changes a Module
 def root() -> tfconfig.Module:
     return tfconfig.load_module(tfconfig.INFRA)
 
 
+@functools.cache
 def module(name: str) -> tfconfig.Module:
     return tfconfig.load_module(tfconfig.INFRA / "modules" / name)
 
@@ -48,12 +51,14 @@ def module(name: str) -> tfconfig.Module:
 # --- the functions -------------------------------------------------------------------------
 
 
-def test_the_function_resource_makes_one_function_per_folder() -> None:
+def test_the_function_resource_makes_one_function_per_folder(
+    infra_modules: dict[str, tfconfig.Module],
+) -> None:
     """One aws_lambda_function in all of infra/, one instance per function, each from its zip."""
     functions = [
         block
-        for folder in tfconfig.module_folders()
-        for block in tfconfig.load_module(folder).resources
+        for module in infra_modules.values()
+        for block in module.resources
         if block.type == "aws_lambda_function"
     ]
     assert [block.address for block in functions] == ["aws_lambda_function.step"]

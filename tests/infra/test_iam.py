@@ -3,6 +3,7 @@ the contract (covid_etl/contract.json) grants it, plus a short list of documente
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -54,6 +55,7 @@ ARNS = {
 }
 
 
+@functools.cache
 def module(name: str) -> tfconfig.Module:
     return tfconfig.load_module(MODULES / name)
 
@@ -173,9 +175,11 @@ def test_the_wildcard_check_allows_the_documented_exceptions(
 # --- each function's role: exactly its grants --------------------------------------------------
 
 
-def test_the_roles_are_built_from_the_contracts_grants() -> None:
+def test_the_roles_are_built_from_the_contracts_grants(
+    infra_modules: dict[str, tfconfig.Module],
+) -> None:
     """The functions', the load job's and the Rebuild job's grants reach their modules straight from the contract."""
-    root = tfconfig.load_module(tfconfig.INFRA)
+    root = infra_modules["."]
     assert root.modules["functions"]["grants"] == (
         "${{for fn, function in local.deployed_functions : fn => function.grants}}"
     )
@@ -263,7 +267,9 @@ def test_the_load_job_role_holds_its_grants_and_the_documented_extras_only() -> 
             ]
 
 
-def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
+def test_the_state_machine_invokes_its_functions_and_job_only(
+    infra_modules: dict[str, tfconfig.Module],
+) -> None:
     by_sid = {
         s.where.rsplit(" ", 1)[1]: s for s in document_statements("workflow", "state_machine")
     }
@@ -271,7 +277,7 @@ def test_the_state_machine_invokes_its_functions_and_job_only() -> None:
     assert by_sid["InvokeOwnFunctions"].resources == ["${sort(values(var.function_arns))}"]
     # ... and the root passes it the state functions' ARNs only (the contract's, which
     # tests/integration/test_statemachine_definition.py proves the definition invokes).
-    assert tfconfig.load_module(tfconfig.INFRA).modules["workflow"]["function_arns"] == (
+    assert infra_modules["."].modules["workflow"]["function_arns"] == (
         "${{for fn in local.state_functions : fn => module.functions.function_arns[fn]}}"
     )
     assert by_sid["RunLoadJob"].actions == ["glue:GetJobRun", "glue:StartJobRun"]

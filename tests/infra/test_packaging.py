@@ -200,12 +200,14 @@ def test_the_python39_check_refuses_newer_syntax() -> None:
         python39_syntax("match day:\n    case _:\n        pass\n", "newer.py")
 
 
-def test_terraform_ships_the_wheel_packaging_builds_to_the_glue_job() -> None:
-    root = tfconfig.load_module(tfconfig.INFRA)
+def test_terraform_ships_the_wheel_packaging_builds_to_the_glue_job(
+    infra_modules: dict[str, tfconfig.Module],
+) -> None:
+    root = infra_modules["."]
     library = root.locals["glue_library"].replace("${local.build_dir}", "build")
     assert library == f"build/{packaging.GLUE_LIBRARY.as_posix()}"
     assert root.modules["glue"]["library_path"] == "${local.glue_library}"
-    glue = tfconfig.load_module(tfconfig.INFRA / "modules" / "glue")
+    glue = infra_modules["modules/glue"]
     job = glue.resource("aws_glue_job", "load").body
     assert job["default_arguments"]["--extra-py-files"] == (
         "s3://${var.bucket_name}/${aws_s3_object.library.key}"

@@ -4,6 +4,8 @@ library set on the Glue job."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -23,10 +25,12 @@ NAMES = Names(environment="dev", account_id="123456789012")
 OTHER_BUCKET = "someone-elses-bucket"
 
 
+@functools.cache  # parsed once per process: no test changes a Module
 def root() -> tfconfig.Module:
     return tfconfig.load_module(tfconfig.INFRA)
 
 
+@functools.cache
 def module(name: str) -> tfconfig.Module:
     return tfconfig.load_module(tfconfig.INFRA / "modules" / name)
 
@@ -39,8 +43,10 @@ def expression(value: str) -> str:
 # --- the rule: which object events reach the queue ------------------------------------------
 
 
-def terraform_pattern(tmp_path: Path) -> dict[str, Any]:
-    """The rule's event pattern, evaluated by Terraform with the data bucket's name."""
+@pytest.fixture(scope="module")
+def terraform_pattern(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The rule's event pattern, evaluated by Terraform with the data bucket's name (once for
+    the file: each evaluation is a terraform init and apply)."""
     rule = module("uploads").resource("aws_cloudwatch_event_rule", "uploads").body
     harness = f"""
 variable "bucket_name" {{
@@ -54,7 +60,7 @@ output "pattern" {{
 }}
 """
     outputs = terraform_cli.evaluate(
-        tmp_path,
+        tmp_path_factory.mktemp("pattern"),
         {"main.tf": harness},
         {"bucket_name": NAMES.data_bucket, "landing_prefix": LANDING_PREFIX},
     )
@@ -100,12 +106,12 @@ def routed(pattern: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_rule_sends_uploads_under_landing_of_the_data_bucket_only(
-    tmp_path: Path, embedded_aws: None
+    terraform_pattern: dict[str, Any], embedded_aws: None
 ) -> None:
     """Terraform's pattern, on moto's EventBridge fed by moto's S3: one upload arrives; the
     raw/ write, the other bucket's upload and the deletion do not; start_from_upload's parser
     reads the event that arrives."""
-    pattern = terraform_pattern(tmp_path)
+    pattern = terraform_pattern
     assert pattern == upload_event_pattern(NAMES.data_bucket), "the local runner routes the same"
     events = routed(pattern)
     assert [(e["detail"]["bucket"]["name"], e["detail"]["object"]["key"]) for e in events] == [
@@ -119,9 +125,9 @@ def test_the_rule_sends_uploads_under_landing_of_the_data_bucket_only(
 
 
 def test_the_routing_check_fails_on_a_pattern_without_the_bucket(
-    tmp_path: Path, embedded_aws: None
+    terraform_pattern: dict[str, Any], embedded_aws: None
 ) -> None:
-    pattern = terraform_pattern(tmp_path)
+    pattern = copy.deepcopy(terraform_pattern)  # the module's fixture stays whole
     del pattern["detail"]["bucket"]
     buckets = {event["detail"]["bucket"]["name"] for event in routed(pattern)}
     assert buckets == {NAMES.data_bucket, OTHER_BUCKET}
