@@ -33,15 +33,20 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   (2 attempts), and an event still refused goes to the subscriber's DLQ, as on AWS;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects;
+- putting the saved objects back through the API would raise an S3 event for each (a saved
+  landing/ file would start a run in every later command): ``put_objects`` writes them into
+  moto's S3 backend without notifications;
 - its GetExecutionHistory has no paging and serializes the whole history on every call (a
   runner polling it spent ~40 % of a run there): ``execution_events`` reads only the events
-  added since the last read from the interpreter's event list (with SendTaskFailure and the
-  SQS messages, the only uses of moto internals, hence the exact moto pin).
+  added since the last read from the interpreter's event list.
 
-Three things only make the embedded AWS faster (nothing the pipeline sees changes):
+These things only make the embedded AWS faster (nothing the pipeline sees changes):
 ``share_botocore_loader`` gives every botocore session one data loader,
 ``parse_each_definition_once`` keeps the syntax tree of a definition moto's interpreter
-already parsed, and ``execution_events`` is how the runner reads an execution's history.
+already parsed, ``execution_events`` is how the runner reads an execution's history, and
+``bucket_objects``/``table_items``/``put_objects``/``put_items`` read and write the saved state
+in moto's backends, without the API's serializing. With SendTaskFailure and the SQS messages
+they are the only uses of moto internals, hence the exact moto pin.
 
 It also records every AWS call each handler and the Glue job make (for the least-privilege
 check) and injects the faults the tests and ``etl run --fault`` ask for.
@@ -75,7 +80,7 @@ import botocore.loaders
 import botocore.session
 from botocore.response import StreamingBody
 
-from covid_etl import rebuild
+from covid_etl import aws, rebuild
 from covid_etl.contract import FUNCTIONS
 from covid_etl.handler import LOGGER
 from etl_tools.naming import Names
@@ -415,7 +420,7 @@ class Bridge:
     def _send(self, subscriber: Subscriber, event: dict[str, Any]) -> None:
         if any(post_event(subscriber.url, event) for _ in range(DELIVERY_ATTEMPTS)):
             return
-        boto3.client("sqs").send_message(
+        aws.client("sqs").send_message(
             QueueUrl=subscriber.dlq_url, MessageBody=json.dumps(event, sort_keys=True)
         )
 
@@ -543,9 +548,58 @@ def load_job_module() -> ModuleType:
     return module
 
 
+# --- The state kept between local runs, read and written in moto's backends ----------------
+# Through the API each body and item is serialized by moto and parsed by botocore again: most of
+# what a command spent saving and restoring its state (moto internals, hence the exact pin).
+
+
+def _s3_backend() -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    return s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+
+
+def _table(table: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    region = boto3.DEFAULT_SESSION.region_name
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table)
+
+
+def bucket_objects(bucket: str) -> dict[str, bytes]:
+    """Each object's body, as ListObjectsV2 and GetObject read it: its current version, none
+    whose current version is a delete marker."""
+    from moto.s3.models import FakeKey
+
+    keys = _s3_backend().get_bucket(bucket).keys
+    return {name: key.value for name, key in keys.items() if isinstance(key, FakeKey)}
+
+
+def put_objects(bucket: str, objects: dict[str, bytes]) -> None:
+    """Objects put back without S3's event notifications: restoring a saved landing/ file is
+    no upload (an event would start a run again in every later command)."""
+    backend = _s3_backend()
+    for key, body in objects.items():
+        backend.put_object(bucket, key, body, disable_notification=True)
+
+
+def table_items(table: str) -> list[dict[str, Any]]:
+    """Every item of a table, in Scan's order and shape (attribute values typed: {"S": ...})."""
+    return [item.to_json()["Attributes"] for item in _table(table).all_items()]
+
+
+def put_items(table: str, items: list[dict[str, Any]]) -> None:
+    """Items (as ``table_items`` returns them) put back, each as PutItem would."""
+    moto_table = _table(table)
+    for item in items:
+        moto_table.put_item(item)
+
+
 def restore_message(queue_url: str, body: str, receive_count: int) -> None:
     """Send a message and give it back the receive count it had (moto internals)."""
-    boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
+    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
     _moto_queue(queue_url)._messages[-1].approximate_receive_count = receive_count
 
 
@@ -554,7 +608,7 @@ def move_messages(source_url: str, destination_url: str) -> int:
 
     On AWS `etl redrive` uses SQS's native message-move task; this loop exists only here.
     """
-    sqs = boto3.client("sqs")
+    sqs = aws.client("sqs")
     moved = 0
     while batch := sqs.receive_message(
         QueueUrl=source_url, MaxNumberOfMessages=10, VisibilityTimeout=30

@@ -15,11 +15,15 @@ from moto import mock_aws
 from etl_tools.local.moto_bridge import (
     Bridge,
     LoadFaults,
+    bucket_objects,
     dump_messages,
     execution_events,
     parse_each_definition_once,
+    put_items,
+    put_objects,
     restore_message,
     share_botocore_loader,
+    table_items,
 )
 from etl_tools.naming import Names
 
@@ -129,6 +133,80 @@ def test_messages_keep_their_receive_count_across_a_save_and_restore(bridge: Bri
     restore_message(other, saved["body"], saved["receive_count"])
     received = sqs.receive_message(QueueUrl=other, MessageSystemAttributeNames=["All"])["Messages"]
     assert received[0]["Attributes"]["ApproximateReceiveCount"] == "3"
+
+
+def _api_objects(bucket: str) -> dict[str, bytes]:
+    s3 = boto3.client("s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {
+        o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+        for page in pages
+        for o in page.get("Contents", [])
+    }
+
+
+def _api_items(table: str) -> list[dict]:
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    return [item for page in pages for item in page["Items"]]
+
+
+def _versioned_bucket_and_table(bucket: str, table: str) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    boto3.client("dynamodb").create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+    )
+
+
+def test_the_saved_state_read_and_restored_in_moto_is_what_the_api_reads(bridge: Bridge) -> None:
+    """bucket_objects/table_items read what ListObjectsV2+GetObject and Scan return, in Scan's
+    order; put_objects/put_items write it back so that the API reads it the same again."""
+    s3, dynamodb = boto3.client("s3"), boto3.client("dynamodb")
+    _versioned_bucket_and_table("saved", "saved-table")
+    s3.put_object(Bucket="saved", Key="b/overwritten.csv", Body=b"old")
+    s3.put_object(Bucket="saved", Key="b/overwritten.csv", Body=b"new")
+    s3.put_object(Bucket="saved", Key="a/empty.json", Body=b"")
+    s3.put_object(Bucket="saved", Key="deleted.csv", Body=b"gone")
+    s3.delete_object(Bucket="saved", Key="deleted.csv")  # its current version: a delete marker
+    nested = {"M": {"n": {"N": "1.50"}, "l": {"L": [{"S": "x"}, {"BOOL": True}, {"NULL": True}]}}}
+    for pk, sk in (("RUN#2", "b"), ("LOCK", "z"), ("RUN#2", "a"), ("RUN#10", "a")):
+        item = {"pk": {"S": pk}, "sk": {"S": sk}, "count": {"N": str(2**64)}, "doc": nested}
+        dynamodb.put_item(TableName="saved-table", Item=item)
+
+    objects, items = bucket_objects("saved"), table_items("saved-table")
+    assert objects == _api_objects("saved") == {"a/empty.json": b"", "b/overwritten.csv": b"new"}
+    assert items == _api_items("saved-table") and len(items) == 4
+
+    _versioned_bucket_and_table("restored", "restored-table")
+    put_objects("restored", objects)
+    put_items("restored-table", items)
+    assert _api_objects("restored") == objects
+    assert _api_items("restored-table") == items
+
+
+def test_objects_put_back_raise_no_upload_event(bridge: Bridge) -> None:
+    """Restoring a saved landing/ file is no upload: an API put of it raises the event."""
+    s3, sqs, events = boto3.client("s3"), boto3.client("sqs"), boto3.client("events")
+    s3.create_bucket(Bucket="watched")
+    s3.put_bucket_notification_configuration(
+        Bucket="watched", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    url = sqs.create_queue(QueueName="uploads")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["aws.s3"]}))
+    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": arn["QueueArn"]}])
+
+    put_objects("watched", {"landing/nyt/us.csv": b"date,cases"})
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    s3.put_object(Bucket="watched", Key="landing/nyt/again.csv", Body=b"date,cases")
+    assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1
 
 
 def test_the_glue_script_writes_a_county_delta_with_the_datasets_key(bridge: Bridge) -> None:
