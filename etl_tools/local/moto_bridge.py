@@ -43,7 +43,8 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
 These things only make the embedded AWS faster (nothing the pipeline sees changes):
 ``share_botocore_loader`` gives every botocore session one data loader,
 ``parse_each_definition_once`` keeps the syntax tree of a definition moto's interpreter
-already parsed, ``execution_events`` is how the runner reads an execution's history, and
+already parsed, ``defer_batch_models`` leaves moto's Batch and EC2 models unimported until
+something asks for them, ``execution_events`` is how the runner reads an execution's history, and
 ``bucket_objects``/``table_items``/``put_objects``/``put_items`` read and write the saved state
 in moto's backends, without the API's serializing. With SendTaskFailure and the SQS messages
 they are the only uses of moto internals, hence the exact moto pin.
@@ -62,6 +63,7 @@ import importlib.util
 import io
 import json
 import re
+import sys
 import threading
 import traceback
 import urllib.error
@@ -149,6 +151,28 @@ def share_botocore_loader() -> None:
         botocore.session.create_loader = functools.lru_cache(maxsize=None)(
             botocore.loaders.create_loader
         )
+
+
+def defer_batch_models() -> None:
+    """moto's Step Functions interpreter imports ``moto.batch.utils`` (for a status enum), and
+    ``moto.batch``'s ``__init__`` imports its models, which import all of moto's EC2: ~0.8 s of
+    CPU of every `etl` process that starts the embedded AWS, for a backend the bridge never
+    calls (it answers SubmitJob and DescribeJobs itself). The package is registered with its
+    ``__init__`` not yet run: submodules still import, and the first name read from the package
+    (moto's ``get_backend`` reads ``batch_backends``) runs it, so moto's Batch still works."""
+    if "moto.batch" in sys.modules:
+        return
+    spec = importlib.util.find_spec("moto.batch")
+    assert spec and spec.loader
+    package = importlib.util.module_from_spec(spec)
+
+    def run_init(name: str) -> Any:
+        del package.__getattr__  # type: ignore[attr-defined]
+        spec.loader.exec_module(package)  # type: ignore[union-attr]
+        return getattr(package, name)
+
+    package.__getattr__ = run_init  # type: ignore[attr-defined]
+    sys.modules["moto.batch"] = package
 
 
 def parse_each_definition_once() -> None:

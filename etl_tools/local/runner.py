@@ -104,6 +104,7 @@ def embedded_aws(
     ``settings`` overrides tunable settings (e.g. the approval thresholds) of every function.
     """
     moto_bridge.share_botocore_loader()  # before moto's imports build their sessions
+    moto_bridge.defer_batch_models()  # before moto's Step Functions interpreter is imported
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
     if compute:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -321,3 +324,31 @@ def test_a_definition_parsed_once_still_runs_each_execution_afresh_and_refuses_b
             sfn.create_state_machine(name="bad", definition='{"StartAt": ', roleArn=role)
     assert outputs == [{"n": 1, "seen": {"n": 1}}, {"n": 2, "seen": {"n": 2}}]
     assert definition in AmazonStateLanguageParser.parse.trees  # parsed once, kept
+
+
+# A fresh interpreter: this test process may have imported moto's Batch already.
+DEFERRED_BATCH = """
+import sys
+import boto3
+from moto import mock_aws
+from etl_tools.local.moto_bridge import defer_batch_models
+
+defer_batch_models()
+from moto.stepfunctions.parser.asl.parse import asl_parser  # imports moto.batch.utils
+print("ec2 imported:", "moto.ec2" in sys.modules)
+with mock_aws():
+    print("job queues:", boto3.client("batch", region_name="us-east-1").describe_job_queues()["jobQueues"])
+print("ec2 imported:", "moto.ec2" in sys.modules)
+"""
+
+
+def test_moto_batch_models_load_only_when_asked_for_and_then_work() -> None:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    done = subprocess.run(
+        [sys.executable, "-c", DEFERRED_BATCH], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "ec2 imported: False",  # the interpreter's import left moto's Batch and EC2 models out
+        "job queues: []",  # moto's Batch backend answers all the same
+        "ec2 imported: True",
+    ]
