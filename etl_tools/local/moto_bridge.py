@@ -38,16 +38,18 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   moto's S3 backend without notifications;
 - its GetExecutionHistory has no paging and serializes the whole history on every call (a
   runner polling it spent ~40 % of a run there): ``execution_events`` reads only the events
-  added since the last read from the interpreter's event list.
+  added since the last read from the interpreter's event list, and ``execution_status`` the
+  status without DescribeExecution's serializing.
 
 These things only make the embedded AWS faster (nothing the pipeline sees changes):
 ``share_botocore_loader`` gives every botocore session one data loader,
 ``parse_each_definition_once`` keeps the syntax tree of a definition moto's interpreter
 already parsed, ``defer_batch_models`` leaves moto's Batch and EC2 models unimported until
-something asks for them, ``execution_events`` is how the runner reads an execution's history, and
-``bucket_objects``/``table_items``/``put_objects``/``put_items`` read and write the saved state
-in moto's backends, without the API's serializing. With SendTaskFailure and the SQS messages
-they are the only uses of moto internals, hence the exact moto pin.
+something asks for them, ``execution_events`` and ``execution_status`` are how the runner
+follows an execution, and ``bucket_objects``, ``table_items``, ``put_objects`` and
+``put_items`` read and write the saved state in moto's backends, without the API's
+serializing. With SendTaskFailure and the SQS messages they are the only uses of moto
+internals, hence the exact moto pin.
 
 It also records every AWS call each handler and the Glue job make (for the least-privilege
 check) and injects the faults the tests and ``etl run --fault`` ask for.
@@ -660,16 +662,28 @@ def dump_messages(queue_url: str) -> list[dict[str, Any]]:
     ]
 
 
+def _execution(execution_arn: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.stepfunctions.responses import get_backend
+
+    backend = get_backend(DEFAULT_ACCOUNT_ID, boto3.DEFAULT_SESSION.region_name)
+    return backend.describe_execution(execution_arn)
+
+
+def execution_status(execution_arn: str) -> str:
+    """The status DescribeExecution reports, read from moto's interpreter (moto internals): the
+    API call also copies and serializes the execution's input, which a runner polling it paid
+    at every poll."""
+    status = _execution(execution_arn).exec_status
+    return status.value if status else "RUNNING"  # None: its worker has not started yet
+
+
 def execution_events(execution_arn: str, start: int) -> list[dict[str, Any]]:
     """The execution's history events from index ``start`` on, shaped as GetExecutionHistory
     returns them (``type`` a string, ``timestamp`` a datetime), read from moto's interpreter
     (moto internals): the API call copies and serializes every event of the history each time.
     """
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.stepfunctions.responses import get_backend
-
-    backend = get_backend(DEFAULT_ACCOUNT_ID, boto3.DEFAULT_SESSION.region_name)
-    env = backend.describe_execution(execution_arn).exec_worker.env
+    env = _execution(execution_arn).exec_worker.env
     if env is None:  # the execution's worker has not started yet
         return []
     manager = env.event_manager

@@ -464,7 +464,8 @@ def logs_to(path: Path) -> Iterator[None]:
 
 
 # How often the status and the new history events are read: often, so a run's end is seen at
-# once; the events come from moto's interpreter without the API's serializer (moto_bridge).
+# once; both come from moto's interpreter without the API's serializer (moto_bridge), and the
+# execution is described through the API once, when it ended or paused.
 POLL_SECONDS = 0.05
 
 
@@ -479,8 +480,7 @@ def _wait(
     entered: dict[str, datetime] = {}
     state_seconds: dict[str, float] = {}
     while True:
-        description = sfn.describe_execution(executionArn=execution_arn)
-        ended = description["status"] != "RUNNING"
+        ended = moto_bridge.execution_status(execution_arn) != "RUNNING"
         # Read after the status: an ended execution's events are all there.
         for event in moto_bridge.execution_events(execution_arn, seen):
             line = _progress_line(event, entered, state_seconds)
@@ -488,10 +488,9 @@ def _wait(
                 progress(line)
             seen += 1
             last = event
-        if ended:
-            return description, state_seconds, False
-        if last and _waits_for_token(last):
-            return description, state_seconds, True
+        paused = not ended and last is not None and _waits_for_token(last)
+        if ended or paused:
+            return sfn.describe_execution(executionArn=execution_arn), state_seconds, paused
         if time.monotonic() > deadline:
             sfn.stop_execution(executionArn=execution_arn, error="Timeout")
             raise TimeoutError(f"execution still running after {timeout:.0f} s")

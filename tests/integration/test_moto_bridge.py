@@ -21,6 +21,7 @@ from etl_tools.local.moto_bridge import (
     bucket_objects,
     dump_messages,
     execution_events,
+    execution_status,
     parse_each_definition_once,
     put_items,
     put_objects,
@@ -258,7 +259,8 @@ def test_the_glue_script_writes_a_county_delta_with_the_datasets_key(bridge: Bri
 def test_execution_events_are_the_history_the_api_returns_from_any_index(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """What the runner reads without the API's serializer is what GetExecutionHistory says."""
+    """What the runner reads without the API's serializer is what DescribeExecution and
+    GetExecutionHistory say."""
     for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
         monkeypatch.setenv(name, value)
     definition = {
@@ -276,11 +278,13 @@ def test_execution_events_are_the_history_the_api_returns_from_any_index(
             name="m", definition=json.dumps(definition), roleArn=role
         )["stateMachineArn"]
         arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        while execution_status(arn) == "RUNNING":
             time.sleep(0.01)
+        status = (execution_status(arn), sfn.describe_execution(executionArn=arn)["status"])
         history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         events = execution_events(arn, 0)
         tail = execution_events(arn, 3)
+    assert status == ("SUCCEEDED", "SUCCEEDED")
     assert [e["type"] for e in history][-1] == "ExecutionSucceeded"
     fields = ("id", "type", "timestamp", "stateExitedEventDetails")
     assert [[e.get(f) for f in fields] for e in events] == [
