@@ -107,6 +107,7 @@ def embedded_aws(
     moto_bridge.defer_batch_models()  # before moto's Step Functions interpreter is imported
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
+    moto_bridge.generate_kms_private_keys_on_first_use()
     if compute:
         moto_bridge.parse_each_definition_once()
 

@@ -22,6 +22,7 @@ from etl_tools.local.moto_bridge import (
     dump_messages,
     execution_events,
     execution_status,
+    generate_kms_private_keys_on_first_use,
     parse_each_definition_once,
     put_items,
     put_objects,
@@ -293,10 +294,14 @@ def test_execution_events_are_the_history_the_api_returns_from_any_index(
     assert tail == events[3:] and len(tail) == len(history) - 3
 
 
-def test_every_botocore_session_shares_one_data_loader() -> None:
+def test_every_botocore_session_shares_one_data_loader_and_moto_one_of_its_own() -> None:
+    from moto.core import utils
+
     share_botocore_loader()
     first, second = botocore.session.Session(), botocore.session.Session()
     assert first.get_component("data_loader") is second.get_component("data_loader")
+    assert utils.create_loader() is utils.create_loader()
+    assert utils.create_loader() is not first.get_component("data_loader")  # moto's own paths
 
 
 def test_a_definition_parsed_once_still_runs_each_execution_afresh_and_refuses_bad_asl(
@@ -356,3 +361,27 @@ def test_moto_batch_models_load_only_when_asked_for_and_then_work() -> None:
         "job queues: []",  # moto's Batch backend answers all the same
         "ec2 imported: True",
     ]
+
+
+def test_kms_keys_get_their_private_key_only_when_an_operation_reads_it(bridge: Bridge) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.kms.models import kms_backends
+
+    generate_kms_private_keys_on_first_use()
+    kms = boto3.client("kms")
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    signing = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
+    keys = kms_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].keys
+    assert keys[symmetric].private_key._key is None  # no RSA key generated for it
+    signed = kms.sign(
+        KeyId=signing, Message=b"m", MessageType="RAW", SigningAlgorithm="RSASSA_PSS_SHA_256"
+    )
+    verified = kms.verify(
+        KeyId=signing,
+        Message=b"m",
+        MessageType="RAW",
+        Signature=signed["Signature"],
+        SigningAlgorithm="RSASSA_PSS_SHA_256",
+    )
+    assert verified["SignatureValid"]
+    assert keys[symmetric].private_key._key is None
