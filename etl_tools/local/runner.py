@@ -122,12 +122,12 @@ def embedded_aws(
         mock_aws(config=MOTO_CONFIG),
     ):
         boto3.setup_default_session(region_name=REGION)
+        # Before any client is made: a client copies the session's hooks when it is created.
+        bridge = Bridge(names, load_job_arguments(names), raise_in, load_faults)
+        bridge.install()
         aws.reset_clients()
         settings = replace(_create_resources(names, source_urls or {}), **(settings or {}))
         os.environ.update(settings.as_env())
-        bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
-        bridge.install()
-        aws.reset_clients()  # the setup's clients predate the bridge's hooks: the run's must not
         bridge.subscribers = subscribers.create_local(names, Path(state_dir))
         stack = LocalStack(names, settings, bridge, Path(state_dir), store=store if save else None)
         stack.outbox_queue_url = _subscribe_outbox(names, settings)
@@ -142,16 +142,16 @@ def embedded_aws(
             aws.reset_clients()
 
 
-def load_job_arguments(settings: Settings) -> dict[str, str]:
+def load_job_arguments(names: Names) -> dict[str, str]:
     """The Glue job's default arguments, as Terraform sets them, with a local backoff base.
 
     moto never throttles by itself, so only injected faults back off: a short base keeps the
     fault tests quick without changing the retry logic.
     """
     return {
-        "--data_bucket": settings.data_bucket,
-        "--daily_table": settings.daily_table,
-        "--counties_table": settings.counties_table,
+        "--data_bucket": names.data_bucket,
+        "--daily_table": names.daily_table,
+        "--counties_table": names.counties_table,
         "--base_delay_seconds": "0.002",
     }
 
@@ -292,7 +292,7 @@ def _create_compute(names: Names, settings: Settings) -> str:
         Name=names.load_job,
         Role=_role(names.load_job, "glue.amazonaws.com"),
         Command={"Name": "pythonshell", "ScriptLocation": s3_script, "PythonVersion": "3.9"},
-        DefaultArguments=load_job_arguments(settings),
+        DefaultArguments=load_job_arguments(names),
         MaxCapacity=0.0625,
     )
     definition = moto_bridge.batched_for_moto(
