@@ -33,15 +33,24 @@ moto runs the real statemachine.asl.json in its Step Functions interpreter, but
   (2 attempts), and an event still refused goes to the subscriber's DLQ, as on AWS;
 - keeping SQS messages between local runs would reset their receive count: ``dump_messages``
   and ``restore_message`` read and set it on moto's message objects;
+- putting the saved objects back through the API would raise an S3 event for each (a saved
+  landing/ file would start a run in every later command): ``put_objects`` writes them into
+  moto's S3 backend without notifications;
 - its GetExecutionHistory has no paging and serializes the whole history on every call (a
   runner polling it spent ~40 % of a run there): ``execution_events`` reads only the events
-  added since the last read from the interpreter's event list (with SendTaskFailure and the
-  SQS messages, the only uses of moto internals, hence the exact moto pin).
+  added since the last read from the interpreter's event list, and ``execution_status`` the
+  status without DescribeExecution's serializing.
 
-Three things only make the embedded AWS faster (nothing the pipeline sees changes):
+These things only make the embedded AWS faster (nothing the pipeline sees changes):
 ``share_botocore_loader`` gives every botocore session one data loader,
 ``parse_each_definition_once`` keeps the syntax tree of a definition moto's interpreter
-already parsed, and ``execution_events`` is how the runner reads an execution's history.
+already parsed, ``defer_batch_models`` leaves moto's Batch and EC2 models unimported until
+something asks for them, ``generate_kms_private_keys_on_first_use`` spares KMS keys the RSA
+key generation no operation of ours reads, ``execution_events`` and ``execution_status`` are how the runner
+follows an execution, and ``bucket_objects``, ``table_items``, ``put_objects`` and
+``put_items`` read and write the saved state in moto's backends, without the API's
+serializing. With SendTaskFailure and the SQS messages they are the only uses of moto
+internals, hence the exact moto pin.
 
 It also records every AWS call each handler and the Glue job make (for the least-privilege
 check) and injects the faults the tests and ``etl run --fault`` ask for.
@@ -57,6 +66,7 @@ import importlib.util
 import io
 import json
 import re
+import sys
 import threading
 import traceback
 import urllib.error
@@ -75,7 +85,7 @@ import botocore.loaders
 import botocore.session
 from botocore.response import StreamingBody
 
-from covid_etl import rebuild
+from covid_etl import aws, rebuild
 from covid_etl.contract import FUNCTIONS
 from covid_etl.handler import LOGGER
 from etl_tools.naming import Names
@@ -138,11 +148,65 @@ def share_botocore_loader() -> None:
     models) only to list regions; each new session has its own loader, which parses
     botocore's endpoints.json and service models again: ~1.5 s of CPU of every `etl` process
     that starts the embedded AWS. The loader only reads botocore's own data files, so one per
-    search path serves all sessions alike.
+    search path serves all sessions alike. moto's responses load each service's model once
+    more with a loader of their own (botocore's files and moto's additions), made anew for
+    every model: one serves them all too (~0.1 s).
     """
     if not isinstance(botocore.session.create_loader, functools._lru_cache_wrapper):
         botocore.session.create_loader = functools.lru_cache(maxsize=None)(
             botocore.loaders.create_loader
+        )
+    from moto.core import utils  # after the line above: moto's import builds sessions
+
+    if not isinstance(utils.create_loader, functools._lru_cache_wrapper):
+        utils.create_loader = functools.lru_cache(maxsize=None)(utils.create_loader)
+
+
+def defer_batch_models() -> None:
+    """moto's Step Functions interpreter imports ``moto.batch.utils`` (for a status enum), and
+    ``moto.batch``'s ``__init__`` imports its models, which import all of moto's EC2: ~0.8 s of
+    CPU of every `etl` process that starts the embedded AWS, for a backend the bridge never
+    calls (it answers SubmitJob and DescribeJobs itself). The package is registered with its
+    ``__init__`` not yet run: submodules still import, and the first name read from the package
+    (moto's ``get_backend`` reads ``batch_backends``) runs it, so moto's Batch still works."""
+    if "moto.batch" in sys.modules:
+        return
+    spec = importlib.util.find_spec("moto.batch")
+    assert spec and spec.loader
+    package = importlib.util.module_from_spec(spec)
+
+    def run_init(name: str) -> Any:
+        del package.__getattr__  # type: ignore[attr-defined]
+        spec.loader.exec_module(package)  # type: ignore[union-attr]
+        return getattr(package, name)
+
+    package.__getattr__ = run_init  # type: ignore[attr-defined]
+    sys.modules["moto.batch"] = package
+
+
+class _PrivateKeyOnFirstUse:
+    """A moto KMS key's private key, generated when Sign, Verify or GetPublicKey first use it."""
+
+    def __init__(self, generate: Any, key_spec: str):
+        self._generate = functools.partial(generate, key_spec)
+        self._key: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._key is None:
+            self._key = self._generate()
+        return getattr(self._key, name)
+
+
+def generate_kms_private_keys_on_first_use() -> None:
+    """moto gives every KMS key an RSA-2048 private key when it is created, a symmetric one
+    too: the encrypted tables' AWS-managed key (alias/aws/dynamodb) cost 0.03-0.16 s of CPU
+    of every start of the embedded AWS, for key material only asymmetric operations read,
+    which the pipeline never calls (moto internals)."""
+    from moto.kms import models
+
+    if not isinstance(models.generate_private_key, functools.partial):
+        models.generate_private_key = functools.partial(
+            _PrivateKeyOnFirstUse, models.generate_private_key
         )
 
 
@@ -415,7 +479,7 @@ class Bridge:
     def _send(self, subscriber: Subscriber, event: dict[str, Any]) -> None:
         if any(post_event(subscriber.url, event) for _ in range(DELIVERY_ATTEMPTS)):
             return
-        boto3.client("sqs").send_message(
+        aws.client("sqs").send_message(
             QueueUrl=subscriber.dlq_url, MessageBody=json.dumps(event, sort_keys=True)
         )
 
@@ -543,9 +607,58 @@ def load_job_module() -> ModuleType:
     return module
 
 
+# --- The state kept between local runs, read and written in moto's backends ----------------
+# Through the API each body and item is serialized by moto and parsed by botocore again: most of
+# what a command spent saving and restoring its state (moto internals, hence the exact pin).
+
+
+def _s3_backend() -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    return s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+
+
+def _table(table: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    region = boto3.DEFAULT_SESSION.region_name
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table)
+
+
+def bucket_objects(bucket: str) -> dict[str, bytes]:
+    """Each object's body, as ListObjectsV2 and GetObject read it: its current version, none
+    whose current version is a delete marker."""
+    from moto.s3.models import FakeKey
+
+    keys = _s3_backend().get_bucket(bucket).keys
+    return {name: key.value for name, key in keys.items() if isinstance(key, FakeKey)}
+
+
+def put_objects(bucket: str, objects: dict[str, bytes]) -> None:
+    """Objects put back without S3's event notifications: restoring a saved landing/ file is
+    no upload (an event would start a run again in every later command)."""
+    backend = _s3_backend()
+    for key, body in objects.items():
+        backend.put_object(bucket, key, body, disable_notification=True)
+
+
+def table_items(table: str) -> list[dict[str, Any]]:
+    """Every item of a table, in Scan's order and shape (attribute values typed: {"S": ...})."""
+    return [item.to_json()["Attributes"] for item in _table(table).all_items()]
+
+
+def put_items(table: str, items: list[dict[str, Any]]) -> None:
+    """Items (as ``table_items`` returns them) put back, each as PutItem would."""
+    moto_table = _table(table)
+    for item in items:
+        moto_table.put_item(item)
+
+
 def restore_message(queue_url: str, body: str, receive_count: int) -> None:
     """Send a message and give it back the receive count it had (moto internals)."""
-    boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
+    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
     _moto_queue(queue_url)._messages[-1].approximate_receive_count = receive_count
 
 
@@ -554,7 +667,7 @@ def move_messages(source_url: str, destination_url: str) -> int:
 
     On AWS `etl redrive` uses SQS's native message-move task; this loop exists only here.
     """
-    sqs = boto3.client("sqs")
+    sqs = aws.client("sqs")
     moved = 0
     while batch := sqs.receive_message(
         QueueUrl=source_url, MaxNumberOfMessages=10, VisibilityTimeout=30
@@ -582,16 +695,28 @@ def dump_messages(queue_url: str) -> list[dict[str, Any]]:
     ]
 
 
+def _execution(execution_arn: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.stepfunctions.responses import get_backend
+
+    backend = get_backend(DEFAULT_ACCOUNT_ID, boto3.DEFAULT_SESSION.region_name)
+    return backend.describe_execution(execution_arn)
+
+
+def execution_status(execution_arn: str) -> str:
+    """The status DescribeExecution reports, read from moto's interpreter (moto internals): the
+    API call also copies and serializes the execution's input, which a runner polling it paid
+    at every poll."""
+    status = _execution(execution_arn).exec_status
+    return status.value if status else "RUNNING"  # None: its worker has not started yet
+
+
 def execution_events(execution_arn: str, start: int) -> list[dict[str, Any]]:
     """The execution's history events from index ``start`` on, shaped as GetExecutionHistory
     returns them (``type`` a string, ``timestamp`` a datetime), read from moto's interpreter
     (moto internals): the API call copies and serializes every event of the history each time.
     """
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.stepfunctions.responses import get_backend
-
-    backend = get_backend(DEFAULT_ACCOUNT_ID, boto3.DEFAULT_SESSION.region_name)
-    env = backend.describe_execution(execution_arn).exec_worker.env
+    env = _execution(execution_arn).exec_worker.env
     if env is None:  # the execution's worker has not started yet
         return []
     manager = env.event_manager

@@ -104,8 +104,10 @@ def embedded_aws(
     ``settings`` overrides tunable settings (e.g. the approval thresholds) of every function.
     """
     moto_bridge.share_botocore_loader()  # before moto's imports build their sessions
+    moto_bridge.defer_batch_models()  # before moto's Step Functions interpreter is imported
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
+    moto_bridge.generate_kms_private_keys_on_first_use()
     if compute:
         moto_bridge.parse_each_definition_once()
 
@@ -120,11 +122,12 @@ def embedded_aws(
         mock_aws(config=MOTO_CONFIG),
     ):
         boto3.setup_default_session(region_name=REGION)
+        # Before any client is made: a client copies the session's hooks when it is created.
+        bridge = Bridge(names, load_job_arguments(names), raise_in, load_faults)
+        bridge.install()
         aws.reset_clients()
         settings = replace(_create_resources(names, source_urls or {}), **(settings or {}))
         os.environ.update(settings.as_env())
-        bridge = Bridge(names, load_job_arguments(settings), raise_in, load_faults)
-        bridge.install()
         bridge.subscribers = subscribers.create_local(names, Path(state_dir))
         stack = LocalStack(names, settings, bridge, Path(state_dir), store=store if save else None)
         stack.outbox_queue_url = _subscribe_outbox(names, settings)
@@ -139,27 +142,27 @@ def embedded_aws(
             aws.reset_clients()
 
 
-def load_job_arguments(settings: Settings) -> dict[str, str]:
+def load_job_arguments(names: Names) -> dict[str, str]:
     """The Glue job's default arguments, as Terraform sets them, with a local backoff base.
 
     moto never throttles by itself, so only injected faults back off: a short base keeps the
     fault tests quick without changing the retry logic.
     """
     return {
-        "--data_bucket": settings.data_bucket,
-        "--daily_table": settings.daily_table,
-        "--counties_table": settings.counties_table,
+        "--data_bucket": names.data_bucket,
+        "--daily_table": names.daily_table,
+        "--counties_table": names.counties_table,
         "--base_delay_seconds": "0.002",
     }
 
 
 def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
-    s3 = boto3.client("s3")
+    s3 = aws.client("s3")
     s3.create_bucket(Bucket=names.data_bucket)
     s3.put_bucket_versioning(
         Bucket=names.data_bucket, VersioningConfiguration={"Status": "Enabled"}
     )
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = aws.client("dynamodb")
     # Each dataset's table by its declared key (partition, then sort key), and the runs table.
     tables = {getattr(names, f"{spec.table}_table"): spec.table_key for spec in DATASETS.values()}
     for table, key in {**tables, names.runs_table: ("pk",)}.items():
@@ -177,7 +180,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
         TableName=names.runs_table,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
     )
-    sqs = boto3.client("sqs")
+    sqs = aws.client("sqs")
     dlq_url = sqs.create_queue(QueueName=names.retry_dlq)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -192,9 +195,9 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
             ),
         },
     )["QueueUrl"]
-    topic_arn = boto3.client("sns").create_topic(Name=names.status_topic)["TopicArn"]
+    topic_arn = aws.client("sns").create_topic(Name=names.status_topic)["TopicArn"]
     _create_upload_path(names)
-    boto3.client("events").create_event_bus(Name=names.event_bus)
+    aws.client("events").create_event_bus(Name=names.event_bus)
     return Settings(
         data_bucket=names.data_bucket,
         daily_table=names.daily_table,
@@ -214,7 +217,7 @@ def _create_resources(names: Names, source_urls: dict[str, str]) -> Settings:
 
 def _create_upload_path(names: Names) -> None:
     """S3 -> EventBridge -> SQS: the bucket's events, the rule on landing/, the buffer queue."""
-    sqs = boto3.client("sqs")
+    sqs = aws.client("sqs")
     dlq_url = sqs.create_queue(QueueName=names.upload_dlq)["QueueUrl"]
     dlq_arn = _queue_arn(dlq_url)
     queue_url = sqs.create_queue(
@@ -223,11 +226,11 @@ def _create_upload_path(names: Names) -> None:
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
         },
     )["QueueUrl"]
-    boto3.client("s3").put_bucket_notification_configuration(
+    aws.client("s3").put_bucket_notification_configuration(
         Bucket=names.data_bucket,
         NotificationConfiguration={"EventBridgeConfiguration": {}},
     )
-    events = boto3.client("events")
+    events = aws.client("events")
     events.put_rule(
         Name=names.upload_rule, EventPattern=json.dumps(upload_event_pattern(names.data_bucket))
     )
@@ -237,19 +240,19 @@ def _create_upload_path(names: Names) -> None:
 
 
 def _queue_arn(url: str) -> str:
-    return boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+    return aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
 
 
 def _subscribe_outbox(names: Names, settings: Settings) -> str:
     """Locally the status email is captured by an SQS subscription instead of a mailbox."""
-    sqs = boto3.client("sqs")
+    sqs = aws.client("sqs")
     url = sqs.create_queue(QueueName=f"{names.prefix}-outbox")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    boto3.client("sns").subscribe(TopicArn=settings.status_topic_arn, Protocol="sqs", Endpoint=arn)
+    aws.client("sns").subscribe(TopicArn=settings.status_topic_arn, Protocol="sqs", Endpoint=arn)
     return url
 
 
@@ -260,14 +263,14 @@ def _role(name: str, service: str) -> str:
             {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
         ],
     }
-    return boto3.client("iam").create_role(
+    return aws.client("iam").create_role(
         RoleName=name, AssumeRolePolicyDocument=json.dumps(policy)
     )["Role"]["Arn"]
 
 
 def _create_compute(names: Names, settings: Settings) -> str:
     """Lambda functions, the Glue job, the state machine and the schedule, as Terraform does."""
-    lambda_client = boto3.client("lambda")
+    lambda_client = aws.client("lambda")
     for function in FUNCTIONS:
         handler_path = REPO_ROOT / "lambdas" / function / "handler.py"
         code = io.BytesIO()
@@ -285,23 +288,23 @@ def _create_compute(names: Names, settings: Settings) -> str:
             Timeout=300,
         )
     s3_script = f"s3://{settings.data_bucket}/artifacts/glue/load_job.py"
-    boto3.client("glue").create_job(
+    aws.client("glue").create_job(
         Name=names.load_job,
         Role=_role(names.load_job, "glue.amazonaws.com"),
         Command={"Name": "pythonshell", "ScriptLocation": s3_script, "PythonVersion": "3.9"},
-        DefaultArguments=load_job_arguments(settings),
+        DefaultArguments=load_job_arguments(names),
         MaxCapacity=0.0625,
     )
     definition = moto_bridge.batched_for_moto(
         render(DEFINITION_PATH.read_text(), template_values(names))
     )
-    sfn = boto3.client("stepfunctions")
+    sfn = aws.client("stepfunctions")
     state_machine_arn = sfn.create_state_machine(
         name=names.state_machine,
         definition=definition,
         roleArn=_role(names.state_machine, "states.amazonaws.com"),
     )["stateMachineArn"]
-    boto3.client("scheduler").create_schedule(
+    aws.client("scheduler").create_schedule(
         Name=names.schedule,
         ScheduleExpression="cron(0 6 * * ? *)",
         ScheduleExpressionTimezone="UTC",
@@ -320,16 +323,9 @@ def _create_compute(names: Names, settings: Settings) -> str:
 
 def _capture(stack: LocalStack) -> State:
     """The account's state: the bucket's objects, both tables, the retry queues, the outputs."""
-    bucket = stack.settings.data_bucket
-    s3 = boto3.client("s3")
-    objects = {
-        obj["Key"]: aws.get_object(bucket, obj["Key"]) or b""
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-        for obj in page.get("Contents", [])
-    }
-    scan = boto3.client("dynamodb").get_paginator("scan")
+    objects = moto_bridge.bucket_objects(stack.settings.data_bucket)
     tables = {
-        table: [item for page in scan.paginate(TableName=table) for item in page["Items"]]
+        table: moto_bridge.table_items(table)
         for table in (
             stack.settings.daily_table,
             stack.settings.counties_table,
@@ -351,32 +347,18 @@ def _kept_queues(stack: LocalStack) -> list[str]:
 
 def _restore(stack: LocalStack, state: State) -> None:
     urls = {NYT: stack.settings.nyt_url, JHU: stack.settings.jhu_url}
-    for key, body in state.s3.items():
-        if key in (keys.source_state(NYT), keys.source_state(JHU)):
-            saved = json.loads(body)
-            body = json.dumps({**saved, "url": this_process_url(saved["url"], urls)}).encode()
-        aws.put_object(stack.settings.data_bucket, key, body)
-    # Putting the saved landing/ objects back made S3 emit Object Created for each: restoring is
-    # no upload (a saved file would start a run again in every later command), so drop them.
-    # (Received and deleted: PurgeQueue allows one call a minute per queue.)
-    upload_queue = boto3.client("sqs").get_queue_url(QueueName=stack.names.upload_queue)["QueueUrl"]
-    while raised := aws.receive_all(upload_queue, visibility_seconds=60, limit=10):
-        aws.delete_messages(upload_queue, [m["ReceiptHandle"] for m in raised])
+    objects = dict(state.s3)
+    for key in (keys.source_state(NYT), keys.source_state(JHU)):
+        if key in objects:
+            saved = json.loads(objects[key])
+            url = this_process_url(saved["url"], urls)
+            objects[key] = json.dumps({**saved, "url": url}).encode()
+    moto_bridge.put_objects(stack.settings.data_bucket, objects)
     for table, items in state.tables.items():
-        _put_items(table, items)
+        moto_bridge.put_items(table, items)
     for url in _kept_queues(stack):
         for message in state.queues.get(url, []):
             moto_bridge.restore_message(url, message["body"], message["receive_count"])
-
-
-def _put_items(table: str, items: list[dict[str, Any]]) -> None:
-    """The saved items back, 25 a BatchWriteItem: one put_item each made restoring the table
-    most of a read-only command's time (261 calls for `etl export`)."""
-    dynamodb = boto3.client("dynamodb")
-    for start in range(0, len(items), 25):
-        requests = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
-        while requests:
-            requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems")
 
 
 # --- One execution ---------------------------------------------------------------------------
@@ -408,10 +390,10 @@ def run_pipeline(
 ) -> RunResult:
     """Start an execution with the schedule's input (plus ``trigger``) and wait for its end."""
     run_id = run_id or new_run_id()
-    schedule = boto3.client("scheduler").get_schedule(Name=stack.names.schedule)
+    schedule = aws.client("scheduler").get_schedule(Name=stack.names.schedule)
     execution_input = {**json.loads(schedule["Target"]["Input"]), **(trigger or {})}
     with logs_to(stack.state_dir / "logs" / f"{run_id}.jsonl"):
-        boto3.client("stepfunctions").start_execution(
+        aws.client("stepfunctions").start_execution(
             stateMachineArn=stack.state_machine_arn, name=run_id, input=json.dumps(execution_input)
         )
         return follow_run(stack, run_id, progress=progress, timeout_seconds=timeout_seconds)
@@ -428,7 +410,7 @@ def follow_run(
 
     Call it inside ``logs_to``: the handlers' log lines go wherever that points.
     """
-    sfn = boto3.client("stepfunctions")
+    sfn = aws.client("stepfunctions")
     execution_arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
     description, state_seconds, paused = _wait(sfn, execution_arn, progress, timeout_seconds)
     # moto keeps the execution history in this process only: `etl show` reads the timings here
@@ -483,7 +465,8 @@ def logs_to(path: Path) -> Iterator[None]:
 
 
 # How often the status and the new history events are read: often, so a run's end is seen at
-# once; the events come from moto's interpreter without the API's serializer (moto_bridge).
+# once; both come from moto's interpreter without the API's serializer (moto_bridge), and the
+# execution is described through the API once, when it ended or paused.
 POLL_SECONDS = 0.05
 
 
@@ -498,8 +481,7 @@ def _wait(
     entered: dict[str, datetime] = {}
     state_seconds: dict[str, float] = {}
     while True:
-        description = sfn.describe_execution(executionArn=execution_arn)
-        ended = description["status"] != "RUNNING"
+        ended = moto_bridge.execution_status(execution_arn) != "RUNNING"
         # Read after the status: an ended execution's events are all there.
         for event in moto_bridge.execution_events(execution_arn, seen):
             line = _progress_line(event, entered, state_seconds)
@@ -507,10 +489,9 @@ def _wait(
                 progress(line)
             seen += 1
             last = event
-        if ended:
-            return description, state_seconds, False
-        if last and _waits_for_token(last):
-            return description, state_seconds, True
+        paused = not ended and last is not None and _waits_for_token(last)
+        if ended or paused:
+            return sfn.describe_execution(executionArn=execution_arn), state_seconds, paused
         if time.monotonic() > deadline:
             sfn.stop_execution(executionArn=execution_arn, error="Timeout")
             raise TimeoutError(f"execution still running after {timeout:.0f} s")
@@ -592,15 +573,15 @@ def deliver_uploads(stack: LocalStack) -> list[str]:
     """What the SQS event source mapping does: the queued upload events, in batches, to
     start_from_upload; messages it reports as failed stay queued. Returns the executions it
     started."""
-    sfn = boto3.client("stepfunctions")
+    sfn = aws.client("stepfunctions")
     before = _execution_names(sfn, stack.state_machine_arn)
-    queue_url = boto3.client("sqs").get_queue_url(QueueName=stack.names.upload_queue)["QueueUrl"]
+    queue_url = aws.client("sqs").get_queue_url(QueueName=stack.names.upload_queue)["QueueUrl"]
     while messages := aws.receive_all(queue_url, visibility_seconds=60, limit=10):
         records = [
             {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
             for m in messages
         ]
-        response = boto3.client("lambda").invoke(
+        response = aws.client("lambda").invoke(
             FunctionName=stack.names.function("start_from_upload"),
             Payload=json.dumps({"Records": records}).encode(),
         )

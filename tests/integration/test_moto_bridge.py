@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -15,11 +18,17 @@ from moto import mock_aws
 from etl_tools.local.moto_bridge import (
     Bridge,
     LoadFaults,
+    bucket_objects,
     dump_messages,
     execution_events,
+    execution_status,
+    generate_kms_private_keys_on_first_use,
     parse_each_definition_once,
+    put_items,
+    put_objects,
     restore_message,
     share_botocore_loader,
+    table_items,
 )
 from etl_tools.naming import Names
 
@@ -131,6 +140,80 @@ def test_messages_keep_their_receive_count_across_a_save_and_restore(bridge: Bri
     assert received[0]["Attributes"]["ApproximateReceiveCount"] == "3"
 
 
+def _api_objects(bucket: str) -> dict[str, bytes]:
+    s3 = boto3.client("s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {
+        o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+        for page in pages
+        for o in page.get("Contents", [])
+    }
+
+
+def _api_items(table: str) -> list[dict]:
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    return [item for page in pages for item in page["Items"]]
+
+
+def _versioned_bucket_and_table(bucket: str, table: str) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    boto3.client("dynamodb").create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+    )
+
+
+def test_the_saved_state_read_and_restored_in_moto_is_what_the_api_reads(bridge: Bridge) -> None:
+    """bucket_objects/table_items read what ListObjectsV2+GetObject and Scan return, in Scan's
+    order; put_objects/put_items write it back so that the API reads it the same again."""
+    s3, dynamodb = boto3.client("s3"), boto3.client("dynamodb")
+    _versioned_bucket_and_table("saved", "saved-table")
+    s3.put_object(Bucket="saved", Key="b/overwritten.csv", Body=b"old")
+    s3.put_object(Bucket="saved", Key="b/overwritten.csv", Body=b"new")
+    s3.put_object(Bucket="saved", Key="a/empty.json", Body=b"")
+    s3.put_object(Bucket="saved", Key="deleted.csv", Body=b"gone")
+    s3.delete_object(Bucket="saved", Key="deleted.csv")  # its current version: a delete marker
+    nested = {"M": {"n": {"N": "1.50"}, "l": {"L": [{"S": "x"}, {"BOOL": True}, {"NULL": True}]}}}
+    for pk, sk in (("RUN#2", "b"), ("LOCK", "z"), ("RUN#2", "a"), ("RUN#10", "a")):
+        item = {"pk": {"S": pk}, "sk": {"S": sk}, "count": {"N": str(2**64)}, "doc": nested}
+        dynamodb.put_item(TableName="saved-table", Item=item)
+
+    objects, items = bucket_objects("saved"), table_items("saved-table")
+    assert objects == _api_objects("saved") == {"a/empty.json": b"", "b/overwritten.csv": b"new"}
+    assert items == _api_items("saved-table") and len(items) == 4
+
+    _versioned_bucket_and_table("restored", "restored-table")
+    put_objects("restored", objects)
+    put_items("restored-table", items)
+    assert _api_objects("restored") == objects
+    assert _api_items("restored-table") == items
+
+
+def test_objects_put_back_raise_no_upload_event(bridge: Bridge) -> None:
+    """Restoring a saved landing/ file is no upload: an API put of it raises the event."""
+    s3, sqs, events = boto3.client("s3"), boto3.client("sqs"), boto3.client("events")
+    s3.create_bucket(Bucket="watched")
+    s3.put_bucket_notification_configuration(
+        Bucket="watched", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    url = sqs.create_queue(QueueName="uploads")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["aws.s3"]}))
+    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": arn["QueueArn"]}])
+
+    put_objects("watched", {"landing/nyt/us.csv": b"date,cases"})
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    s3.put_object(Bucket="watched", Key="landing/nyt/again.csv", Body=b"date,cases")
+    assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1
+
+
 def test_the_glue_script_writes_a_county_delta_with_the_datasets_key(bridge: Bridge) -> None:
     boto3.client("s3").create_bucket(Bucket="bridge-test")
     boto3.client("dynamodb").create_table(
@@ -177,7 +260,8 @@ def test_the_glue_script_writes_a_county_delta_with_the_datasets_key(bridge: Bri
 def test_execution_events_are_the_history_the_api_returns_from_any_index(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """What the runner reads without the API's serializer is what GetExecutionHistory says."""
+    """What the runner reads without the API's serializer is what DescribeExecution and
+    GetExecutionHistory say."""
     for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
         monkeypatch.setenv(name, value)
     definition = {
@@ -195,11 +279,13 @@ def test_execution_events_are_the_history_the_api_returns_from_any_index(
             name="m", definition=json.dumps(definition), roleArn=role
         )["stateMachineArn"]
         arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        while execution_status(arn) == "RUNNING":
             time.sleep(0.01)
+        status = (execution_status(arn), sfn.describe_execution(executionArn=arn)["status"])
         history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         events = execution_events(arn, 0)
         tail = execution_events(arn, 3)
+    assert status == ("SUCCEEDED", "SUCCEEDED")
     assert [e["type"] for e in history][-1] == "ExecutionSucceeded"
     fields = ("id", "type", "timestamp", "stateExitedEventDetails")
     assert [[e.get(f) for f in fields] for e in events] == [
@@ -208,10 +294,14 @@ def test_execution_events_are_the_history_the_api_returns_from_any_index(
     assert tail == events[3:] and len(tail) == len(history) - 3
 
 
-def test_every_botocore_session_shares_one_data_loader() -> None:
+def test_every_botocore_session_shares_one_data_loader_and_moto_one_of_its_own() -> None:
+    from moto.core import utils
+
     share_botocore_loader()
     first, second = botocore.session.Session(), botocore.session.Session()
     assert first.get_component("data_loader") is second.get_component("data_loader")
+    assert utils.create_loader() is utils.create_loader()
+    assert utils.create_loader() is not first.get_component("data_loader")  # moto's own paths
 
 
 def test_a_definition_parsed_once_still_runs_each_execution_afresh_and_refuses_bad_asl(
@@ -243,3 +333,55 @@ def test_a_definition_parsed_once_still_runs_each_execution_afresh_and_refuses_b
             sfn.create_state_machine(name="bad", definition='{"StartAt": ', roleArn=role)
     assert outputs == [{"n": 1, "seen": {"n": 1}}, {"n": 2, "seen": {"n": 2}}]
     assert definition in AmazonStateLanguageParser.parse.trees  # parsed once, kept
+
+
+# A fresh interpreter: this test process may have imported moto's Batch already.
+DEFERRED_BATCH = """
+import sys
+import boto3
+from moto import mock_aws
+from etl_tools.local.moto_bridge import defer_batch_models
+
+defer_batch_models()
+from moto.stepfunctions.parser.asl.parse import asl_parser  # imports moto.batch.utils
+print("ec2 imported:", "moto.ec2" in sys.modules)
+with mock_aws():
+    print("job queues:", boto3.client("batch", region_name="us-east-1").describe_job_queues()["jobQueues"])
+print("ec2 imported:", "moto.ec2" in sys.modules)
+"""
+
+
+def test_moto_batch_models_load_only_when_asked_for_and_then_work() -> None:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    done = subprocess.run(
+        [sys.executable, "-c", DEFERRED_BATCH], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "ec2 imported: False",  # the interpreter's import left moto's Batch and EC2 models out
+        "job queues: []",  # moto's Batch backend answers all the same
+        "ec2 imported: True",
+    ]
+
+
+def test_kms_keys_get_their_private_key_only_when_an_operation_reads_it(bridge: Bridge) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.kms.models import kms_backends
+
+    generate_kms_private_keys_on_first_use()
+    kms = boto3.client("kms")
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    signing = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
+    keys = kms_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].keys
+    assert keys[symmetric].private_key._key is None  # no RSA key generated for it
+    signed = kms.sign(
+        KeyId=signing, Message=b"m", MessageType="RAW", SigningAlgorithm="RSASSA_PSS_SHA_256"
+    )
+    verified = kms.verify(
+        KeyId=signing,
+        Message=b"m",
+        MessageType="RAW",
+        Signature=signed["Signature"],
+        SigningAlgorithm="RSASSA_PSS_SHA_256",
+    )
+    assert verified["SignatureValid"]
+    assert keys[symmetric].private_key._key is None
