@@ -35,7 +35,7 @@ def test_etl_rebuild_loads_everything_and_a_run_after_it_finds_all_unchanged(
 
 def test_a_rebuild_repairs_a_day_the_snapshot_hides(loaded: Pipeline) -> None:
     """Through the state machine; the job's plan alone (a lost snapshot written again from the
-    table, too) is tests/unit/steps/test_rebuild.py's."""
+    table, too) is tests/unit/steps/test_rebuild_job.py's."""
     settings = loaded.stack.settings
     table = loaded.table()
     damaged = replace(table[100], cases=table[100].cases + 7)
