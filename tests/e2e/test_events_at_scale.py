@@ -1,7 +1,7 @@
 """A delta larger than one ItemBatcher batch fans out through the distributed Map: every record
 loaded is published, each exactly once. 501 records: a full batch of 500 and a last one of 1, each
 child sending PutEvents calls of 10. A county-size delta of 50,000 is the same path with
-100 children (the count, not the byte cap, cuts its batches: tests/unit/test_fan_out_batches.py);
+100 children (the count, not the byte cap, cuts its batches: tests/unit/test_fan_out_changes.py);
 on moto its run takes many minutes, mostly ReconcileLoad's BatchGetItem (docs/architecture.md#events)."""
 
 from __future__ import annotations

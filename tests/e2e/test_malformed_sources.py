@@ -2,7 +2,7 @@
 in S3 and named in the email, an unusable source fails the run with a notification; either way
 the table holds no bad value and loses no good one. Every variant's row rules are checked in
 tests/unit/test_sources_malformed.py; a decreasing cumulative value, a revision and no error, in
-tests/unit/test_sources.py and tests/unit/test_decreasing_revision.py."""
+tests/unit/test_sources.py and tests/unit/test_merge_diff.py."""
 
 from __future__ import annotations
 

@@ -199,3 +199,12 @@ def test_an_unsorted_snapshot_fails_the_diff_of_a_source() -> None:
     _, classified = diff_source(COUNTIES, io.BytesIO(data), snapshot, run_date=TODAY)
     with pytest.raises(UnsortedStream, match="the snapshot is not sorted by key"):
         list(classified)
+
+
+def test_a_lower_value_than_the_snapshots_is_a_revision_to_the_lower_value() -> None:
+    """A cumulative count that goes down upstream is a correction, not an error: validation
+    keeps the row (tests/unit/test_sources.py::test_decreasing_cumulative_values_are_kept) and
+    the diff stages it as a revision carrying the lower value, which the load then writes."""
+    held = ("2021-06-03", "53033", "King", "Washington", "1000", "5")
+    lowered = ("2021-06-03", "53033", "King", "Washington", "990", "5")
+    assert list(diff(COUNTIES, [lowered], [held])) == [(REVISED, lowered)]
