@@ -647,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Both installed, not inherited: Python leaves SIGINT ignored in a process started with it
-    # ignored (`etl run &` in a script, nohup), which then ran on through `kill -INT` and saved.
+    # ignored (`etl run &` in a script), which then ran on through `kill -INT` and saved.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:

@@ -55,7 +55,7 @@ with StateStore.open(sys.argv[1], writable=True):
 """
 BASELINE_DAY = date(2020, 5, 1)
 NEXT_DAY = date(2020, 5, 15)
-# What `etl run &` in a script (no job control) or nohup starts from: SIGINT (and here SIGTERM)
+# What `etl run &` in a script (no job control) starts from: SIGINT (and here SIGTERM)
 # ignored, which Python keeps unless the program installs its own handler.
 SIGNALS_IGNORED = ["sh", "-c", "trap '' INT TERM; exec \"$@\"", "sh"]
 
