@@ -108,6 +108,7 @@ def embedded_aws(
     from moto import mock_aws  # the local runner only: never in a Lambda package
 
     moto_bridge.generate_kms_private_keys_on_first_use()
+    moto_bridge.serialize_item_reads_as_json()
     if compute:
         moto_bridge.parse_each_definition_once()
 

@@ -27,6 +27,7 @@ from etl_tools.local.moto_bridge import (
     put_items,
     put_objects,
     restore_message,
+    serialize_item_reads_as_json,
     share_botocore_loader,
     table_items,
 )
@@ -385,3 +386,61 @@ def test_kms_keys_get_their_private_key_only_when_an_operation_reads_it(bridge: 
     )
     assert verified["SignatureValid"]
     assert keys[symmetric].private_key._key is None
+
+
+def item_reads() -> list[dict]:
+    """What Scan (a page, then the rest), Query, GetItem (found or not) and BatchGetItem
+    answer for items of every attribute type, binary ones too, as botocore parses them."""
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="reads",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    every_type = {
+        "pk": {"S": "a"},
+        "n": {"N": "2.5"},
+        "flag": {"BOOL": False},
+        "none": {"NULL": True},
+        "bin": {"B": b"\x00\xff"},
+        "strings": {"SS": ["p", "q"]},
+        "numbers": {"NS": ["1", "2"]},
+        "blobs": {"BS": [b"\x01"]},
+        "nested": {"M": {"list": {"L": [{"S": "x"}, {"B": b"\x02"}, {"M": {}}]}}},
+    }
+    dynamodb.put_item(TableName="reads", Item=every_type)
+    dynamodb.put_item(TableName="reads", Item={"pk": {"S": "b"}, "n": {"N": "1"}})
+    first = dynamodb.scan(TableName="reads", Limit=1, ReturnConsumedCapacity="TOTAL")
+    answers = [
+        first,
+        dynamodb.scan(TableName="reads", ExclusiveStartKey=first["LastEvaluatedKey"]),
+        dynamodb.query(
+            TableName="reads",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "a"}},
+            ReturnConsumedCapacity="INDEXES",
+        ),
+        dynamodb.get_item(TableName="reads", Key={"pk": {"S": "a"}}),
+        dynamodb.get_item(TableName="reads", Key={"pk": {"S": "nobody"}}),
+        dynamodb.batch_get_item(
+            RequestItems={"reads": {"Keys": [{"pk": {"S": "a"}}, {"pk": {"S": "b"}}]}}
+        ),
+        dynamodb.put_item(TableName="reads", Item={"pk": {"S": "c"}}, ReturnValues="NONE"),
+    ]
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
+def test_item_reads_answered_as_json_are_what_moto_serializes(
+    bridge: Bridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.responses import DynamoResult
+
+    serialize_item_reads_as_json()
+    as_json = item_reads()
+    boto3.client("dynamodb").delete_table(TableName="reads")
+    monkeypatch.setattr(DynamoResult, "execute_result", DynamoResult.execute_result.__wrapped__)
+    assert as_json == item_reads()
+    assert as_json[0]["LastEvaluatedKey"] and as_json[3]["Item"]["bin"] == {"B": b"\x00\xff"}
