@@ -82,8 +82,8 @@ run: install
 
 # A pytest worker per core and one more (pytest-xdist; tests/conftest.py): every test stands
 # alone (an embedded account per module, ports picked by the OS, tmp folders per worker), so
-# workers share nothing. loadfile
-# keeps a module on one worker: its account and first load are built once, not once per worker.
+# workers share nothing. loadfile keeps a module on one worker: its account and first load are
+# built once, not once per worker.
 test: install tools browser wheels checkov schema bench-extras
 	$(PY) -m pytest -n auto --dist loadfile $(ARGS)
 
