@@ -9,7 +9,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
-from conftest import process_state_kept, pytest_collection_modifyitems
+from conftest import (
+    SLOWEST_FIRST,
+    process_state_kept,
+    pytest_collection_modifyitems,
+    pytest_xdist_auto_num_workers,
+)
 
 from etl_tools.local.runner import embedded_aws
 
@@ -42,3 +47,22 @@ def test_the_e2e_modules_are_collected_first_each_whole_and_in_order() -> None:
         "tests/ci/test_a.py",
         "tests/unit/test_c.py",
     ]
+
+
+def test_the_slowest_e2e_modules_are_handed_out_before_the_other_e2e_modules() -> None:
+    """README: the slowest of the e2e modules first. The list names files that exist."""
+    e2e = Path(__file__).parent.parent / "e2e"
+    assert all((e2e / name).is_file() for name in SLOWEST_FIRST)
+    paths = [
+        "tests/unit/test_c.py",
+        "tests/e2e/test_b.py",
+        *(f"tests/e2e/{n}" for n in SLOWEST_FIRST),
+    ]
+    items = [SimpleNamespace(path=Path(path)) for path in paths]
+    pytest_collection_modifyitems(items)
+    assert [item.path.name for item in items] == [*SLOWEST_FIRST, "test_b.py", "test_c.py"]
+
+
+def test_auto_starts_a_worker_per_core_and_one_more() -> None:
+    """README: `-n auto` is a worker per core and one more (the e2e tests also wait)."""
+    assert pytest_xdist_auto_num_workers(SimpleNamespace()) == (os.cpu_count() or 1) + 1
