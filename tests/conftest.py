@@ -23,7 +23,7 @@ import pytest
 from covid_etl import aws
 from covid_etl.records import DailyRecord
 from etl_tools.cli import main
-from etl_tools.local.moto_bridge import LoadFaults
+from etl_tools.local.moto_bridge import LoadFaults, dump_messages, execution_status, table_items
 from etl_tools.local.runner import (
     LocalStack,
     RunResult,
@@ -216,8 +216,7 @@ class Pipeline:
     def ended(self, run_id: str) -> RunResult:
         """Follow an execution until it ends (a paused one may still wait for its timeout)."""
         arn = self.stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
-        sfn = boto3.client("stepfunctions")
-        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        while execution_status(arn) == "RUNNING":  # as the runner polls it
             time.sleep(0.1)
         with logs_to(self.stack.state_dir / "logs" / f"{run_id}.jsonl"):
             return follow_run(self.stack, run_id)
@@ -225,19 +224,13 @@ class Pipeline:
     def table(self) -> list[DailyRecord]:
         """The loaded table, read in moto's backend: a Scan through the API spends ~0.15 s in
         moto's serializing of the national table, and the tests read it ~40 times."""
-        from etl_tools.local.moto_bridge import table_items
-
         items = table_items(self.stack.settings.daily_table)
         return sorted(DailyRecord.from_row(aws.from_item(item)) for item in items)
 
     def dlq_bodies(self) -> list[str]:
-        from etl_tools.local.moto_bridge import dump_messages
-
         return [m["body"] for m in dump_messages(self.stack.settings.retry_dlq_url)]
 
     def retry_queue(self) -> list[dict]:
-        from etl_tools.local.moto_bridge import dump_messages
-
         return dump_messages(self.stack.settings.retry_queue_url)
 
 
@@ -278,11 +271,6 @@ def loaded(pipeline: Pipeline) -> Pipeline:
     compare with the table as they found it, so each passes alone or after the others."""
     assert pipeline.run().status == "SUCCEEDED"
     return pipeline
-
-
-@pytest.fixture(scope="session")
-def data_dir() -> Path:
-    return DEFAULT_FILES["nyt"].parent
 
 
 # The slowest e2e modules (`--durations=0`, summed per file), handed out first.
